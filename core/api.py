@@ -1,0 +1,264 @@
+"""The one facade the CLI, the desktop app and the tests use: ``Archivist``.
+
+One process at a time may write an index (a lock file in the data dir); others open it read-only
+and can still search. Each embedding model has its own index directory, so a model change
+builds a new index beside the old one and switches over only when it is complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import filelock
+
+from core import events as ev
+from core.chunking import Chunker
+from core.config import Settings
+from core.embed_cache import EmbeddingCache
+from core.embedding import Embedder
+from core.ignore import IgnoreRules
+from core.indexer import Indexer
+from core.ingest import Ingestor
+from core.manifest import FileRecord, Manifest
+from core.planner import Plan, Planner
+from core.search import Filters, Searcher, SearchResult
+from core.store import ChunkStore
+from core import layout
+
+log = logging.getLogger(__name__)
+
+
+class IndexBusy(RuntimeError):
+    """Another Archivist process is writing this index."""
+
+
+class SourceError(ValueError):
+    """A folder or file that cannot be added as a source."""
+
+
+@dataclass(frozen=True)
+class Status:
+    data_dir: str
+    model: str
+    dim: int
+    sources: list[dict]
+    counts: dict[str, int]
+    chunks: int
+    read_only: bool
+
+
+class Archivist:
+    def __init__(self, settings: Settings | None = None, *, data_dir: Path | None = None,
+                 embedder: Embedder | None = None, parser_pool=None,
+                 on_event: ev.EventSink = ev.ignore_event, read_only: bool = False):
+        self.settings = settings or Settings.load(data_dir)
+        self.data_dir = Path(self.settings.data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.on_event = on_event
+        self.read_only = read_only
+        self._lock = None if read_only else _acquire_writer_lock(self.data_dir)
+        self.embedder = embedder or Embedder(
+            layout.active_model(self.data_dir, self.settings.embedding_model),
+            layout.models_dir(self.data_dir), batch_size=self.settings.embed_batch_size,
+        )
+        index_dir = layout.index_dir(self.data_dir, self.embedder.name)
+        self.manifest = Manifest(index_dir / "manifest.sqlite")
+        self.store = ChunkStore(index_dir / "lance", self.embedder.name, self.embedder.dim)
+        self.cache = EmbeddingCache(layout.cache_path(self.data_dir), self.embedder.name, self.embedder.dim)
+        chunker = Chunker(self.embedder.count_tokens, self.embedder.token_offsets,
+                          self.embedder.max_tokens, self.settings.chunk_overlap)
+        self.ingestor = Ingestor(self.embedder, chunker, self.cache)
+        self.searcher = Searcher(self.store, self.embedder)
+        self._pool = parser_pool
+        self._pool_lock = threading.Lock()
+        self.indexer = Indexer(self.manifest, self.store, self.ingestor, _LazyPool(self), self.settings,
+                               self._emit)
+        if not read_only:
+            layout.set_active_model(self.data_dir, self.embedder.name)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+        self.manifest.close()
+        self.cache.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> "Archivist":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _emit(self, event: ev.Event) -> None:
+        try:
+            self.on_event(event)
+        except Exception:  # a broken listener must never stop indexing
+            log.exception("event listener failed on %r", event)
+
+    def parser_pool(self):
+        with self._pool_lock:
+            if self._pool is None:
+                from core.parsing.pool import ParserPool
+
+                self._pool = ParserPool(timeout_s=self.settings.parse_timeout_s,
+                                        memory_mb=self.settings.parse_memory_mb)
+            return self._pool
+
+    # -- sources --------------------------------------------------------------------------------
+
+    def add_source(self, path: str | os.PathLike) -> str:
+        self._require_writer()
+        source = os.path.abspath(os.path.expanduser(os.fspath(path)))
+        if not os.path.exists(source):
+            raise SourceError(f"{source} does not exist")
+        if not (os.path.isdir(source) or os.path.isfile(source)):
+            raise SourceError(f"{source} is neither a folder nor a file")
+        data = os.path.abspath(self.data_dir)
+        if source == data or source.startswith(data + os.sep):
+            raise SourceError(f"{source} is inside Archivist's own data folder")
+        self.manifest.add_source(source)
+        return source
+
+    def remove_source(self, path: str | os.PathLike) -> bool:
+        """Stop watching a source and drop its files from the index (the files stay on disk)."""
+        self._require_writer()
+        source = os.path.abspath(os.path.expanduser(os.fspath(path)))
+        known = {r["path"] for r in self.manifest.sources()}
+        if source not in known:
+            return False
+        plan = Plan(delete=[r.path for r in self.manifest.files(source=source)])
+        self.indexer.execute(plan)
+        self.manifest.remove_source(source)
+        return True
+
+    def sources(self) -> list[str]:
+        return [r["path"] for r in self.manifest.sources()]
+
+    # -- indexing -------------------------------------------------------------------------------
+
+    def rules(self) -> IgnoreRules:
+        return IgnoreRules(self.sources(), exclude=[str(self.data_dir)])
+
+    def planner(self) -> Planner:
+        return Planner(self.manifest, self.extensions(), self.settings.follow_symlinks)
+
+    def extensions(self) -> set[str]:
+        from core.parsing.formats import SUPPORTED_EXTENSIONS
+
+        chosen = self.settings.extensions or list(SUPPORTED_EXTENSIONS)
+        return {e.lower().lstrip(".") for e in chosen}
+
+    def plan(self, retry: bool = False) -> Plan:
+        """Compare every source with the manifest (a catch-up scan; reads no file contents)."""
+        plan, rules, planner = Plan(), self.rules(), self.planner()
+        for source in self.sources():
+            if not os.path.exists(source):
+                self._source_missing(source, plan)
+                continue
+            self.manifest.set_source_available(source, True)
+            plan.merge(planner.plan(source, source, rules, retry=retry))
+        return plan
+
+    def _source_missing(self, source: str, plan: Plan) -> None:
+        """Keep a vanished source's index for a grace period: it may be an unplugged disk."""
+        self.manifest.set_source_available(source, False)
+        row = next(r for r in self.manifest.sources() if r["path"] == source)
+        missing_for = time.time() - (row["unavailable_since"] or time.time())
+        if missing_for > self.settings.unavailable_grace_s:
+            plan.delete.extend(r.path for r in self.manifest.files(source=source))
+            reason = f"missing for {missing_for / 86400:.0f} days; its passages were removed"
+        else:
+            reason = "not found (unplugged, unmounted or renamed?); its passages are kept for now"
+        self._emit(ev.SourceUnavailable(source, reason))
+
+    def sync(self, cancel: threading.Event | None = None, retry: bool = False) -> ev.SyncFinished:
+        self._require_writer()
+        return self.indexer.execute(self.plan(retry=retry), cancel)
+
+    def sync_paths(self, paths: list[str], cancel: threading.Event | None = None) -> ev.SyncFinished | None:
+        """Bring specific paths (files or folders, present or gone) in step: the watcher's entry."""
+        self._require_writer()
+        rules, planner = self.rules(), self.planner()
+        plan = Plan()
+        for path in _outermost(paths):
+            source = rules.root_of(os.path.normpath(path))
+            if source is None:
+                continue
+            if not os.path.exists(source):
+                self._source_missing(source, plan)
+                continue
+            plan.merge(planner.plan(os.path.normpath(path), source, rules))
+        if not plan:
+            return None
+        return self.indexer.execute(plan, cancel)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 8, filters: Filters = Filters(), per_file: int = 3) -> SearchResult:
+        result = self.searcher.search(query, k=k, filters=filters, per_file=per_file)
+        hits = [self._true_path(hit) for hit in result.hits]
+        return SearchResult(result.query, hits, result.trace)
+
+    def _true_path(self, hit):
+        """The index shows names that are not valid UTF-8 with U+FFFD; the manifest has the real one."""
+        if "\ufffd" not in hit.path:
+            return hit
+        holders = self.manifest.paths_with_hash(hit.doc_id)
+        return replace(hit, path=holders[0]) if holders else hit
+
+    def files(self, status: str | None = None, source: str | None = None) -> list[FileRecord]:
+        return self.manifest.files(source=source, status=status)
+
+    def status(self) -> Status:
+        sources = [
+            {"path": r["path"], "available": bool(r["available"]),
+             "files": len(self.manifest.files(source=r["path"]))}
+            for r in self.manifest.sources()
+        ]
+        return Status(str(self.data_dir), self.embedder.name, self.embedder.dim, sources,
+                      self.manifest.status_counts(), self.store.count(), self.read_only)
+
+    def _require_writer(self) -> None:
+        if self.read_only:
+            raise IndexBusy("this index is open read-only (another Archivist process is writing it)")
+
+
+class _LazyPool:
+    """Starts parser processes only when a file actually needs parsing."""
+
+    def __init__(self, archivist: Archivist):
+        self._archivist = archivist
+
+    def submit(self, path: str, **kwargs):
+        return self._archivist.parser_pool().submit(path, **kwargs)
+
+
+def _acquire_writer_lock(data_dir: Path) -> filelock.BaseFileLock:
+    lock = filelock.FileLock(str(data_dir / "writer.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        owner = (data_dir / "writer.pid").read_text().strip() if (data_dir / "writer.pid").exists() else "?"
+        raise IndexBusy(f"another Archivist process (pid {owner}) is indexing {data_dir}") from None
+    (data_dir / "writer.pid").write_text(str(os.getpid()))
+    return lock
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """Drop paths inside other listed folders: planning a folder covers what is in it."""
+    ordered = sorted({os.path.normpath(p) for p in paths}, key=len)
+    kept: list[str] = []
+    for path in ordered:
+        if not any(path.startswith(k.rstrip(os.sep) + os.sep) for k in kept):
+            kept.append(path)
+    return kept

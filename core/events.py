@@ -1,0 +1,71 @@
+"""What the core reports while it works: frozen dataclasses passed to one ``on_event`` callback.
+
+The CLI prints them, the desktop re-emits them as Qt signals, tests collect them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Union
+
+
+@dataclass(frozen=True)
+class SyncStarted:
+    files: int  # files that need work (new, changed, retried)
+    bytes: int
+
+
+@dataclass(frozen=True)
+class FileDone:
+    path: str
+    status: str  # core.manifest statuses
+    reason: str
+    chunks: int
+    embedded: int  # chunks that needed the model (the rest came from the cache)
+
+
+@dataclass(frozen=True)
+class FileRemoved:
+    path: str
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    chunks: int
+    eta_s: float | None
+
+
+@dataclass(frozen=True)
+class SyncFinished:
+    files_done: int
+    removed: int
+    chunks_written: int
+    embedded: int
+    failed: int
+    seconds: float
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class SourceUnavailable:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WatchMode:
+    path: str
+    mode: str  # "native" or "polling"
+    reason: str = ""
+
+
+Event = Union[SyncStarted, FileDone, FileRemoved, SyncProgress, SyncFinished, SourceUnavailable, WatchMode]
+EventSink = Callable[[Event], None]
+
+
+def ignore_event(_: Event) -> None:
+    pass

@@ -1,0 +1,378 @@
+"""Carry out a plan: read, parse, chunk, embed and commit files, and forget deleted ones.
+
+Each file moves through ``pending`` → committed in the chunk store → recorded in the
+manifest. A crash at any point leaves files ``pending`` (redone on the next start) and never a
+document half-written: a file's chunks go into LanceDB in one commit, together with the removal
+of the chunks its previous content had, and committing the same document twice is a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from core import events as ev
+from core.ingest import Ingestor, PreparedDoc
+from core.manifest import FAILED, INDEXED, NEEDS_OCR, PENDING, SEARCHABLE, SKIPPED, FileRecord, Manifest
+from core.parsing.model import ParsedDocument, ParseError
+from core.planner import Plan, extension_of
+from core.progress import ProgressMeter
+from core.scanner import Entry
+from core.store import ChunkRows, ChunkStore
+
+log = logging.getLogger(__name__)
+
+EMBED_GROUP_CHUNKS = 256  # embed once this many chunks are waiting (keeps batches full)
+FLUSH_CHUNKS = 2048  # commit at least this often …
+FLUSH_SECONDS = 2.0  # … or this often, so progress survives a crash and search sees new files
+PREFETCH = 4  # files read and parsed ahead of the embedder
+MAX_SUPERSEDED = 3  # a file changing under us is re-read at most this many times per run
+
+
+@dataclass
+class _Work:
+    entry: Entry
+    source: str
+    record: FileRecord | None
+    content_hash: str | None = None
+    outcome: str = ""  # unchanged | link | parsed | error | vanished | superseded
+    parsed: ParsedDocument | None = None
+    error: ParseError | None = None
+
+
+def file_hash(path: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Indexer:
+    def __init__(self, manifest: Manifest, store: ChunkStore, ingestor: Ingestor, parser_pool, settings,
+                 on_event: ev.EventSink = ev.ignore_event):
+        self.manifest = manifest
+        self.store = store
+        self.ingestor = ingestor
+        self.pool = parser_pool
+        self.settings = settings
+        self.emit = on_event
+        self.lock = threading.Lock()  # one plan at a time: this is the index's single writer
+
+    # -- entry point --------------------------------------------------------------------------
+
+    def execute(self, plan: Plan, cancel: threading.Event | None = None) -> ev.SyncFinished:
+        cancel = cancel or threading.Event()
+        with self.lock:
+            return _Run(self, plan, cancel).run()
+
+
+class _Run:
+    """One execution of a plan; holds the batch state between flushes."""
+
+    def __init__(self, indexer: Indexer, plan: Plan, cancel: threading.Event):
+        self.ix = indexer
+        self.plan = plan
+        self.cancel = cancel
+        self.meter = ProgressMeter(len(plan.check), sum(e.size for e, _ in plan.check))
+        self.waiting: list[tuple[_Work, PreparedDoc]] = []  # parsed, not yet embedded
+        self.ready: list[tuple[_Work, PreparedDoc | None, FileRecord]] = []  # embedded or final
+        self.new_docs: dict[str, int] = {}  # doc_id → chunk count, created during this run
+        self.touched_hashes: set[str] = set()  # old contents that may now be unreferenced
+        self.last_flush = time.monotonic()
+        self.chunks_written = self.embedded = self.failed = 0
+
+    def run(self) -> ev.SyncFinished:
+        started = time.monotonic()
+        self.ix.emit(ev.SyncStarted(len(self.plan.check), self.meter.bytes_total))
+        self._record_unindexable()
+        self._mark_pending()
+        works = [_Work(e, s, self.ix.manifest.get(e.path)) for e, s in self.plan.check]
+        retries: dict[str, int] = {}
+        while works and not self.cancel.is_set():
+            superseded = self._process(works)
+            works = []
+            for work in superseded:
+                retries[work.entry.path] = retries.get(work.entry.path, 0) + 1
+                if retries[work.entry.path] <= MAX_SUPERSEDED:
+                    works.append(_Work(_restat(work.entry), work.source, work.record))
+        self._embed_waiting()
+        self._flush()
+        removed = 0 if self.cancel.is_set() else self._apply_deletions()
+        self._collect_garbage()
+        self.ix.store.ensure_fts_index()
+        self.ix.store.maybe_optimize()
+        finished = ev.SyncFinished(
+            files_done=self.meter.files_done, removed=removed, chunks_written=self.chunks_written,
+            embedded=self.embedded, failed=self.failed, seconds=time.monotonic() - started,
+            cancelled=self.cancel.is_set(),
+        )
+        self.ix.emit(finished)
+        return finished
+
+    # -- bookkeeping before the real work -------------------------------------------------------
+
+    def _record_unindexable(self) -> None:
+        now = time.time()
+        with self.ix.manifest.transaction() as db:
+            for entry, source in self.plan.unsupported:
+                ext = extension_of(entry.path)
+                reason = f"unsupported file type (.{ext})" if ext else "unsupported file type (no extension)"
+                self._put(db, _record(entry, source, SKIPPED, reason, now))
+            for entry, source in self.plan.unreadable:
+                self._put(db, _record(entry, source, FAILED, entry.error or "unreadable", now))
+        for entry, _ in self.plan.unsupported + self.plan.unreadable:
+            record = self.ix.manifest.get(entry.path)
+            self.ix.emit(ev.FileDone(entry.path, record.status, record.reason, 0, 0))
+
+    def _put(self, db, record: FileRecord) -> None:
+        old = self.ix.manifest.get(record.path)
+        if old and old.content_hash and old.content_hash != record.content_hash:
+            self.touched_hashes.add(old.content_hash)
+        self.ix.manifest.upsert(db, record)
+
+    def _mark_pending(self) -> None:
+        """Note every file to be (re)indexed first, so an interrupted run resumes where it was."""
+        now = time.time()
+        with self.ix.manifest.transaction() as db:
+            for entry, source in self.plan.check:
+                old = self.ix.manifest.get(entry.path)
+                record = _record(entry, source, PENDING, "waiting to be indexed", now)
+                if old is not None:
+                    record = replace(record, content_hash=old.content_hash, attempts=old.attempts)
+                self.ix.manifest.upsert(db, record)
+
+    # -- the pipeline ---------------------------------------------------------------------------
+
+    def _process(self, works: list[_Work]) -> list[_Work]:
+        superseded: list[_Work] = []
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="archivist-read") as readers:
+            futures: list[Future] = []
+            next_index = 0
+            for i in range(len(works)):
+                while next_index < len(works) and next_index < i + PREFETCH:
+                    futures.append(readers.submit(self._prepare, works[next_index]))
+                    next_index += 1
+                if self.cancel.is_set():
+                    for future in futures[i:]:
+                        future.cancel()
+                    break
+                work = futures[i].result()
+                if work.outcome == "superseded":
+                    superseded.append(work)
+                else:
+                    self._accept(work)
+                if sum(len(d.chunks) for _, d in self.waiting) >= EMBED_GROUP_CHUNKS:
+                    self._embed_waiting()
+                if self._due_for_flush():
+                    self._flush()
+        return superseded
+
+    def _prepare(self, work: _Work) -> _Work:
+        """Runs on a reader thread: hash the file and parse it if its content is new."""
+        path = work.entry.path
+        try:
+            work.content_hash = file_hash(path)
+        except FileNotFoundError:
+            work.outcome = "vanished"
+            return work
+        except OSError as exc:
+            reason = "access denied" if isinstance(exc, PermissionError) else f"cannot read: {exc.strerror}"
+            work.outcome, work.error = "error", ParseError(FAILED, reason, retry=True)
+            return work
+        old = work.record
+        forced = work.entry.path in self.plan.forced
+        if old and old.content_hash == work.content_hash and old.status in (INDEXED, SKIPPED, FAILED) and not forced:
+            # Same bytes as last time: a parse would give the same result (a corrupt file stays
+            # corrupt), so only the stat changes. Indexed content must still be in the store.
+            if old.status != INDEXED or self._doc_exists(work.content_hash):
+                work.outcome = "unchanged"
+                return work
+        if self._doc_exists(work.content_hash):
+            work.outcome = "link"
+            return work
+        try:
+            work.parsed = self.ix.pool.submit(path, ocr=self.ix.settings.ocr,
+                                              max_bytes=self.ix.settings.max_file_mb * 2**20).result()
+            work.outcome = "parsed"
+        except ParseError as exc:
+            work.outcome, work.error = ("vanished", exc) if exc.details.get("vanished") else ("error", exc)
+        if work.outcome in ("parsed", "error") and _restat(work.entry) != work.entry:
+            work.outcome = "superseded"  # changed while we read it: read it again
+        return work
+
+    def _doc_exists(self, content_hash: str) -> bool:
+        return content_hash in self.new_docs or bool(self.ix.manifest.paths_with_hash(content_hash))
+
+    def _accept(self, work: _Work) -> None:
+        now = time.time()
+        entry, old = work.entry, work.record
+        base = _record(entry, work.source, INDEXED, "", now, work.content_hash)
+        if work.outcome == "vanished":
+            self.plan.delete.append(entry.path)
+            self.meter.file_done(entry.size)
+            return
+        if work.outcome == "unchanged":
+            self._finish(work, None, replace(old, size=entry.size, mtime_ns=entry.mtime_ns, updated_at=now))
+        elif work.outcome == "link":
+            chunks = self.new_docs.get(work.content_hash)
+            if chunks is None:
+                twin = self.ix.manifest.get(self.ix.manifest.paths_with_hash(work.content_hash)[0])
+                chunks, kind, pages = twin.chunks, twin.kind, twin.pages
+                reason = f"same content as {twin.path}" if twin.path != entry.path else ""
+            else:
+                kind, pages, reason = extension_of(entry.path), None, "same content as another file"
+            self._finish(work, None, replace(base, chunks=chunks, kind=kind, pages=pages, reason=reason))
+        elif work.outcome == "error":
+            error = work.error
+            attempts = (old.attempts if old else 0) + 1
+            retry_after = now + min(60 * 2**attempts, 86400) if error.retry else None
+            self.failed += error.status == FAILED
+            self._finish(work, None, replace(base, status=error.status, reason=error.reason,
+                                             attempts=attempts, retry_after=retry_after))
+        else:
+            self._accept_parsed(work, base)
+
+    def _accept_parsed(self, work: _Work, base: FileRecord) -> None:
+        doc = work.parsed
+        chunks = self.ix.ingestor.chunker.chunk_document(doc)
+        status, reason = _status_of(doc, bool(chunks))
+        record = replace(base, status=status, reason=reason, kind=doc.kind, pages=doc.page_count,
+                         chunks=len(chunks))
+        if not chunks:
+            self._finish(work, None, record)
+            return
+        self.new_docs[work.content_hash] = len(chunks)
+        prepared = PreparedDoc(work.content_hash, work.entry.path, doc.kind, chunks)
+        self.waiting.append((work, prepared))
+        self.ready.append((work, prepared, record))
+
+    def _finish(self, work: _Work, prepared: PreparedDoc | None, record: FileRecord) -> None:
+        self.ready.append((work, prepared, record))
+
+    def _embed_waiting(self) -> None:
+        if self.waiting:
+            self.embedded += self.ix.ingestor.embed_all([d for _, d in self.waiting])
+            self.waiting.clear()
+
+    def _flushable(self) -> list[tuple[_Work, PreparedDoc | None, FileRecord]]:
+        """Items whose chunks (or, for a link, whose twin's chunks) are embedded."""
+        waiting = {d.doc_id for _, d in self.waiting}
+        return [item for item in self.ready if item[2].content_hash not in waiting]
+
+    def _due_for_flush(self) -> bool:
+        if time.monotonic() - self.last_flush < FLUSH_SECONDS:
+            rows = sum(len(p.chunks) for _, p, _ in self.ready if p)
+            if rows < FLUSH_CHUNKS:
+                return False
+        return bool(self._flushable())
+
+    def _flush(self) -> None:
+        """Commit every embedded document and its manifest record (chunks first, then records)."""
+        batch = self._flushable()
+        if not batch:
+            return
+        taken = {id(item) for item in batch}
+        self.ready = [item for item in self.ready if id(item) not in taken]
+        rows = ChunkRows.empty()
+        replaced: set[str] = set()
+        for work, prepared, record in batch:
+            if prepared is not None:
+                rows.extend(prepared.rows())
+            old = work.record
+            if old and old.content_hash and old.content_hash != record.content_hash:
+                replaced.add(old.content_hash)
+        leaving = {w.entry.path for w, _, _ in batch}
+        drops = [h for h in replaced if h not in self.new_docs and not self._referenced_elsewhere(h, leaving)]
+        self.ix.store.apply(rows, drop_docs=drops)
+        with self.ix.manifest.transaction() as db:
+            for _, _, record in batch:
+                self.ix.manifest.upsert(db, record)
+        self.touched_hashes |= replaced
+        self.chunks_written += len(rows)
+        self.last_flush = time.monotonic()
+        for work, prepared, record in batch:
+            self.meter.file_done(work.entry.size)
+            self.ix.emit(ev.FileDone(record.path, record.status, record.reason, record.chunks,
+                                     prepared.embedded if prepared else 0))
+        self.ix.emit(self.meter.progress(self.chunks_written))
+
+    def _referenced_elsewhere(self, content_hash: str, leaving: set[str]) -> bool:
+        """Does any file other than those being rewritten still hold this content?"""
+        rows = self.ix.manifest.files_with_hash(content_hash)
+        return any(r.path not in leaving for r in rows)
+
+    # -- after the pipeline ---------------------------------------------------------------------
+
+    def _apply_deletions(self) -> int:
+        gone = [p for p in dict.fromkeys(self.plan.delete) if self.ix.manifest.get(p)]
+        if not gone:
+            return 0
+        with self.ix.manifest.transaction() as db:
+            for path in gone:
+                record = self.ix.manifest.get(path)
+                if record.content_hash:
+                    self.touched_hashes.add(record.content_hash)
+                self.ix.manifest.delete(db, path)
+        for path in gone:
+            self.ix.emit(ev.FileRemoved(path))
+        return len(gone)
+
+    def _collect_garbage(self) -> None:
+        """Drop documents no file refers to any more; re-point those whose shown path went away."""
+        candidates = self.touched_hashes
+        if not candidates:
+            return
+        stored = self.ix.store.doc_paths(candidates)
+        drops = []
+        for doc_id, shown_path in stored.items():
+            holders = self.ix.manifest.paths_with_hash(doc_id)
+            if not holders:
+                if not self.ix.manifest.files_with_hash(doc_id):  # pending files may still want it
+                    drops.append(doc_id)
+            elif shown_path not in holders:
+                holder = self.ix.manifest.get(holders[0])
+                self.ix.store.repoint(doc_id, holder.path, holder.kind)
+        if drops:
+            self.ix.store.apply(ChunkRows.empty(), drop_docs=drops)
+
+
+def _status_of(doc: ParsedDocument, has_chunks: bool) -> tuple[str, str]:
+    notes = list(doc.warnings)
+    if doc.ocr_pages:
+        notes.append(f"text of {_pages(doc.ocr_pages)} read by OCR")
+    if doc.needs_ocr_pages:
+        total = f" of {doc.page_count}" if doc.page_count else ""
+        missing = (f"{len(doc.needs_ocr_pages)}{total} pages have no text layer ({_pages(doc.needs_ocr_pages)});"
+                   " install Tesseract OCR to index them")
+        return NEEDS_OCR, "; ".join([missing] + notes)
+    if not has_chunks:
+        return SKIPPED, "; ".join(["no text found"] + notes)
+    return INDEXED, "; ".join(notes)
+
+
+def _pages(pages: tuple[int, ...]) -> str:
+    shown = ", ".join(str(p) for p in pages[:10])
+    more = f" and {len(pages) - 10} more" if len(pages) > 10 else ""
+    return ("page " if len(pages) == 1 else "pages ") + shown + more
+
+
+def _record(entry: Entry, source: str, status: str, reason: str, now: float,
+            content_hash: str | None = None) -> FileRecord:
+    return FileRecord(path=entry.path, source=source, size=entry.size, mtime_ns=entry.mtime_ns,
+                      content_hash=content_hash, status=status, reason=reason,
+                      kind=extension_of(entry.path), chunks=0, pages=None, attempts=0,
+                      retry_after=None, updated_at=now)
+
+
+def _restat(entry: Entry) -> Entry:
+    try:
+        st = os.stat(entry.path)
+    except OSError:
+        return entry
+    return Entry(entry.path, st.st_size, st.st_mtime_ns)

@@ -1,0 +1,208 @@
+"""The manifest: which folders are watched and, per file, what Archivist knows about it.
+
+SQLite rather than a LanceDB table: rows change one at a time and often (status, retries,
+progress), which SQLite commits cheaply and atomically, while every LanceDB write would add a
+table version. Paths are stored as raw bytes so that names that are not valid UTF-8 survive.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+INDEXED, PENDING, SKIPPED, FAILED, NEEDS_OCR = "indexed", "pending", "skipped", "failed", "needs_ocr"
+STATUSES = (INDEXED, PENDING, SKIPPED, FAILED, NEEDS_OCR)
+# Statuses whose file has chunks in the index.
+SEARCHABLE = (INDEXED, NEEDS_OCR)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sources (
+    path TEXT PRIMARY KEY,
+    added_at REAL NOT NULL,
+    available INTEGER NOT NULL DEFAULT 1,
+    unavailable_since REAL
+);
+CREATE TABLE IF NOT EXISTS files (
+    path BLOB PRIMARY KEY,
+    source TEXT NOT NULL,
+    size INTEGER NOT NULL DEFAULT 0,
+    mtime_ns INTEGER NOT NULL DEFAULT 0,
+    content_hash TEXT,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL DEFAULT '',
+    chunks INTEGER NOT NULL DEFAULT 0,
+    pages INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    retry_after REAL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_by_hash ON files(content_hash);
+CREATE INDEX IF NOT EXISTS files_by_source ON files(source);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def path_key(path: str) -> bytes:
+    return os.fsencode(path)
+
+
+def key_path(key: bytes) -> str:
+    return os.fsdecode(key)
+
+
+def display_path(path: str) -> str:
+    """A printable form of a path whose bytes may not be valid UTF-8."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    source: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    status: str
+    reason: str
+    kind: str
+    chunks: int
+    pages: int | None
+    attempts: int
+    retry_after: float | None
+    updated_at: float
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "FileRecord":
+        values = dict(row)
+        values["path"] = key_path(values["path"])
+        return cls(**values)
+
+
+class Manifest:
+    def __init__(self, db_path: Path):
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, args: Iterable = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, tuple(args)).fetchall()
+
+    # -- sources ------------------------------------------------------------------------------
+
+    def add_source(self, path: str) -> bool:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO sources(path, added_at) VALUES (?, ?)", (path, time.time())
+            )
+            return cursor.rowcount > 0
+
+    def remove_source(self, path: str) -> bool:
+        with self.transaction() as db:
+            db.execute("DELETE FROM files WHERE source = ?", (path,))
+            return db.execute("DELETE FROM sources WHERE path = ?", (path,)).rowcount > 0
+
+    def sources(self) -> list[sqlite3.Row]:
+        return self._query("SELECT * FROM sources ORDER BY path")
+
+    def set_source_available(self, path: str, available: bool) -> None:
+        with self.transaction() as db:
+            if available:
+                db.execute(
+                    "UPDATE sources SET available = 1, unavailable_since = NULL WHERE path = ?", (path,)
+                )
+            else:
+                db.execute(
+                    "UPDATE sources SET available = 0, unavailable_since = COALESCE(unavailable_since, ?)"
+                    " WHERE path = ?",
+                    (time.time(), path),
+                )
+
+    # -- files --------------------------------------------------------------------------------
+
+    def get(self, path: str) -> FileRecord | None:
+        rows = self._query("SELECT * FROM files WHERE path = ?", (path_key(path),))
+        return FileRecord.from_row(rows[0]) if rows else None
+
+    def files(self, source: str | None = None, status: str | None = None) -> list[FileRecord]:
+        sql, args = "SELECT * FROM files WHERE 1=1", []
+        if source is not None:
+            sql, args = sql + " AND source = ?", args + [source]
+        if status is not None:
+            sql, args = sql + " AND status = ?", args + [status]
+        return [FileRecord.from_row(r) for r in self._query(sql + " ORDER BY path", args)]
+
+    def files_under(self, directory: str) -> list[FileRecord]:
+        """Records whose path lies inside ``directory`` (byte-prefix match on a separator)."""
+        prefix = path_key(directory.rstrip(os.sep) + os.sep)
+        upper = prefix[:-1] + bytes([prefix[-1] + 1])
+        rows = self._query("SELECT * FROM files WHERE path >= ? AND path < ?", (prefix, upper))
+        return [FileRecord.from_row(r) for r in rows]
+
+    def paths_with_hash(self, content_hash: str) -> list[str]:
+        rows = self._query(
+            "SELECT path FROM files WHERE content_hash = ? AND status IN (?, ?) ORDER BY path",
+            (content_hash, *SEARCHABLE),
+        )
+        return [key_path(r["path"]) for r in rows]
+
+    def files_with_hash(self, content_hash: str) -> list[FileRecord]:
+        rows = self._query("SELECT * FROM files WHERE content_hash = ?", (content_hash,))
+        return [FileRecord.from_row(r) for r in rows]
+
+    def upsert(self, db: sqlite3.Connection, record: FileRecord) -> None:
+        """Write one record inside a transaction opened with :meth:`transaction`."""
+        values = record.__dict__ | {"path": path_key(record.path)}
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        db.execute(f"INSERT OR REPLACE INTO files({columns}) VALUES ({marks})", tuple(values.values()))
+
+    def delete(self, db: sqlite3.Connection, path: str) -> None:
+        db.execute("DELETE FROM files WHERE path = ?", (path_key(path),))
+
+    def status_counts(self) -> dict[str, int]:
+        rows = self._query("SELECT status, COUNT(*) AS n FROM files GROUP BY status")
+        return {r["status"]: r["n"] for r in rows}
+
+    def referenced_hashes(self) -> set[str]:
+        rows = self._query(
+            "SELECT DISTINCT content_hash FROM files WHERE status IN (?, ?) AND content_hash IS NOT NULL",
+            SEARCHABLE,
+        )
+        return {r["content_hash"] for r in rows}
+
+    # -- meta ---------------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0]["value"] if rows else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))

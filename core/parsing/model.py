@@ -1,0 +1,48 @@
+"""What a parser hands to the rest of the core: located sections of text, or a reason why not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of text with everything a citation needs to point back at it.
+
+    ``start`` is the character offset of ``text`` inside its *locator unit*: the page's
+    extracted text for paged formats (PDF, EPUB, XPS …), the whole decoded file otherwise.
+    """
+
+    text: str
+    start: int
+    page: int | None = None  # 1-based; None for formats without pages
+    heading: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    kind: str  # "pdf", "epub", "markdown", "text", "rst", "html", "docx", "code", …
+    sections: list[Section]
+    title: str | None = None
+    page_count: int | None = None
+    warnings: tuple[str, ...] = ()  # e.g. "repaired a broken cross-reference table"
+    needs_ocr_pages: tuple[int, ...] = ()  # pages without a text layer that were not OCRed
+    ocr_pages: tuple[int, ...] = ()  # pages whose text came from OCR
+
+
+@dataclass
+class ParseError(Exception):
+    """A file that cannot be indexed, with a status and a reason a user can act on."""
+
+    status: str  # "skipped" (by policy: encrypted, unsupported, too large) or "failed"
+    reason: str
+    retry: bool = False  # worth retrying later (access denied, file busy)
+    details: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.reason}"
+
+    def __reduce__(self):
+        # Exceptions pickle from ``self.args``, which is empty when built with keywords; worker
+        # processes send these back to the parent, so pickle from the fields instead.
+        return (type(self), (self.status, self.reason, self.retry, self.details))

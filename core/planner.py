@@ -1,0 +1,83 @@
+"""Compare what is on disk with the manifest and decide what needs doing.
+
+Only size and mtime are compared here (no file is read), so a reconcile of an unchanged
+library costs one directory walk.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+from core.ignore import IgnoreRules
+from core.manifest import FAILED, NEEDS_OCR, PENDING, SKIPPED, FileRecord, Manifest
+from core.scanner import Entry, scan
+
+
+@dataclass
+class Plan:
+    check: list[tuple[Entry, str]] = field(default_factory=list)  # (entry, source): read, maybe index
+    delete: list[str] = field(default_factory=list)  # paths gone from disk (or now ignored)
+    unsupported: list[tuple[Entry, str]] = field(default_factory=list)
+    unreadable: list[tuple[Entry, str]] = field(default_factory=list)
+    forced: set[str] = field(default_factory=set)  # re-parse even if the content is unchanged
+
+    def __bool__(self) -> bool:
+        return bool(self.check or self.delete or self.unsupported or self.unreadable)
+
+    def merge(self, other: "Plan") -> None:
+        self.check += other.check
+        self.delete += other.delete
+        self.unsupported += other.unsupported
+        self.unreadable += other.unreadable
+        self.forced |= other.forced
+
+
+def extension_of(path: str) -> str:
+    name = os.path.basename(path).lower()
+    return name.rsplit(".", 1)[-1] if "." in name else ""
+
+
+class Planner:
+    def __init__(self, manifest: Manifest, extensions: set[str], follow_symlinks: bool = True):
+        self.manifest = manifest
+        self.extensions = extensions
+        self.follow_symlinks = follow_symlinks
+
+    def plan(self, top: str, source: str, rules: IgnoreRules, retry: bool = False) -> Plan:
+        """Plan for ``top`` (a source, a folder in it, or one file), which may no longer exist."""
+        plan = Plan()
+        known = {r.path: r for r in self._known_under(top)}
+        seen: set[str] = set()
+        if os.path.lexists(top):
+            for entry in scan(top, rules, self.follow_symlinks):
+                seen.add(entry.path)
+                self._classify(entry, source, known.get(entry.path), plan, retry)
+        for path in known.keys() - seen:
+            plan.delete.append(path)
+        return plan
+
+    def _known_under(self, top: str) -> list[FileRecord]:
+        records = self.manifest.files_under(top)
+        single = self.manifest.get(top)
+        return records + [single] if single else records
+
+    def _classify(self, entry: Entry, source: str, record: FileRecord | None, plan: Plan, retry: bool):
+        if entry.error:
+            if record is None or record.reason != entry.error:
+                plan.unreadable.append((entry, source))
+            return
+        if extension_of(entry.path) not in self.extensions:
+            if record is None or record.status != SKIPPED or record.size != entry.size:
+                plan.unsupported.append((entry, source))
+            return
+        if record is None or record.status == PENDING:
+            plan.check.append((entry, source))
+        elif (record.size, record.mtime_ns) != (entry.size, entry.mtime_ns):
+            plan.check.append((entry, source))
+        elif retry and record.status in (FAILED, NEEDS_OCR):
+            plan.check.append((entry, source))
+            plan.forced.add(entry.path)
+        elif record.status == FAILED and record.retry_after and record.retry_after <= time.time():
+            plan.check.append((entry, source))

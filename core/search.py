@@ -1,0 +1,175 @@
+"""Hybrid retrieval: vector and full-text candidates fused by reciprocal rank, then diversified.
+
+Each hit says which retriever found it and at what rank, so a user can see why a passage was
+chosen (and why another was not).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+
+from lancedb.expr import Expr, col, lit
+
+from core.embedding import Embedder
+from core.store import ChunkStore
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60  # the usual constant: damps the difference between rank 1 and rank 2
+_COLUMNS = ["id", "doc_id", "path", "kind", "page", "heading", "start", "end", "text"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    doc_id: str
+    path: str
+    kind: str
+    page: int | None
+    heading: str
+    start: int
+    end: int
+    text: str
+    score: float  # fused reciprocal-rank score
+    vector_rank: int | None = None
+    similarity: float | None = None  # cosine similarity to the query
+    text_rank: int | None = None
+    text_score: float | None = None  # BM25
+
+    @property
+    def found_by(self) -> tuple[str, ...]:
+        return tuple(n for n, r in (("vector", self.vector_rank), ("text", self.text_rank)) if r is not None)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    trace: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Filters:
+    folder: str | None = None  # only files under this folder
+    path: str | None = None  # only this file
+    kinds: tuple[str, ...] = ()  # only these types ("pdf", "markdown", …)
+
+    def expression(self) -> Expr | None:
+        parts: list[Expr] = []
+        if self.folder:
+            prefix = os.path.normpath(self.folder).rstrip(os.sep) + os.sep
+            # A prefix match as a range: safe for any character in the name, no LIKE escaping.
+            upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            parts.append((col("path") >= lit(prefix)) & (col("path") < lit(upper)))
+        if self.path:
+            parts.append(col("path") == lit(os.path.normpath(self.path)))
+        if self.kinds:
+            parts.append(col("kind").isin([lit(k) for k in self.kinds]))
+        if not parts:
+            return None
+        expression = parts[0]
+        for part in parts[1:]:
+            expression = expression & part
+        return expression
+
+
+class Searcher:
+    def __init__(self, store: ChunkStore, embedder: Embedder):
+        self.store = store
+        self.embedder = embedder
+
+    def search(self, query: str, k: int = 8, filters: Filters = Filters(), per_file: int = 3,
+               candidates: int | None = None) -> SearchResult:
+        candidates = candidates or max(4 * k, 20)
+        where = filters.expression()
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        vector = self.embedder.embed_query(query)
+        timings["embed_ms"] = _ms(t0)
+
+        t1 = time.perf_counter()
+        vq = self.store.table.search(vector, vector_column_name="vector").distance_type("cosine")
+        if where is not None:
+            vq = vq.where(where, prefilter=True)
+        by_vector = vq.select(_COLUMNS + ["_distance"]).limit(candidates).to_list()
+        timings["vector_ms"] = _ms(t1)
+
+        t2 = time.perf_counter()
+        by_text = self._text_candidates(query, where, candidates)
+        timings["text_ms"] = _ms(t2)
+
+        fused = _fuse(by_vector, by_text)
+        hits, dropped = _diversify(fused, k, per_file)
+        timings["total_ms"] = _ms(t0)
+        trace = {
+            "vector_candidates": len(by_vector),
+            "text_candidates": len(by_text),
+            "dropped_for_diversity": dropped,
+            "per_file": per_file,
+            "filters": {k: v for k, v in filters.__dict__.items() if v},
+            "timings": timings,
+        }
+        return SearchResult(query, hits, trace)
+
+    def _text_candidates(self, query: str, where: Expr | None, limit: int) -> list[dict]:
+        if not query.strip():
+            return []
+        try:
+            tq = self.store.table.search(query, query_type="fts", fts_columns="text")
+            if where is not None:
+                tq = tq.where(where, prefilter=True)
+            return tq.select(_COLUMNS + ["_score"]).limit(limit).to_list()
+        except (ValueError, RuntimeError) as exc:  # no FTS index yet (empty table), odd syntax
+            log.debug("full-text search unavailable: %s", exc)
+            return []
+
+
+def _fuse(by_vector: list[dict], by_text: list[dict]) -> list[Hit]:
+    merged: dict[str, dict] = {}
+    for rank, row in enumerate(by_vector, 1):
+        entry = merged.setdefault(_key(row), {"row": row, "score": 0.0})
+        entry["score"] += 1.0 / (RRF_K + rank)
+        entry["vector_rank"] = rank
+        entry["similarity"] = 1.0 - float(row["_distance"])
+    for rank, row in enumerate(by_text, 1):
+        entry = merged.setdefault(_key(row), {"row": row, "score": 0.0})
+        entry["score"] += 1.0 / (RRF_K + rank)
+        entry["text_rank"] = rank
+        entry["text_score"] = float(row.get("_score", 0.0))
+    hits = []
+    for entry in merged.values():
+        row = entry["row"]
+        hits.append(Hit(
+            doc_id=row["doc_id"], path=row["path"], kind=row["kind"], page=row["page"] or None,
+            heading=row["heading"], start=row["start"], end=row["end"], text=row["text"],
+            score=entry["score"], vector_rank=entry.get("vector_rank"), similarity=entry.get("similarity"),
+            text_rank=entry.get("text_rank"), text_score=entry.get("text_score"),
+        ))
+    hits.sort(key=lambda h: h.score, reverse=True)
+    return hits
+
+
+def _key(row: dict) -> str:
+    return row["id"]
+
+
+def _diversify(hits: list[Hit], k: int, per_file: int) -> tuple[list[Hit], int]:
+    """At most ``per_file`` passages from one document, so one long file cannot crowd out the rest."""
+    kept: list[Hit] = []
+    per_doc: dict[str, int] = {}
+    dropped = 0
+    for hit in hits:
+        if len(kept) == k:
+            break
+        if per_doc.get(hit.doc_id, 0) >= per_file:
+            dropped += 1
+            continue
+        per_doc[hit.doc_id] = per_doc.get(hit.doc_id, 0) + 1
+        kept.append(hit)
+    return kept, dropped
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,0 +1,162 @@
+"""The passage index: one LanceDB table of chunks with their vectors and a full-text index.
+
+A document's chunks are keyed by its content hash (``doc_id``), so two paths with the same
+bytes share one set of chunks and a rename only re-points ``path``. Every change to a batch of
+documents lands in one LanceDB commit (``merge_insert``), so readers see all of it or none.
+Only the writer thread calls the mutating methods; searches may run from any thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import lancedb
+import numpy as np
+import pyarrow as pa
+from lancedb.expr import Expr, col, lit
+
+log = logging.getLogger(__name__)
+
+FTS_MIN_ROWS = 1
+
+
+def table_name(model: str, dim: int) -> str:
+    return "chunks_" + re.sub(r"[^A-Za-z0-9]+", "_", model).strip("_").lower() + f"_{dim}"
+
+
+def chunk_schema(dim: int) -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("doc_id", pa.string(), nullable=False),
+            pa.field("path", pa.string(), nullable=False),
+            pa.field("kind", pa.string()),
+            pa.field("page", pa.int32()),  # 0 when the format has no pages
+            pa.field("heading", pa.string()),
+            pa.field("start", pa.int64()),
+            pa.field("end", pa.int64()),
+            pa.field("ordinal", pa.int32()),
+            pa.field("text", pa.string()),
+            pa.field("text_hash", pa.string()),
+            pa.field("vector", pa.list_(pa.float32(), dim)),
+        ]
+    )
+
+
+@dataclass
+class ChunkRows:
+    """Columns for the chunks of one or more documents, ready to write."""
+
+    columns: dict[str, list]
+
+    @classmethod
+    def empty(cls) -> "ChunkRows":
+        return cls({f: [] for f in chunk_schema(1).names})
+
+    def extend(self, other: "ChunkRows") -> None:
+        for name, values in other.columns.items():
+            self.columns[name].extend(values)
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
+
+    def to_arrow(self, dim: int) -> pa.Table:
+        schema = chunk_schema(dim)
+        data = dict(self.columns)
+        vectors = np.asarray(data.pop("vector"), dtype=np.float32).reshape(-1, dim)
+        arrays = [pa.array(data[f.name], type=f.type) for f in schema if f.name != "vector"]
+        arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()), dim))
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+
+class ChunkStore:
+    def __init__(self, db_dir: Path, model: str, dim: int):
+        self.dim = dim
+        self.name = table_name(model, dim)
+        self._db = lancedb.connect(str(db_dir))
+        self._table = self._open_or_create()
+        self._writes_since_optimize = 0
+        self._fts_lock = threading.Lock()
+
+    def _open_or_create(self):
+        try:
+            return self._db.open_table(self.name)
+        except (FileNotFoundError, ValueError):
+            pass
+        if self.name in self._db.table_names():
+            # Listed but unopenable: an interrupted drop/create (lancedb #3127). The manifest
+            # can rebuild it, so start an empty table rather than failing every start.
+            log.warning("chunk table %s is damaged; recreating it empty", self.name)
+            self._db.drop_table(self.name)
+        return self._db.create_table(self.name, schema=chunk_schema(self.dim))
+
+    @property
+    def table(self):
+        return self._table
+
+    def count(self) -> int:
+        return self._table.count_rows()
+
+    def doc_ids(self) -> set[str]:
+        rows = self._table.search().select(["doc_id"]).limit(None).to_arrow()
+        return set(rows.column("doc_id").unique().to_pylist())
+
+    def doc_paths(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        """The path each stored document is shown under."""
+        doc_ids = list(set(doc_ids))
+        if not doc_ids:
+            return {}
+        rows = self._table.search().where(_doc_filter(doc_ids)).select(["doc_id", "path"]).limit(None).to_arrow()
+        return dict(zip(rows.column("doc_id").to_pylist(), rows.column("path").to_pylist()))
+
+    # -- writes (writer thread only) ---------------------------------------------------------
+
+    def apply(self, new_rows: ChunkRows, drop_docs: Sequence[str] = ()) -> None:
+        """Insert new documents' chunks and drop old documents, in one commit."""
+        drop_docs = list(dict.fromkeys(drop_docs))
+        if len(new_rows):
+            builder = self._table.merge_insert("id").when_not_matched_insert_all()
+            if drop_docs:
+                builder = builder.when_not_matched_by_source_delete(_doc_filter(drop_docs).to_sql())
+            builder.execute(new_rows.to_arrow(self.dim))
+        elif drop_docs:
+            self._table.delete(_doc_filter(drop_docs))
+        else:
+            return
+        self._writes_since_optimize += 1
+
+    def repoint(self, doc_id: str, path: str, kind: str) -> None:
+        """A document's primary path changed (rename, move, or its first copy was deleted)."""
+        shown = os.fsencode(path).decode("utf-8", "replace")  # Arrow strings must be valid UTF-8
+        self._table.update(where=(col("doc_id") == lit(doc_id)).to_sql(), values={"path": shown, "kind": kind})
+        self._writes_since_optimize += 1
+
+    def ensure_fts_index(self) -> None:
+        with self._fts_lock:
+            names = {i.name for i in self._table.list_indices()}
+            if "text_idx" not in names and self.count() >= FTS_MIN_ROWS:
+                # Positions make phrase queries (exact IDs, quoted names) possible.
+                self._table.create_fts_index("text", with_position=True, name="text_idx", replace=True)
+
+    def maybe_optimize(self, every: int = 50) -> bool:
+        """Fold new rows into the indexes and drop old versions, on a cadence."""
+        if self._writes_since_optimize < every:
+            return False
+        self.optimize()
+        return True
+
+    def optimize(self) -> None:
+        self.ensure_fts_index()
+        self._table.optimize(cleanup_older_than=timedelta(minutes=5))
+        self._writes_since_optimize = 0
+
+
+def _doc_filter(doc_ids: Sequence[str]) -> Expr:
+    return col("doc_id").isin([lit(d) for d in doc_ids])

@@ -1,0 +1,70 @@
+"""Small builders shared by the tests: real files with known text in known places."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pymupdf
+
+
+def make_pdf(path: Path, pages: list[str], toc: list[tuple[int, str, int]] | None = None) -> Path:
+    """A real PDF whose page N (1-based) holds pages[N-1]; toc entries are (level, title, page)."""
+    doc = pymupdf.open()
+    for text in pages:
+        page = doc.new_page()
+        page.insert_textbox(pymupdf.Rect(50, 50, 550, 800), text, fontsize=10)
+    if toc:
+        doc.set_toc([list(t) for t in toc])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    doc.close()
+    return path
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def bump_mtime(path: Path) -> None:
+    """Make sure a rewrite is visible to size/mtime checks even on coarse-mtime filesystems."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s: {predicate}")
+
+
+def snapshot_tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under root with (size, mtime): proof that Archivist wrote nothing there."""
+    result = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            result[p] = (st.st_size, st.st_mtime_ns)
+    return result
+
+
+FACTS = [
+    "The refund window for Acme widgets is 30 days from delivery.",
+    "Invoice INV-2024-0042 was issued to Globex Corporation for 1,250 euros.",
+    "The Zephyr protocol encrypts every packet with a rotating session key.",
+    "Our office cat, Marmalade, sleeps on the server rack every afternoon.",
+    "The quarterly board meeting takes place in the Lisbon office.",
+]
+
+FILLER = (
+    "This paragraph is ordinary filler text about project management, schedules and the "
+    "general state of affairs in the company. It mentions nothing in particular. "
+)
