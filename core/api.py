@@ -153,7 +153,7 @@ class Archivist:
         return Planner(self.manifest, self.extensions(), self.settings.follow_symlinks)
 
     def extensions(self) -> set[str]:
-        from core.parsing.formats import SUPPORTED_EXTENSIONS
+        from core.parsing import SUPPORTED_EXTENSIONS
 
         chosen = self.settings.extensions or list(SUPPORTED_EXTENSIONS)
         return {e.lower().lstrip(".") for e in chosen}

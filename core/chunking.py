@@ -38,6 +38,7 @@ class _Unit:
     end: int
     tokens: int
     paragraph_end: bool
+    anchor: bool = False  # a content-defined cut point (see _ANCHOR_MODULUS)
 
 
 class Chunker:
@@ -98,11 +99,17 @@ class Chunker:
                 spans.append((s_start, s_end, i == len(sentences) - 1))
         counts = self._count([text[s:e] for s, e, _ in spans])
         units: list[_Unit] = []
+        paragraph_start = spans[0][0] if spans else 0
         for (start, end, para_end), tokens in zip(spans, counts):
             if tokens <= self.budget:
                 units.append(_Unit(start, end, tokens, para_end))
             else:
                 units.extend(self._split_long(text, start, end, para_end))
+            if para_end:
+                # Decided by the paragraph's own words, so edits elsewhere cannot move it.
+                paragraph = text[paragraph_start:end].encode("utf-8", "surrogatepass")
+                units[-1].anchor = zlib.crc32(paragraph) % _ANCHOR_MODULUS == 0
+                paragraph_start = end
         return units
 
     def _split_long(self, text: str, start: int, end: int, para_end: bool) -> list[_Unit]:
@@ -137,9 +144,12 @@ class Chunker:
                 groups.append(current[:cut])
                 current = current[cut:]
                 tokens = sum(u.tokens for u in current)
+                if current and tokens + unit.tokens > self.budget:  # the remainder is still too full
+                    groups.append(current)
+                    current, tokens = [], 0
             current.append(unit)
             tokens += unit.tokens
-            if tokens >= self.budget // 2 and unit.paragraph_end and self._is_anchor(unit, units):
+            if tokens >= self.budget // 2 and unit.anchor:
                 groups.append(current)
                 current, tokens = [], 0
         if current:
@@ -155,10 +165,6 @@ class Chunker:
             if unit.paragraph_end and running >= 0.6 * self.budget and i + 1 < len(units):
                 best = i + 1
         return best
-
-    def _is_anchor(self, unit: _Unit, _units: list[_Unit]) -> bool:
-        # Decided by the paragraph's own length so it survives edits elsewhere; stable across runs.
-        return zlib.crc32(f"{unit.end - unit.start}:{unit.tokens}".encode()) % _ANCHOR_MODULUS == 0
 
     def _overlap_start(self, text: str, prev_start: int, start: int, end: int) -> int:
         """Begin the chunk with up to ``overlap_tokens`` word pieces of what precedes it."""

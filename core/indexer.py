@@ -63,6 +63,7 @@ class Indexer:
         self.settings = settings
         self.emit = on_event
         self.lock = threading.Lock()  # one plan at a time: this is the index's single writer
+        self.flush_seconds = FLUSH_SECONDS
 
     # -- entry point --------------------------------------------------------------------------
 
@@ -167,9 +168,10 @@ class _Run:
                     superseded.append(work)
                 else:
                     self._accept(work)
-                if sum(len(d.chunks) for _, d in self.waiting) >= EMBED_GROUP_CHUNKS:
+                overdue = time.monotonic() - self.last_flush >= self.ix.flush_seconds
+                if overdue or sum(len(d.chunks) for _, d in self.waiting) >= EMBED_GROUP_CHUNKS:
                     self._embed_waiting()
-                if self._due_for_flush():
+                if overdue or sum(len(p.chunks) for _, p, _ in self.ready if p) >= FLUSH_CHUNKS:
                     self._flush()
         return superseded
 
@@ -213,6 +215,8 @@ class _Run:
         now = time.time()
         entry, old = work.entry, work.record
         base = _record(entry, work.source, INDEXED, "", now, work.content_hash)
+        if work.outcome == "parsed" and work.content_hash in self.new_docs:
+            work.outcome = "link"  # a copy of a file read moments ago (both were read ahead)
         if work.outcome == "vanished":
             self.plan.delete.append(entry.path)
             self.meter.file_done(entry.size)
@@ -264,13 +268,6 @@ class _Run:
         """Items whose chunks (or, for a link, whose twin's chunks) are embedded."""
         waiting = {d.doc_id for _, d in self.waiting}
         return [item for item in self.ready if item[2].content_hash not in waiting]
-
-    def _due_for_flush(self) -> bool:
-        if time.monotonic() - self.last_flush < FLUSH_SECONDS:
-            rows = sum(len(p.chunks) for _, p, _ in self.ready if p)
-            if rows < FLUSH_CHUNKS:
-                return False
-        return bool(self._flushable())
 
     def _flush(self) -> None:
         """Commit every embedded document and its manifest record (chunks first, then records)."""

@@ -48,6 +48,7 @@ def scan(top: str, rules: IgnoreRules, follow_symlinks: bool = True) -> Iterator
             log.warning("cannot list %s: %s", directory, exc)
             yield Entry(directory, 0, 0, error=f"folder not readable: {_describe(exc)}")
             continue
+        subdirs: list[str] = []
         for item in sorted(listing, key=lambda e: e.name):
             try:
                 is_link = item.is_symlink()
@@ -63,9 +64,10 @@ def scan(top: str, rules: IgnoreRules, follow_symlinks: bool = True) -> Iterator
                 if key in visited or rules.is_ignored(item.path, is_dir=True):
                     continue
                 visited.add(key)
-                stack.append(item.path)
+                subdirs.append(item.path)
             elif stat.S_ISREG(st.st_mode) and not rules.is_ignored(item.path):
                 yield Entry(item.path, st.st_size, st.st_mtime_ns)
+        stack.extend(reversed(subdirs))  # visit folders in name order, like a file manager
 
 
 def _describe(exc: OSError) -> str:

@@ -21,6 +21,7 @@ import lancedb
 import numpy as np
 import pyarrow as pa
 from lancedb.expr import Expr, col, lit
+from lancedb.index import FTS
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +91,14 @@ class ChunkStore:
             return self._db.open_table(self.name)
         except (FileNotFoundError, ValueError):
             pass
-        if self.name in self._db.table_names():
+        try:
+            return self._db.create_table(self.name, schema=chunk_schema(self.dim))
+        except (OSError, ValueError, RuntimeError) as exc:
             # Listed but unopenable: an interrupted drop/create (lancedb #3127). The manifest
             # can rebuild it, so start an empty table rather than failing every start.
-            log.warning("chunk table %s is damaged; recreating it empty", self.name)
+            log.warning("chunk table %s is damaged (%s); recreating it empty", self.name, exc)
             self._db.drop_table(self.name)
-        return self._db.create_table(self.name, schema=chunk_schema(self.dim))
+            return self._db.create_table(self.name, schema=chunk_schema(self.dim))
 
     @property
     def table(self):
@@ -143,7 +146,7 @@ class ChunkStore:
             names = {i.name for i in self._table.list_indices()}
             if "text_idx" not in names and self.count() >= FTS_MIN_ROWS:
                 # Positions make phrase queries (exact IDs, quoted names) possible.
-                self._table.create_fts_index("text", with_position=True, name="text_idx", replace=True)
+                self._table.create_index("text", config=FTS(with_position=True), name="text_idx", replace=True)
 
     def maybe_optimize(self, every: int = 50) -> bool:
         """Fold new rows into the indexes and drop old versions, on a cadence."""

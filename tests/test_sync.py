@@ -126,6 +126,7 @@ def test_interrupted_sync_resumes_after_restart(docs, make_archivist, data_dir):
     for i in range(12):
         write(docs / f"note{i:02}.md", f"# Note {i}\n\nNote number {i} talks about topic{i}. {FILLER}")
     first = make_archivist()
+    first.indexer.flush_seconds = 0  # commit file by file, so there is something to resume from
     first.add_source(docs)
     cancel = __import__("threading").Event()
     done = []
