@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from core import events as ev
 from core.ingest import Ingestor, PreparedDoc
-from core.manifest import FAILED, INDEXED, NEEDS_OCR, PENDING, SEARCHABLE, SKIPPED, FileRecord, Manifest
+from core.manifest import FAILED, INDEXED, NEEDS_OCR, PENDING, SKIPPED, FileRecord, Manifest, display_path
 from core.parsing.model import ParsedDocument, ParseError
 from core.planner import Plan, extension_of
 from core.progress import ProgressMeter
@@ -224,6 +224,7 @@ class _Run:
         if work.outcome == "unchanged":
             self._finish(work, None, replace(old, size=entry.size, mtime_ns=entry.mtime_ns, updated_at=now))
         elif work.outcome == "link":
+            self.touched_hashes.add(work.content_hash)  # its shown path may need to change
             chunks = self.new_docs.get(work.content_hash)
             if chunks is None:
                 twin = self.ix.manifest.get(self.ix.manifest.paths_with_hash(work.content_hash)[0])
@@ -332,7 +333,9 @@ class _Run:
             if not holders:
                 if not self.ix.manifest.files_with_hash(doc_id):  # pending files may still want it
                     drops.append(doc_id)
-            elif shown_path not in holders:
+            elif shown_path != display_path(holders[0]):
+                # Shown under the first of its paths, as a fresh index would: the result of a
+                # sync never depends on the order in which things happened.
                 holder = self.ix.manifest.get(holders[0])
                 self.ix.store.repoint(doc_id, holder.path, holder.kind)
         if drops:
