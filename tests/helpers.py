@@ -14,7 +14,9 @@ def make_pdf(path: Path, pages: list[str], toc: list[tuple[int, str, int]] | Non
     doc = pymupdf.open()
     for text in pages:
         page = doc.new_page()
-        page.insert_textbox(pymupdf.Rect(50, 50, 550, 800), text, fontsize=10)
+        if text:
+            spare = page.insert_textbox(pymupdf.Rect(50, 50, 550, 800), text, fontsize=10)
+            assert spare >= 0, "text does not fit on one page"  # pymupdf would write nothing
     if toc:
         doc.set_toc([list(t) for t in toc])
     path.parent.mkdir(parents=True, exist_ok=True)

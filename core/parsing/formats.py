@@ -1,0 +1,56 @@
+"""Which file extensions Archivist indexes, and as what kind.
+
+Data only, so callers (settings, CLI flags, tests) can pass their own mapping to ``parse_file``
+and to the folder scanner. Keys are lower-case suffixes *with* the dot, as ``Path.suffix`` gives
+them. The extension only picks the parser for text formats: binary formats are recognised by
+their magic bytes whatever they are called (see ``sniff.py``).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+# Formats MuPDF extracts real text from (CBZ/images are left out: they have no text layer).
+PYMUPDF_KINDS = frozenset({"pdf", "epub", "xps", "fb2", "mobi"})
+# Formats decoded as text by ``text.py`` / ``html_text.py``.
+TEXT_KINDS = frozenset({"markdown", "text", "rst", "html", "code"})
+
+# fmt: off
+_CODE_EXTENSIONS = (
+    ".py", ".pyi", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".java", ".c", ".h", ".cc",
+    ".cpp", ".cxx", ".hpp", ".hh", ".cs", ".go", ".rs", ".rb", ".php", ".sh", ".bash", ".zsh",
+    ".fish", ".ps1", ".bat", ".sql", ".css", ".scss", ".less", ".json", ".jsonl", ".yaml",
+    ".yml", ".toml", ".ini", ".cfg", ".conf", ".kt", ".kts", ".swift", ".scala", ".lua", ".r",
+    ".jl", ".pl", ".pm", ".m", ".mm", ".dart", ".ex", ".exs", ".erl", ".hs", ".ml", ".clj",
+    ".groovy", ".gradle", ".vue", ".svelte", ".xml", ".proto", ".graphql", ".tf", ".nix",
+    ".cmake", ".mk", ".tex", ".bib",
+)
+# fmt: on
+
+SUPPORTED_EXTENSIONS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        ".pdf": "pdf",
+        ".epub": "epub",
+        ".xps": "xps",
+        ".oxps": "xps",
+        ".fb2": "fb2",
+        ".mobi": "mobi",
+        ".docx": "docx",
+        ".md": "markdown",
+        ".markdown": "markdown",
+        ".mdown": "markdown",
+        ".mkd": "markdown",
+        ".txt": "text",
+        ".text": "text",
+        ".log": "text",
+        ".csv": "text",
+        ".tsv": "text",
+        ".rst": "rst",
+        ".html": "html",
+        ".htm": "html",
+        ".xhtml": "html",
+        # Gzip: only a compressed *text* file (notes.md.gz) is indexed, see parse.py.
+        ".gz": "gzip",
+        **{ext: "code" for ext in _CODE_EXTENSIONS},
+    }
+)

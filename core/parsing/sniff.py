@@ -1,0 +1,64 @@
+"""Recognise a file's real format from its first bytes, so a renamed file is parsed (or refused)
+by what it is rather than by what it is called."""
+
+from __future__ import annotations
+
+import zipfile
+
+from .model import ParseError
+
+HEAD_BYTES = 8192
+ARCHIVE_REASON = "archives are not indexed"
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def sniff(head: bytes) -> str | None:
+    """Container kind from magic bytes: pdf, zip, ole2, gzip, mobi, rtf, fb2; None if no magic."""
+    body = head
+    for bom in _BOMS:
+        if body.startswith(bom):
+            body = body[len(bom) :]
+            break
+    if body.lstrip(b" \t\r\n").startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if head.startswith(_OLE2):
+        return "ole2"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head[60:68] in (b"BOOKMOBI", b"TEXtREAd"):
+        return "mobi"
+    if body.startswith(b"{\\rtf"):
+        return "rtf"
+    # FictionBook is XML; a root element this specific cannot be a plain text file by accident.
+    if body.lstrip().startswith(b"<?xml") and b"<FictionBook" in head:
+        return "fb2"
+    return None
+
+
+def zip_kind(zf: zipfile.ZipFile) -> str:
+    """docx, epub or xps for a ZIP we can index; raises ParseError("skipped", …) for the rest."""
+    names = set(zf.namelist())
+    if "word/document.xml" in names:
+        return "docx"
+    if "mimetype" in names:
+        try:
+            mime = zf.read("mimetype")[:100].decode("ascii", "replace").strip()
+        except (OSError, zipfile.BadZipFile, RuntimeError, ValueError):
+            mime = ""
+        if mime == "application/epub+zip":
+            return "epub"
+        if mime.startswith("application/vnd.oasis.opendocument"):
+            raise ParseError("skipped", "unsupported OpenDocument format")
+    if "META-INF/container.xml" in names:  # an EPUB missing its mimetype entry
+        return "epub"
+    if any(n.lower().endswith((".fdseq", ".fdoc", ".fpage")) for n in names):
+        return "xps"
+    if "xl/workbook.xml" in names:
+        raise ParseError("skipped", "unsupported Office format (Excel workbook)")
+    if "ppt/presentation.xml" in names:
+        raise ParseError("skipped", "unsupported Office format (PowerPoint presentation)")
+    raise ParseError("skipped", ARCHIVE_REASON)
