@@ -80,6 +80,7 @@ class Archivist:
                                self._emit)
         if not read_only:
             layout.set_active_model(self.data_dir, self.embedder.name)
+            self._requeue_lost_passages()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -113,6 +114,21 @@ class Archivist:
                 self._pool = ParserPool(timeout_s=self.settings.parse_timeout_s,
                                         memory_mb=self.settings.parse_memory_mb)
             return self._pool
+
+    def _requeue_lost_passages(self) -> None:
+        """Files the manifest calls indexed whose passages are not in the chunk table are read
+        again by the next sync: the table was damaged and recreated empty (lancedb #3127)."""
+        expected = self.manifest.referenced_hashes()
+        if not expected:
+            return
+        try:
+            lost = expected - self.store.doc_ids()
+        except (OSError, RuntimeError) as exc:  # e.g. data files gone: searches will say so
+            log.warning("cannot read the chunk table to check it: %s", exc)
+            return
+        if lost:
+            n = self.manifest.requeue(lost, "passages missing from the index; waiting to be read again")
+            log.warning("%d files' passages are missing from the index; they will be indexed again", n)
 
     # -- sources --------------------------------------------------------------------------------
 

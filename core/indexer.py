@@ -20,6 +20,7 @@ from core import events as ev
 from core.ingest import Ingestor, PreparedDoc
 from core.manifest import FAILED, INDEXED, NEEDS_OCR, PENDING, SKIPPED, FileRecord, Manifest, display_path
 from core.parsing.model import ParsedDocument, ParseError
+from core.parsing.parse import NEEDS_OCR as NO_TEXT_LAYER
 from core.planner import Plan, extension_of
 from core.progress import ProgressMeter
 from core.scanner import Entry
@@ -127,6 +128,7 @@ class _Run:
                 self._put(db, _record(entry, source, SKIPPED, reason, now))
             for entry, source in self.plan.unreadable:
                 self._put(db, _record(entry, source, FAILED, entry.error or "unreadable", now))
+        self.failed += len(self.plan.unreadable)  # dangling links, unlistable folders: failures too
         for entry, _ in self.plan.unsupported + self.plan.unreadable:
             record = self.ix.manifest.get(entry.path)
             self.ix.emit(ev.FileDone(entry.path, record.status, record.reason, 0, 0))
@@ -238,7 +240,13 @@ class _Run:
             attempts = (old.attempts if old else 0) + 1
             retry_after = now + min(60 * 2**attempts, 86400) if error.retry else None
             self.failed += error.status == FAILED
-            self._finish(work, None, replace(base, status=error.status, reason=error.reason,
+            status, reason, pages = error.status, error.reason, base.pages
+            if error.reason == NO_TEXT_LAYER and error.details.get("needs_ocr_pages"):
+                # A scan: no page has text. Flag it like a partly scanned PDF, so the user sees it
+                # and sync(retry=True) reads it again once OCR is installed.
+                pages = error.details.get("page_count")
+                status, reason = NEEDS_OCR, _ocr_needed(tuple(error.details["needs_ocr_pages"]), pages)
+            self._finish(work, None, replace(base, status=status, reason=reason, pages=pages,
                                              attempts=attempts, retry_after=retry_after))
         else:
             self._accept_parsed(work, base)
@@ -347,13 +355,15 @@ def _status_of(doc: ParsedDocument, has_chunks: bool) -> tuple[str, str]:
     if doc.ocr_pages:
         notes.append(f"text of {_pages(doc.ocr_pages)} read by OCR")
     if doc.needs_ocr_pages:
-        total = f" of {doc.page_count}" if doc.page_count else ""
-        missing = (f"{len(doc.needs_ocr_pages)}{total} pages have no text layer ({_pages(doc.needs_ocr_pages)});"
-                   " install Tesseract OCR to index them")
-        return NEEDS_OCR, "; ".join([missing] + notes)
+        return NEEDS_OCR, "; ".join([_ocr_needed(doc.needs_ocr_pages, doc.page_count)] + notes)
     if not has_chunks:
         return SKIPPED, "; ".join(["no text found"] + notes)
     return INDEXED, "; ".join(notes)
+
+
+def _ocr_needed(pages: tuple[int, ...], page_count: int | None) -> str:
+    total = f" of {page_count}" if page_count else ""
+    return f"{len(pages)}{total} pages have no text layer ({_pages(pages)}); install Tesseract OCR to index them"
 
 
 def _pages(pages: tuple[int, ...]) -> str:

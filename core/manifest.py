@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 
 INDEXED, PENDING, SKIPPED, FAILED, NEEDS_OCR = "indexed", "pending", "skipped", "failed", "needs_ocr"
 STATUSES = (INDEXED, PENDING, SKIPPED, FAILED, NEEDS_OCR)
-# Statuses whose file has chunks in the index.
+# Statuses whose file has chunks in the index (when its ``chunks`` count is not 0).
 SEARCHABLE = (INDEXED, NEEDS_OCR)
 
 _SCHEMA = """
@@ -167,7 +167,7 @@ class Manifest:
 
     def paths_with_hash(self, content_hash: str) -> list[str]:
         rows = self._query(
-            "SELECT path FROM files WHERE content_hash = ? AND status IN (?, ?) ORDER BY path",
+            "SELECT path FROM files WHERE content_hash = ? AND status IN (?, ?) AND chunks > 0 ORDER BY path",
             (content_hash, *SEARCHABLE),
         )
         return [key_path(r["path"]) for r in rows]
@@ -192,10 +192,25 @@ class Manifest:
 
     def referenced_hashes(self) -> set[str]:
         rows = self._query(
-            "SELECT DISTINCT content_hash FROM files WHERE status IN (?, ?) AND content_hash IS NOT NULL",
+            "SELECT DISTINCT content_hash FROM files WHERE status IN (?, ?) AND chunks > 0"
+            " AND content_hash IS NOT NULL",
             SEARCHABLE,
         )
         return {r["content_hash"] for r in rows}
+
+    def requeue(self, hashes: Iterable[str], reason: str) -> int:
+        """Mark the searchable files holding these contents pending, so the next sync reads them."""
+        hashes = list(hashes)
+        with self.transaction() as db:
+            n = 0
+            for i in range(0, len(hashes), 500):
+                part = hashes[i:i + 500]
+                marks = ", ".join("?" for _ in part)
+                n += db.execute(
+                    f"UPDATE files SET status = ?, reason = ? WHERE status IN (?, ?) AND content_hash IN ({marks})",
+                    (PENDING, reason, *SEARCHABLE, *part),
+                ).rowcount
+            return n
 
     # -- meta ---------------------------------------------------------------------------------
 

@@ -90,7 +90,7 @@ class Searcher:
         timings["embed_ms"] = _ms(t0)
 
         t1 = time.perf_counter()
-        vq = self.store.table.search(vector, vector_column_name="vector").distance_type("cosine")
+        vq = self.store.vector_query(vector)
         if where is not None:
             vq = vq.where(where, prefilter=True)
         by_vector = vq.select(_COLUMNS + ["_distance"]).limit(candidates).to_list()
@@ -156,19 +156,23 @@ def _key(row: dict) -> str:
 
 
 def _diversify(hits: list[Hit], k: int, per_file: int) -> tuple[list[Hit], int]:
-    """At most ``per_file`` passages from one document, so one long file cannot crowd out the rest."""
+    """At most ``per_file`` passages from one document while others are waiting, so one long file
+    cannot crowd out the rest; slots nobody else wants go back to the best of what was held back."""
     kept: list[Hit] = []
+    held: list[Hit] = []
     per_doc: dict[str, int] = {}
-    dropped = 0
     for hit in hits:
         if len(kept) == k:
             break
         if per_doc.get(hit.doc_id, 0) >= per_file:
-            dropped += 1
+            held.append(hit)
             continue
         per_doc[hit.doc_id] = per_doc.get(hit.doc_id, 0) + 1
         kept.append(hit)
-    return kept, dropped
+    refill = held[: k - len(kept)]
+    if refill:
+        kept = sorted(kept + refill, key=lambda h: h.score, reverse=True)
+    return kept, len(held) - len(refill)
 
 
 def _ms(start: float) -> float:

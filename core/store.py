@@ -21,11 +21,15 @@ import lancedb
 import numpy as np
 import pyarrow as pa
 from lancedb.expr import Expr, col, lit
-from lancedb.index import FTS
+from lancedb.index import FTS, HnswSq
 
 log = logging.getLogger(__name__)
 
 FTS_MIN_ROWS = 1
+# Below this many chunks an exact scan is fast enough (and exact); above it an ANN index pays.
+ANN_MIN_ROWS = 50_000
+REFINE_FACTOR = 3
+_UNKNOWN = object()
 
 
 def table_name(model: str, dim: int) -> str:
@@ -85,6 +89,7 @@ class ChunkStore:
         self._table = self._open_or_create()
         self._writes_since_optimize = 0
         self._fts_lock = threading.Lock()
+        self._vector_index = _UNKNOWN
 
     def _open_or_create(self):
         try:
@@ -148,15 +153,54 @@ class ChunkStore:
                 # Positions make phrase queries (exact IDs, quoted names) possible.
                 self._table.create_index("text", config=FTS(with_position=True), name="text_idx", replace=True)
 
+    @property
+    def vector_index_kind(self) -> str | None:
+        if self._vector_index is _UNKNOWN:
+            self._vector_index = next(
+                (i.index_type for i in self._table.list_indices() if "vector" in i.columns), None)
+        return self._vector_index
+
+    def vector_query(self, vector):
+        """A nearest-neighbour query; with an ANN index, candidates are re-ranked on full vectors
+        (measured: recall@10 0.90 → 0.997 at 100k chunks for about 0.5 ms)."""
+        query = self._table.search(vector, vector_column_name="vector").distance_type("cosine")
+        if self.vector_index_kind is not None:
+            query = query.refine_factor(REFINE_FACTOR)
+        return query
+
+    def ensure_vector_index(self, min_rows: int = ANN_MIN_ROWS) -> bool:
+        """Build the ANN index once the table is large enough; later rows are folded in by
+        ``optimize`` (and searched exactly until then)."""
+        if self.vector_index_kind is not None or self.count() < max(min_rows, 256):
+            return False
+        self._table.create_index("vector", config=HnswSq(distance_type="cosine"), name="vector_idx", replace=True)
+        self._vector_index = _UNKNOWN
+        return True
+
     def maybe_optimize(self, every: int = 50) -> bool:
-        """Fold new rows into the indexes and drop old versions, on a cadence."""
-        if self._writes_since_optimize < every:
+        """Fold new rows into the indexes and drop old versions, on a cadence, or sooner when
+        much of the table is not yet in the full-text index (its ranking of unindexed rows is
+        poor: a replaced 300-page PDF lost its edited passage from the top 30)."""
+        if self._writes_since_optimize == 0:
+            return False
+        if self._writes_since_optimize < every and not self._fts_lagging():
             return False
         self.optimize()
         return True
 
+    def _fts_lagging(self) -> bool:
+        try:
+            stats = self._table.index_stats("text_idx")
+        except (ValueError, RuntimeError):
+            return False
+        if stats is None:
+            return False
+        unindexed = stats.num_unindexed_rows
+        return unindexed > 500 or unindexed > 0.1 * (unindexed + stats.num_indexed_rows)
+
     def optimize(self) -> None:
         self.ensure_fts_index()
+        self.ensure_vector_index()
         self._table.optimize(cleanup_older_than=timedelta(minutes=5))
         self._writes_since_optimize = 0
 

@@ -207,9 +207,10 @@ class Watcher:
 
     def _check_sources(self) -> None:
         """Drop dead watches (source unplugged or renamed) and watch sources that came back."""
-        for source in list(self._observers):
-            if not os.path.isdir(source):
-                self.remove_source(source)
+        for source, observer in list(self._observers.items()):
+            alive = observer.is_alive() and all(e.is_alive() for e in observer.emitters)
+            if not os.path.isdir(source) or not alive:
+                self.remove_source(source)  # re-watched below (or when it comes back)
                 self.notify(source)
         for source in self.archivist.sources():
             if source not in self._observers and os.path.isdir(source):

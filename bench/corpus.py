@@ -1,0 +1,87 @@
+"""Real English text for benchmarks, without a network: the standard library's own documentation."""
+
+from __future__ import annotations
+
+import io
+import pkgutil
+import pydoc
+import random
+import warnings
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pymupdf
+
+MODULES = [m.name for m in pkgutil.iter_modules() if not m.name.startswith("_")]
+
+
+def module_texts(limit: int = 400, seed: int = 0) -> list[str]:
+    """Plain-text pydoc pages of stdlib modules (each a few KB to a few hundred KB)."""
+    rng = random.Random(seed)
+    names = sorted(set(MODULES))
+    rng.shuffle(names)
+    texts: list[str] = []
+    for name in names:
+        if len(texts) >= limit:
+            break
+        if name in {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo"}:
+            continue
+        try:
+            with warnings.catch_warnings(), redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+                warnings.simplefilter("ignore")
+                module = __import__(name)
+                text = pydoc.render_doc(module, renderer=pydoc.plaintext)
+        except BaseException:
+            continue
+        if len(text) > 2000:
+            texts.append(text)
+    return texts
+
+
+def paragraphs(texts: list[str]) -> list[str]:
+    # pydoc indents and wraps; flatten each paragraph so it reads (and lays out) as prose.
+    return [" ".join(p.split()) for t in texts for p in t.split("\n\n") if len(p.strip()) > 40]
+
+
+def write_pdf(path: Path, page_texts: list[str]) -> None:
+    doc = pymupdf.open()
+    for text in page_texts:
+        page = doc.new_page()
+        # insert_textbox writes nothing when the text overflows: shorten until it fits.
+        while text and page.insert_textbox(pymupdf.Rect(40, 40, 572, 800), text, fontsize=8) < 0:
+            text = text[: int(len(text) * 0.85)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    doc.close()
+
+
+def pages_from(paras: list[str], n_pages: int, rng: random.Random, chars_per_page: int = 2500) -> list[str]:
+    pages = []
+    pool: list[str] = []
+    for _ in range(n_pages):
+        page, size = [], 0
+        while size < chars_per_page:
+            if not pool:  # draw without replacement so that chunks are (nearly all) distinct
+                pool = paras[:]
+                rng.shuffle(pool)
+            p = pool.pop()
+            page.append(p)
+            size += len(p)
+        pages.append("\n\n".join(page)[: chars_per_page + 500])
+    return pages
+
+
+def build_mixed_library(root: Path, n_pdfs: int = 20, pages_per_pdf: int = 10, n_md: int = 60,
+                        seed: int = 0) -> dict:
+    rng = random.Random(seed)
+    texts = module_texts(limit=400, seed=seed)
+    paras = paragraphs(texts)
+    pages = 0
+    for i in range(n_pdfs):
+        write_pdf(root / "pdf" / f"manual-{i:03}.pdf", pages_from(paras, pages_per_pdf, rng))
+        pages += pages_per_pdf
+    for i in range(n_md):
+        body = "\n\n".join(rng.choice(paras) for _ in range(rng.randint(5, 25)))
+        (root / "notes").mkdir(parents=True, exist_ok=True)
+        (root / "notes" / f"note-{i:03}.md").write_text(f"# Note {i}\n\n{body}\n", encoding="utf-8")
+    return {"pdfs": n_pdfs, "pdf_pages": pages, "markdown": n_md}
