@@ -40,7 +40,9 @@ def module_texts(limit: int = 400, seed: int = 0) -> list[str]:
 
 def paragraphs(texts: list[str]) -> list[str]:
     # pydoc indents and wraps; flatten each paragraph so it reads (and lays out) as prose.
-    return [" ".join(p.split()) for t in texts for p in t.split("\n\n") if len(p.strip()) > 40]
+    # (Very long "paragraphs" are pydoc's member tables; they make repetitive, unreal text.)
+    flat = (" ".join(p.split()) for t in texts for p in t.split("\n\n"))
+    return list(dict.fromkeys(p for p in flat if 40 < len(p) < 4000))
 
 
 def write_pdf(path: Path, page_texts: list[str]) -> None:
@@ -55,16 +57,27 @@ def write_pdf(path: Path, page_texts: list[str]) -> None:
     doc.close()
 
 
-def pages_from(paras: list[str], n_pages: int, rng: random.Random, chars_per_page: int = 2500) -> list[str]:
+class ParagraphPool:
+    """Paragraphs drawn without replacement, so that chunks are (nearly) all distinct."""
+
+    def __init__(self, paras: list[str], rng: random.Random):
+        self.paras, self.rng, self.pool = paras, rng, []
+
+    def draw(self) -> str:
+        if not self.pool:
+            self.pool = self.paras[:]
+            self.rng.shuffle(self.pool)
+        return self.pool.pop()
+
+
+def pages_from(paras: list[str] | ParagraphPool, n_pages: int, rng: random.Random,
+               chars_per_page: int = 2500) -> list[str]:
+    pool = paras if isinstance(paras, ParagraphPool) else ParagraphPool(paras, rng)
     pages = []
-    pool: list[str] = []
     for _ in range(n_pages):
         page, size = [], 0
         while size < chars_per_page:
-            if not pool:  # draw without replacement so that chunks are (nearly all) distinct
-                pool = paras[:]
-                rng.shuffle(pool)
-            p = pool.pop()
+            p = pool.draw()
             page.append(p)
             size += len(p)
         pages.append("\n\n".join(page)[: chars_per_page + 500])
@@ -74,14 +87,13 @@ def pages_from(paras: list[str], n_pages: int, rng: random.Random, chars_per_pag
 def build_mixed_library(root: Path, n_pdfs: int = 20, pages_per_pdf: int = 10, n_md: int = 60,
                         seed: int = 0) -> dict:
     rng = random.Random(seed)
-    texts = module_texts(limit=400, seed=seed)
-    paras = paragraphs(texts)
+    pool = ParagraphPool(paragraphs(module_texts(limit=400, seed=seed)), rng)
     pages = 0
     for i in range(n_pdfs):
-        write_pdf(root / "pdf" / f"manual-{i:03}.pdf", pages_from(paras, pages_per_pdf, rng))
+        write_pdf(root / "pdf" / f"manual-{i:03}.pdf", pages_from(pool, pages_per_pdf, rng))
         pages += pages_per_pdf
+    (root / "notes").mkdir(parents=True, exist_ok=True)
     for i in range(n_md):
-        body = "\n\n".join(rng.choice(paras) for _ in range(rng.randint(5, 25)))
-        (root / "notes").mkdir(parents=True, exist_ok=True)
+        body = "\n\n".join(pool.draw() for _ in range(rng.randint(3, 12)))
         (root / "notes" / f"note-{i:03}.md").write_text(f"# Note {i}\n\n{body}\n", encoding="utf-8")
     return {"pdfs": n_pdfs, "pdf_pages": pages, "markdown": n_md}

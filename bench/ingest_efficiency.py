@@ -44,6 +44,10 @@ def main() -> None:
     started = time.perf_counter()
     embedder.embed(sorted(texts, key=len))  # the best order: what the pipeline itself does
     raw_sorted_s = time.perf_counter() - started
+    distinct = sorted(set(texts), key=len)
+    started = time.perf_counter()
+    embedder.embed(distinct)  # exactly the work the model must do, at its best order
+    raw_distinct_s = time.perf_counter() - started
     archivist.close()
 
     chunks = len(texts)
@@ -54,7 +58,10 @@ def main() -> None:
     print(f"raw fastembed, same chunks, sorted by length: {raw_sorted_s:.1f} s = {chunks / raw_sorted_s:.2f} chunks/s"
           f" (batch {embedder.batch_size})")
     print(f"ingest efficiency vs raw shuffled: {raw_naive_s / sync_s:.3f}")
-    print(f"ingest efficiency vs raw sorted (pipeline overhead only): {raw_sorted_s / sync_s:.3f}  [target >= 0.85]")
+    print(f"raw fastembed, distinct chunks only, sorted: {raw_distinct_s:.1f} s")
+    print(f"ingest efficiency vs raw sorted: {raw_sorted_s / sync_s:.3f}  [target >= 0.85]")
+    print(f"ingest efficiency vs raw on distinct chunks, sorted (strictest: pipeline overhead only): "
+          f"{raw_distinct_s / sync_s:.3f}")
 
 
 if __name__ == "__main__":

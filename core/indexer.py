@@ -295,7 +295,10 @@ class _Run:
                 replaced.add(old.content_hash)
         leaving = {w.entry.path for w, _, _ in batch}
         drops = [h for h in replaced if h not in self.new_docs and not self._referenced_elsewhere(h, leaving)]
-        self.ix.store.apply(rows, drop_docs=drops)
+        # Same content read again (a retry, e.g. once OCR is installed): its rows are rewritten
+        # and rows it no longer has go, in the same commit.
+        reread = [p.doc_id for w, p, _ in batch if p and w.record and w.record.content_hash == p.doc_id]
+        self.ix.store.apply(rows, drop_docs=drops, rewrite_docs=reread)
         with self.ix.manifest.transaction() as db:
             for _, _, record in batch:
                 self.ix.manifest.upsert(db, record)

@@ -126,12 +126,19 @@ class ChunkStore:
 
     # -- writes (writer thread only) ---------------------------------------------------------
 
-    def apply(self, new_rows: ChunkRows, drop_docs: Sequence[str] = ()) -> None:
-        """Insert new documents' chunks and drop old documents, in one commit."""
-        drop_docs = list(dict.fromkeys(drop_docs))
+    def apply(self, new_rows: ChunkRows, drop_docs: Sequence[str] = (), rewrite_docs: Sequence[str] = ()) -> None:
+        """Insert new documents' chunks and drop old documents, in one commit.
+
+        ``rewrite_docs`` are documents whose rows in ``new_rows`` replace all their current ones.
+        Committing the same rows twice changes nothing (a crash may make the indexer repeat a batch).
+        """
+        drop_docs = list(dict.fromkeys([*drop_docs, *rewrite_docs]))
         if len(new_rows):
             builder = self._table.merge_insert("id").when_not_matched_insert_all()
+            if rewrite_docs:
+                builder = builder.when_matched_update_all()
             if drop_docs:
+                # Rows of these documents that are not in new_rows are deleted.
                 builder = builder.when_not_matched_by_source_delete(_doc_filter(drop_docs).to_sql())
             builder.execute(new_rows.to_arrow(self.dim))
         elif drop_docs:

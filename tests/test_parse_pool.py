@@ -77,6 +77,15 @@ def test_workers_are_recycled_after_max_tasks():
     _assert_gone(set(pids))
 
 
+def test_a_worker_that_grew_too_big_is_replaced_and_the_task_still_runs():
+    with ParserPool(workers=1, timeout_s=60, recycle_mb=300) as pool:
+        leaky = pool._submit_callable(bf.hold, 400).result(timeout=60)
+        same = pool._submit_callable(bf.worker_pid).result(timeout=60)  # grown: rerun elsewhere
+        again = pool._submit_callable(bf.worker_pid).result(timeout=60)
+    assert same != leaky and again == same
+    _assert_gone({leaky, same})
+
+
 def test_cancel_kills_running_task(tmp_path):
     with ParserPool(workers=1, timeout_s=120) as pool:
         hang = pool._submit_callable(bf.sleep_forever)

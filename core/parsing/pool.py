@@ -1,19 +1,17 @@
 """Parse files in worker processes, so a parser that hangs, crashes or leaks cannot take the app
 down (MuPDF does all three on some files: see RELIABILITY.md).
 
-Each task has a timeout (the worker is killed when it expires), each worker has an address-space
-cap (RLIMIT_AS, POSIX only) and is replaced after ``max_tasks`` files so slow leaks never pile
-up. Every failure reaches the caller as a ParseError with status "failed". Workers are started
-with "spawn": forking a parent that runs Qt and database threads is unsafe. As with any spawn
-pool, the program's main module must be importable without side effects (``if __name__ ==
-"__main__":`` guard).
+Each task has a timeout (the worker is killed when it expires), each worker has a cap on how
+much address space it may add (RLIMIT_AS, POSIX only) and is replaced once it has grown past a
+threshold, so slow leaks never pile up. Every failure reaches the caller as a ParseError with
+status "failed". Workers are started with "spawn" (forking a parent that runs Qt and database
+threads is unsafe), without re-importing the app's main module (see spawn.py).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +20,7 @@ import pebble
 
 from .model import ParsedDocument, ParseError
 from .parse import parse_file
+from .spawn import parser_context
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +53,23 @@ def _address_space() -> int:
         return 0
 
 
+RECYCLE_EXIT = 75  # a worker's way of saying "I grew too big: rerun this task in a fresh one"
+
+
+def _guarded(recycle_bytes: int, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Runs in the worker. MuPDF can leak (RELIABILITY.md: 16 GB after ~400 files); a worker
+    that has grown past the threshold exits before its next task instead of risking it."""
+    if recycle_bytes:
+        try:
+            import psutil
+
+            if psutil.Process().memory_info().rss > recycle_bytes:
+                os._exit(RECYCLE_EXIT)
+        except ImportError:
+            pass
+    return fn(*args, **kwargs)
+
+
 class _PoolFuture(concurrent.futures.Future):
     """The caller's future; cancelling it cancels the task (and kills its worker if running)."""
 
@@ -62,7 +78,8 @@ class _PoolFuture(concurrent.futures.Future):
         self._inner = inner
 
     def cancel(self) -> bool:
-        self._inner.cancel()
+        if self._inner is not None:
+            self._inner.cancel()
         return super().cancel()
 
 
@@ -71,10 +88,14 @@ class ParserPool:
     ParseError for a bad file, a timeout, a crash or running out of memory."""
 
     def __init__(
-        self, workers: int = 1, timeout_s: float = 120, memory_mb: int = 2048, max_tasks: int = 50
+        self, workers: int = 1, timeout_s: float = 120, memory_mb: int = 2048, max_tasks: int = 500,
+        recycle_mb: int = 768,
     ) -> None:
+        # Workers are recycled when they grow past recycle_mb (checked before each task) and,
+        # as a backstop, after max_tasks files: starting one costs about a second of CPU.
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
+        self._recycle_bytes = recycle_mb * 2**20
         self._closed = False
         self._pending: set[_PoolFuture] = set()  # futures not yet settled, for close()
         self._pool = pebble.ProcessPool(
@@ -82,7 +103,7 @@ class ParserPool:
             max_tasks=max_tasks,
             initializer=_init_worker,
             initargs=(memory_mb,),
-            context=multiprocessing.get_context("spawn"),
+            context=parser_context(),
         )
 
     def submit(self, path: str, **kwargs: Any) -> concurrent.futures.Future[ParsedDocument]:
@@ -95,14 +116,20 @@ class ParserPool:
         targets through this)."""
         if self._closed:
             raise RuntimeError("ParserPool is closed")
-        inner = self._pool.schedule(fn, args=args, kwargs=kwargs, timeout=self.timeout_s)
-        outer = _PoolFuture(inner)
+        outer = _PoolFuture(None)
         self._pending.add(outer)
         outer.add_done_callback(self._pending.discard)
-        inner.add_done_callback(lambda f: self._settle(f, outer))
+        self._schedule(outer, fn, args, kwargs, recycled=False)
         return outer
 
-    def _settle(self, inner: concurrent.futures.Future, outer: _PoolFuture) -> None:
+    def _schedule(self, outer: _PoolFuture, fn: Callable, args: tuple, kwargs: dict, recycled: bool) -> None:
+        inner = self._pool.schedule(_guarded, args=(self._recycle_bytes, fn, *args), kwargs=kwargs,
+                                    timeout=self.timeout_s)
+        outer._inner = inner
+        inner.add_done_callback(lambda f: self._settle(f, outer, fn, args, kwargs, recycled))
+
+    def _settle(self, inner: concurrent.futures.Future, outer: _PoolFuture, fn: Callable,
+                args: tuple, kwargs: dict, recycled: bool) -> None:
         try:
             if inner.cancelled():
                 outer.cancel()
@@ -110,6 +137,9 @@ class ParserPool:
             exc = inner.exception()
             if exc is None:
                 outer.set_result(inner.result())
+            elif (isinstance(exc, pebble.ProcessExpired) and exc.exitcode == RECYCLE_EXIT
+                  and not recycled and not self._closed and not outer.cancelled()):
+                self._schedule(outer, fn, args, kwargs, recycled=True)
             else:
                 outer.set_exception(self._translate(exc))
         except concurrent.futures.InvalidStateError:
