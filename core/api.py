@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -17,17 +18,13 @@ from pathlib import Path
 import filelock
 
 from core import events as ev
-from core.chunking import Chunker
 from core.config import Settings
-from core.embed_cache import EmbeddingCache
 from core.embedding import Embedder
 from core.ignore import IgnoreRules
-from core.indexer import Indexer
-from core.ingest import Ingestor
-from core.manifest import FileRecord, Manifest
+from core.index import Index
+from core.manifest import FileRecord
 from core.planner import Plan, Planner
-from core.search import Filters, Searcher, SearchResult
-from core.store import ChunkStore
+from core.search import Filters, SearchResult
 from core import layout
 
 log = logging.getLogger(__name__)
@@ -62,25 +59,32 @@ class Archivist:
         self.on_event = on_event
         self.read_only = read_only
         self._lock = None if read_only else _acquire_writer_lock(self.data_dir)
-        self.embedder = embedder or Embedder(
-            layout.active_model(self.data_dir, self.settings.embedding_model),
-            layout.models_dir(self.data_dir), batch_size=self.settings.embed_batch_size,
-        )
-        index_dir = layout.index_dir(self.data_dir, self.embedder.name)
-        self.manifest = Manifest(index_dir / "manifest.sqlite")
-        self.store = ChunkStore(index_dir / "lance", self.embedder.name, self.embedder.dim)
-        self.cache = EmbeddingCache(layout.cache_path(self.data_dir), self.embedder.name, self.embedder.dim)
-        chunker = Chunker(self.embedder.count_tokens, self.embedder.token_offsets,
-                          self.embedder.max_tokens, self.settings.chunk_overlap)
-        self.ingestor = Ingestor(self.embedder, chunker, self.cache)
-        self.searcher = Searcher(self.store, self.embedder)
         self._pool = parser_pool
         self._pool_lock = threading.Lock()
-        self.indexer = Indexer(self.manifest, self.store, self.ingestor, _LazyPool(self), self.settings,
-                               self._emit)
+        self._switch_lock = threading.Lock()
+        active = layout.active_model(self.data_dir, self.settings.embedding_model)
+        embedder = embedder or self._embedder(active)
+        self.index = Index(self.data_dir, self.settings, embedder, _LazyPool(self), self._emit)
         if not read_only:
-            layout.set_active_model(self.data_dir, self.embedder.name)
-            self._requeue_lost_passages()
+            layout.set_active_model(self.data_dir, embedder.name)
+            self.index.requeue_lost_passages()
+
+    def _embedder(self, model: str) -> Embedder:
+        return Embedder(model, layout.models_dir(self.data_dir), batch_size=self.settings.embed_batch_size)
+
+    # The parts of the index in use (they change together when the model changes).
+    embedder = property(lambda self: self.index.embedder)
+    manifest = property(lambda self: self.index.manifest)
+    store = property(lambda self: self.index.store)
+    indexer = property(lambda self: self.index.indexer)
+    searcher = property(lambda self: self.index.searcher)
+    ingestor = property(lambda self: self.index.ingestor)
+
+    @property
+    def pending_model(self) -> str | None:
+        """A model chosen in the settings whose index is not built yet (see ``switch_model``)."""
+        chosen = self.settings.embedding_model
+        return chosen if chosen != self.embedder.name else None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -88,8 +92,7 @@ class Archivist:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
-        self.manifest.close()
-        self.cache.close()
+        self.index.close()
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -114,21 +117,6 @@ class Archivist:
                 self._pool = ParserPool(timeout_s=self.settings.parse_timeout_s,
                                         memory_mb=self.settings.parse_memory_mb)
             return self._pool
-
-    def _requeue_lost_passages(self) -> None:
-        """Files the manifest calls indexed whose passages are not in the chunk table are read
-        again by the next sync: the table was damaged and recreated empty (lancedb #3127)."""
-        expected = self.manifest.referenced_hashes()
-        if not expected:
-            return
-        try:
-            lost = expected - self.store.doc_ids()
-        except (OSError, RuntimeError) as exc:  # e.g. data files gone: searches will say so
-            log.warning("cannot read the chunk table to check it: %s", exc)
-            return
-        if lost:
-            n = self.manifest.requeue(lost, "passages missing from the index; waiting to be read again")
-            log.warning("%d files' passages are missing from the index; they will be indexed again", n)
 
     # -- sources --------------------------------------------------------------------------------
 
@@ -165,8 +153,8 @@ class Archivist:
     def rules(self) -> IgnoreRules:
         return IgnoreRules(self.sources(), exclude=[str(self.data_dir)])
 
-    def planner(self) -> Planner:
-        return Planner(self.manifest, self.extensions(), self.settings.follow_symlinks)
+    def planner(self, index: Index | None = None) -> Planner:
+        return Planner((index or self.index).manifest, self.extensions(), self.settings.follow_symlinks)
 
     def extensions(self) -> set[str]:
         from core.parsing import SUPPORTED_EXTENSIONS
@@ -174,28 +162,63 @@ class Archivist:
         chosen = self.settings.extensions or list(SUPPORTED_EXTENSIONS)
         return {e.lower().lstrip(".") for e in chosen}
 
-    def plan(self, retry: bool = False) -> Plan:
+    def plan(self, retry: bool = False, index: Index | None = None) -> Plan:
         """Compare every source with the manifest (a catch-up scan; reads no file contents)."""
-        plan, rules, planner = Plan(), self.rules(), self.planner()
+        index = index or self.index
+        plan, rules, planner = Plan(), self.rules(), self.planner(index)
         for source in self.sources():
             if not os.path.exists(source):
-                self._source_missing(source, plan)
+                self._source_missing(source, plan, index)
                 continue
-            self.manifest.set_source_available(source, True)
+            index.manifest.set_source_available(source, True)
             plan.merge(planner.plan(source, source, rules, retry=retry))
         return plan
 
-    def _source_missing(self, source: str, plan: Plan) -> None:
+    def _source_missing(self, source: str, plan: Plan, index: Index | None = None) -> None:
         """Keep a vanished source's index for a grace period: it may be an unplugged disk."""
-        self.manifest.set_source_available(source, False)
-        row = next(r for r in self.manifest.sources() if r["path"] == source)
+        manifest = (index or self.index).manifest
+        manifest.set_source_available(source, False)
+        row = next(r for r in manifest.sources() if r["path"] == source)
         missing_for = time.time() - (row["unavailable_since"] or time.time())
         if missing_for > self.settings.unavailable_grace_s:
-            plan.delete.extend(r.path for r in self.manifest.files(source=source))
+            plan.delete.extend(r.path for r in manifest.files(source=source))
             reason = f"missing for {missing_for / 86400:.0f} days; its passages were removed"
         else:
             reason = "not found (unplugged, unmounted or renamed?); its passages are kept for now"
         self._emit(ev.SourceUnavailable(source, reason))
+
+    def switch_model(self, model: str, cancel: threading.Event | None = None) -> bool:
+        """Index everything again with another embedding model, beside the current index (which
+        keeps answering meanwhile), then switch to it in one step. Returns False if cancelled;
+        calling it again resumes where it stopped. Vectors of two models are never mixed."""
+        self._require_writer()
+        if model == self.embedder.name:
+            return True
+        new = Index(self.data_dir, self.settings, self._embedder(model), _LazyPool(self), self._emit)
+        try:
+            wanted = set(self.sources())
+            for source in wanted - {r["path"] for r in new.manifest.sources()}:
+                new.manifest.add_source(source)
+            for source in {r["path"] for r in new.manifest.sources()} - wanted:
+                new.manifest.remove_source(source)
+            self._emit(ev.RebuildStarted(self.embedder.name, model))
+            result = new.indexer.execute(self.plan(index=new), cancel)
+        except BaseException:
+            new.close()
+            raise
+        if result.cancelled:
+            new.close()
+            return False
+        with self._switch_lock:
+            old, self.index = self.index, new
+            layout.set_active_model(self.data_dir, model)
+        self.settings.embedding_model = model
+        self.settings.save()
+        self.sync(cancel)  # what changed on disk while the new index was being built
+        old.close()
+        shutil.rmtree(old.directory, ignore_errors=True)
+        self._emit(ev.ModelSwitched(old.embedder.name, model))
+        return True
 
     def sync(self, cancel: threading.Event | None = None, retry: bool = False) -> ev.SyncFinished:
         self._require_writer()

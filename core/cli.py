@@ -23,6 +23,7 @@ getting started:
   archivist-cli search "refund policy"   find passages (file, page, heading)
   archivist-cli status                   what is indexed, and why some files are not
   archivist-cli watch                    keep the index in step with every edit, live
+  archivist-cli model                    which embedding model is in use, and others
 
 Everything stays on this computer. The index lives in the data folder
 (--data-dir, or ${DATA_DIR_ENV}); your folders are only ever read.
@@ -73,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", parents=[common], help="sources, counts, and files that could not be indexed")
     p.add_argument("--failed", action="store_true", help="list every file that was not indexed, with the reason")
 
+    p = sub.add_parser("model", parents=[common],
+                       help="show the embedding model, or index everything again with another one")
+    p.add_argument("name", nargs="?", help="switch to this model (the current index answers until it is done)")
+
     p = sub.add_parser("files", parents=[common], help="every known file with its status")
     p.add_argument("--status", choices=["indexed", "pending", "skipped", "failed", "needs_ocr"])
     return parser
@@ -91,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     from core.embedding import ModelUnavailable
 
     settings = Settings.load(getattr(args, "data_dir", None))
-    read_only = args.command in ("search", "status", "files")
+    read_only = args.command in ("search", "status", "files") or (args.command == "model" and not args.name)
     try:
         reporter = Reporter(args.json)
         with Archivist(settings, on_event=reporter.on_event, read_only=read_only) as archivist:
@@ -253,6 +258,9 @@ def cmd_status(archivist, args, reporter) -> int:
         return EXIT_OK
     print(f"data folder: {status.data_dir}")
     print(f"embedding model: {status.model} ({status.dim} dimensions); {status.chunks} passages indexed")
+    if archivist.pending_model:
+        print(f"  {archivist.pending_model} was chosen but its index is not built: "
+              f"run 'archivist-cli model {archivist.pending_model}'")
     for source in status.sources:
         state = "" if source["available"] else "  [unavailable]"
         print(f"source: {source['path']} ({source['files']} files){state}")
@@ -263,6 +271,40 @@ def cmd_status(archivist, args, reporter) -> int:
     if not args.failed and len(problems) > len(shown):
         print(f"  … see all with 'archivist-cli status --failed'")
     return EXIT_OK
+
+
+def cmd_model(archivist, args, reporter) -> int:
+    from core.embedding import MODELS
+
+    if not args.name:
+        if args.json:
+            _print_json({"current": archivist.embedder.name, "pending": archivist.pending_model,
+                         "available": sorted(MODELS)})
+            return EXIT_OK
+        print(f"current: {archivist.embedder.name} ({archivist.embedder.dim} dimensions)")
+        if archivist.pending_model:
+            print(f"chosen but not built yet: {archivist.pending_model} "
+                  f"(run 'archivist-cli model {archivist.pending_model}')")
+        print("available: " + ", ".join(sorted(MODELS)))
+        return EXIT_OK
+    if args.name not in MODELS:
+        print(f"archivist-cli: unknown model '{args.name}'; available: {', '.join(sorted(MODELS))}", file=sys.stderr)
+        return EXIT_USAGE
+    files = len(archivist.files())
+    if not args.json:
+        print(f"indexing {files} files again with {args.name}; searches keep using "
+              f"{archivist.embedder.name} until it is done (Ctrl-C stops; running this again resumes)")
+    cancel = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    try:
+        switched = archivist.switch_model(args.name, cancel=cancel)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if args.json:
+        _print_json({"switched": switched, "current": archivist.embedder.name})
+    else:
+        print(f"now using {args.name}" if switched else f"stopped; still using {archivist.embedder.name}")
+    return EXIT_OK if switched else EXIT_ERROR
 
 
 def cmd_files(archivist, args, reporter) -> int:
@@ -282,7 +324,7 @@ def _record_json(record) -> dict:
 
 COMMANDS = {
     "add": cmd_add, "remove": cmd_remove, "sync": cmd_sync, "watch": cmd_watch,
-    "search": cmd_search, "status": cmd_status, "files": cmd_files,
+    "search": cmd_search, "status": cmd_status, "files": cmd_files, "model": cmd_model,
 }
 
 if __name__ == "__main__":

@@ -63,7 +63,22 @@ class WatchMode:
     reason: str = ""
 
 
-Event = Union[SyncStarted, FileDone, FileRemoved, SyncProgress, SyncFinished, SourceUnavailable, WatchMode]
+@dataclass(frozen=True)
+class RebuildStarted:
+    """A new index is being built for another embedding model; the old one keeps answering."""
+
+    old_model: str
+    new_model: str
+
+
+@dataclass(frozen=True)
+class ModelSwitched:
+    old_model: str
+    new_model: str
+
+
+Event = Union[SyncStarted, FileDone, FileRemoved, SyncProgress, SyncFinished, SourceUnavailable, WatchMode,
+              RebuildStarted, ModelSwitched]
 EventSink = Callable[[Event], None]
 
 

@@ -88,6 +88,7 @@ class _Run:
         self.touched_hashes: set[str] = set()  # old contents that may now be unreferenced
         self.last_flush = time.monotonic()
         self.chunks_written = self.embedded = self.failed = 0
+        self.interrupted = False
 
     def run(self) -> ev.SyncFinished:
         started = time.monotonic()
@@ -96,7 +97,7 @@ class _Run:
         self._mark_pending()
         works = [_Work(e, s, self.ix.manifest.get(e.path)) for e, s in self.plan.check]
         retries: dict[str, int] = {}
-        while works and not self.cancel.is_set():
+        while works and not self.interrupted:
             superseded = self._process(works)
             works = []
             for work in superseded:
@@ -105,14 +106,14 @@ class _Run:
                     works.append(_Work(_restat(work.entry), work.source, work.record))
         self._embed_waiting()
         self._flush()
-        removed = 0 if self.cancel.is_set() else self._apply_deletions()
+        removed = 0 if self.interrupted else self._apply_deletions()
         self._collect_garbage()
         self.ix.store.ensure_fts_index()
         self.ix.store.maybe_optimize()
         finished = ev.SyncFinished(
             files_done=self.meter.files_done, removed=removed, chunks_written=self.chunks_written,
             embedded=self.embedded, failed=self.failed, seconds=time.monotonic() - started,
-            cancelled=self.cancel.is_set(),
+            cancelled=self.interrupted,
         )
         self.ix.emit(finished)
         return finished
@@ -162,6 +163,7 @@ class _Run:
                     futures.append(readers.submit(self._prepare, works[next_index]))
                     next_index += 1
                 if self.cancel.is_set():
+                    self.interrupted = True  # files were left: this plan is not complete
                     for future in futures[i:]:
                         future.cancel()
                     break

@@ -1,0 +1,56 @@
+"""One embedding model's complete index: its manifest, chunk table and the parts that fill and read it.
+
+Indexes of different models live side by side (core.layout), which is what lets a model change
+build a new index while the old one keeps answering, then switch in one step.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from core import layout
+from core.chunking import Chunker
+from core.config import Settings
+from core.embed_cache import EmbeddingCache
+from core.embedding import Embedder
+from core.indexer import Indexer
+from core.ingest import Ingestor
+from core.manifest import Manifest
+from core.search import Searcher
+from core.store import ChunkStore
+
+log = logging.getLogger(__name__)
+
+
+class Index:
+    def __init__(self, data_dir: Path, settings: Settings, embedder: Embedder, parser_pool, emit):
+        self.embedder = embedder
+        self.directory = layout.index_dir(data_dir, embedder.name)
+        self.manifest = Manifest(self.directory / "manifest.sqlite")
+        self.store = ChunkStore(self.directory / "lance", embedder.name, embedder.dim)
+        self.cache = EmbeddingCache(layout.cache_path(data_dir), embedder.name, embedder.dim)
+        chunker = Chunker(embedder.count_tokens, embedder.token_offsets, embedder.max_tokens,
+                          settings.chunk_overlap)
+        self.ingestor = Ingestor(embedder, chunker, self.cache)
+        self.searcher = Searcher(self.store, embedder)
+        self.indexer = Indexer(self.manifest, self.store, self.ingestor, parser_pool, settings, emit)
+
+    def requeue_lost_passages(self) -> None:
+        """Files the manifest calls indexed whose passages are not in the chunk table are read
+        again by the next sync: the table was damaged and recreated empty (lancedb #3127)."""
+        expected = self.manifest.referenced_hashes()
+        if not expected:
+            return
+        try:
+            lost = expected - self.store.doc_ids()
+        except (OSError, RuntimeError) as exc:  # e.g. data files gone: searches will say so
+            log.warning("cannot read the chunk table to check it: %s", exc)
+            return
+        if lost:
+            n = self.manifest.requeue(lost, "passages missing from the index; waiting to be read again")
+            log.warning("%d files' passages are missing from the index; they will be indexed again", n)
+
+    def close(self) -> None:
+        self.manifest.close()
+        self.cache.close()
