@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import os
 import signal
 import sys
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # parser workers of a frozen (PyInstaller) build start here
     args = build_parser().parse_args(argv)
     # File names need not be valid UTF-8; write their original bytes back rather than crash.
     for stream in (sys.stdout, sys.stderr):
