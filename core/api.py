@@ -130,7 +130,13 @@ class Archivist:
         data = os.path.abspath(self.data_dir)
         if source == data or source.startswith(data + os.sep):
             raise SourceError(f"{source} is inside Archivist's own data folder")
+        existing = self.sources()
+        covering = next((s for s in existing if _inside(source, s)), None)
+        if covering is not None:
+            return covering  # already watched as part of a larger source
         self.manifest.add_source(source)
+        for inner in (s for s in existing if _inside(s, source)):
+            self.manifest.absorb_source(inner, into=source)  # one watch for the whole tree
         return source
 
     def remove_source(self, path: str | os.PathLike) -> bool:
@@ -291,6 +297,10 @@ def _acquire_writer_lock(data_dir: Path) -> filelock.BaseFileLock:
         raise IndexBusy(f"another Archivist process (pid {owner}) is indexing {data_dir}") from None
     (data_dir / "writer.pid").write_text(str(os.getpid()))
     return lock
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _outermost(paths: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from dataclasses import asdict
@@ -111,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except (OSError, sqlite3.Error) as exc:  # e.g. the disk holding the index is full
+        print(f"archivist-cli: cannot update the index in {settings.data_dir}: {exc}. "
+              "Nothing already indexed was lost; free some space and run the command again.", file=sys.stderr)
+        return EXIT_ERROR
 
 
 class Reporter:

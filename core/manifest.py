@@ -128,6 +128,12 @@ class Manifest:
             db.execute("DELETE FROM files WHERE source = ?", (path,))
             return db.execute("DELETE FROM sources WHERE path = ?", (path,)).rowcount > 0
 
+    def absorb_source(self, inner: str, into: str) -> None:
+        """A newly added folder contains an existing source: its files now belong to the new one."""
+        with self.transaction() as db:
+            db.execute("UPDATE files SET source = ? WHERE source = ?", (into, inner))
+            db.execute("DELETE FROM sources WHERE path = ?", (inner,))
+
     def sources(self) -> list[sqlite3.Row]:
         return self._query("SELECT * FROM sources ORDER BY path")
 

@@ -219,3 +219,17 @@ def test_unavailable_source_keeps_its_index(docs, tmp_path, make_archivist):
     archivist.sync()
     assert archivist.status().sources[0]["available"] is True
     assert archivist.store.count() == rows
+
+
+def test_nested_sources_are_one_tree(docs, make_archivist):
+    library(docs)
+    archivist = make_archivist()
+    inner = archivist.add_source(docs / "notes")
+    archivist.sync()
+    assert archivist.add_source(docs) == str(docs)
+    assert archivist.sources() == [str(docs)]
+    assert archivist.add_source(docs / "notes") == str(docs)  # already covered
+    archivist.sync()
+    assert {r.source for r in archivist.files()} == {str(docs)}
+    assert archivist.manifest.get(str(docs / "notes" / "finance.md")).status == "indexed"
+    assert inner == str(docs / "notes")
