@@ -31,7 +31,7 @@ class Settings:
     # None means "every extension the parsers know" (core.parsing.SUPPORTED_EXTENSIONS).
     extensions: list[str] | None = None
     embedding_model: str = "all-MiniLM-L6-v2"
-    embed_batch_size: int = 32
+    embed_batch_size: int = 8  # fastest and leanest here (bench/embed_int8_vs_fp32.py)
     chunk_overlap: float = 0.15  # share of the model's max sequence repeated from the previous chunk
     max_file_mb: int = 256
     parse_timeout_s: int = 120
