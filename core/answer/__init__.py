@@ -1,0 +1,1 @@
+"""Answering questions from the index: prompt building, streaming, citations, strict mode."""
