@@ -6,6 +6,8 @@
       models/<model>/         embedding model files assembled from their packages
       indexes/<model>/        manifest.sqlite + lance/ (one self-contained index per model)
       embed_cache.sqlite      vectors by (model, chunk-text hash)
+      conversations.sqlite    chat history: questions, answers, their citations and traces
+      feedback.sqlite         ratings and corrected answers (training data for the house style)
 """
 
 from __future__ import annotations
@@ -31,6 +33,14 @@ def index_dir(data_dir: Path, model: str) -> Path:
 
 def cache_path(data_dir: Path) -> Path:
     return data_dir / "embed_cache.sqlite"
+
+
+def conversations_path(data_dir: Path) -> Path:
+    return data_dir / "conversations.sqlite"
+
+
+def feedback_path(data_dir: Path) -> Path:
+    return data_dir / "feedback.sqlite"
 
 
 def active_model(data_dir: Path, default: str) -> str:
