@@ -14,7 +14,7 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from core import events as ev
+from core import cli_ask, events as ev
 from core.config import DATA_DIR_ENV, Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_NO_RESULTS, EXIT_SOME_FAILED = 0, 1, 2, 3, 4, 5
@@ -23,6 +23,7 @@ EPILOG = f"""\
 getting started:
   archivist-cli add ~/Documents          watch a folder and index it now
   archivist-cli search "refund policy"   find passages (file, page, heading)
+  archivist-cli ask "What is the refund window?"   a cited answer (Ollama, or the built-in model)
   archivist-cli status                   what is indexed, and why some files are not
   archivist-cli watch                    keep the index in step with every edit, live
   archivist-cli model                    which embedding model is in use, and others
@@ -80,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="show the embedding model, or index everything again with another one")
     p.add_argument("name", nargs="?", help="switch to this model (the current index answers until it is done)")
 
+    cli_ask.add_parser(sub, common)
+
     p = sub.add_parser("files", parents=[common], help="every known file with its status")
     p.add_argument("--status", choices=["indexed", "pending", "skipped", "failed", "needs_ocr"])
     return parser
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     from core.embedding import ModelUnavailable
 
     settings = Settings.load(getattr(args, "data_dir", None))
-    read_only = args.command in ("search", "status", "files") or (args.command == "model" and not args.name)
+    read_only = args.command in ("search", "status", "files", "ask") or (args.command == "model" and not args.name)
     try:
         reporter = Reporter(args.json)
         with Archivist(settings, on_event=reporter.on_event, read_only=read_only) as archivist:
@@ -332,6 +335,7 @@ def _record_json(record) -> dict:
 COMMANDS = {
     "add": cmd_add, "remove": cmd_remove, "sync": cmd_sync, "watch": cmd_watch,
     "search": cmd_search, "status": cmd_status, "files": cmd_files, "model": cmd_model,
+    "ask": cli_ask.cmd_ask,
 }
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ class Citation:
     end: int
     snippet: str
     score: float
+    inferred: bool = False  # the model wrote no marker; matched by wording (see ``infer``)
 
 
 def cited_numbers(answer: str) -> list[int]:
@@ -42,7 +43,36 @@ def resolve(answer: str, sources: list[NumberedSource]) -> tuple[list[Citation],
         if source is None:
             unknown.append(n)
             continue
-        hit = source.hit
-        citations.append(Citation(n, hit.path, hit.page, hit.heading, hit.start, hit.end,
-                                  " ".join(hit.text.split())[:300], hit.score))
+        citations.append(_citation(source))
     return citations, unknown
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+MIN_CONTAINMENT = 0.6  # share of a sentence's words (3+ letters) that must appear in the source
+
+
+def infer(answer: str, sources: list[NumberedSource]) -> list[Citation]:
+    """Small models often answer correctly without writing [n]. Attribute each answer sentence to
+    the source that contains most of its words, when one contains most of them."""
+    vocab = {s.n: {w.lower() for w in _WORD.findall(s.hit.text)} for s in sources}
+    chosen: list[int] = []
+    for sentence in _SENTENCE.split(answer):
+        words = {w.lower() for w in _WORD.findall(sentence) if len(w) >= 3}
+        if len(words) < 3:
+            continue
+        best_n, best = None, 0.0
+        for n, known in vocab.items():
+            share = len(words & known) / len(words)
+            if share > best:
+                best_n, best = n, share
+        if best_n is not None and best >= MIN_CONTAINMENT and best_n not in chosen:
+            chosen.append(best_n)
+    by_number = {s.n: s for s in sources}
+    return [_citation(by_number[n], inferred=True) for n in chosen]
+
+
+def _citation(source: NumberedSource, inferred: bool = False) -> Citation:
+    hit = source.hit
+    return Citation(source.n, hit.path, hit.page, hit.heading, hit.start, hit.end,
+                    " ".join(hit.text.split())[:300], hit.score, inferred)

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Union
 
-from core.answer.citations import Citation, resolve
+from core.answer.citations import Citation, infer, resolve
 from core.answer.prompt import NOT_FOUND, BuiltPrompt, build_prompt
 from core.llm.base import ChatMessage, ConnectionLost, Engine
 from core.search import Filters, Hit
@@ -94,6 +94,8 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
         status, error = "interrupted", str(exc)
     text = "".join(pieces).strip()
     citations, unknown = resolve(text, prompt.sources)
+    if not citations and text and text != NOT_FOUND:
+        citations = infer(text, prompt.sources)
     if first_token is not None:
         timings["first_token_ms"] = round((first_token - started) * 1000, 1)
     timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)

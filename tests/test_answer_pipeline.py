@@ -1,0 +1,62 @@
+"""Answers end to end: real index, real SmolLM2 through llama.cpp (the built-in engine)."""
+
+import threading
+
+import pytest
+
+from core.answer.pipeline import Answered, Retrieved, Token, ask
+from core.llm.embedded_engine import EmbeddedEngine
+from helpers import FACTS, FILLER, make_pdf, write
+
+
+@pytest.fixture(scope="module")
+def engine():
+    engine = EmbeddedEngine(n_ctx=2048)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def indexed(docs, make_archivist):
+    make_pdf(docs / "handbook.pdf", [FILLER * 3, FILLER + FACTS[0], FILLER * 2, FACTS[2] + " " + FILLER],
+             toc=[(1, "Introduction", 1), (1, "Refunds", 2)])
+    write(docs / "finance.md", f"# Finance\n\n## Invoices\n\n{FILLER}\n\n{FACTS[1]}\n")
+    archivist = make_archivist()
+    archivist.add_source(docs)
+    archivist.sync()
+    return archivist
+
+
+def run(archivist, engine, question, **kw):
+    events = list(ask(archivist, engine, question, k=4, max_answer_tokens=60, **kw))
+    return events[0], [e for e in events if isinstance(e, Token)], events[-1]
+
+
+def test_simple_lookup_is_answered_streamed_and_cited_with_page(indexed, engine, docs):
+    retrieved, tokens, done = run(indexed, engine, "How long is the refund window for Acme widgets?")
+    assert isinstance(retrieved, Retrieved) and retrieved.relevant
+    assert retrieved.sources[0].hit.page == 2 and retrieved.trace["prompt_tokens"] <= engine.context_length()
+    assert isinstance(done, Answered) and done.status == "complete"
+    assert len(tokens) > 3 and "".join(t.text for t in tokens).strip() == done.text
+    assert "30" in done.text
+    assert done.citations and (done.citations[0].path, done.citations[0].page) == (str(docs / "handbook.pdf"), 2)
+    assert done.engine == "embedded" and "SmolLM2" in done.model
+
+
+def test_strict_mode_refuses_an_off_topic_question_and_shows_nearest(indexed, engine):
+    retrieved, tokens, done = run(indexed, engine, "What is the capital of Mongolia?")
+    assert not retrieved.relevant and retrieved.sources  # the nearest passages are still shown
+    assert done.status == "refused" and tokens == [] and "could not find" in done.text
+
+
+def test_stop_keeps_the_partial_answer(indexed, engine):
+    cancel = threading.Event()
+    pieces = []
+    for event in ask(indexed, engine, "Who was invoice INV-2024-0042 issued to?", k=4, cancel=cancel,
+                     max_answer_tokens=60):
+        if isinstance(event, Token):
+            pieces.append(event.text)
+            if len(pieces) == 3:
+                cancel.set()
+        last = event
+    assert last.status == "stopped" and 3 <= len(pieces) <= 4 and last.text == "".join(pieces).strip()
