@@ -1,3 +1,4 @@
+import json
 import os
 import sys
 from pathlib import Path
@@ -5,6 +6,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+from ollama_env import PULLABLE, REAL_HOST, serve_ollama_api  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +55,26 @@ def make_archivist(data_dir, embedder):
     yield factory
     for archivist in opened:
         archivist.close()
+
+
+# -- the Ollama-API server shared by the engine and stand-in tests (one per session) -------------
+
+@pytest.fixture(autouse=True)
+def _skip_standin_only(request):
+    if REAL_HOST and request.node.get_closest_marker("standin_only"):
+        pytest.skip("needs the stand-in (ARCHIVIST_TEST_OLLAMA_HOST is set)")
+
+
+@pytest.fixture(scope="session")
+def registry_dir(tmp_path_factory):
+    """A local 'registry' for /api/pull: one name mapped to the SmolLM2 GGUF."""
+    from ollama_standin.store import smollm2_gguf
+
+    d = tmp_path_factory.mktemp("registry")
+    (d / "registry.json").write_text(json.dumps({PULLABLE: {"gguf": smollm2_gguf()}}))
+    return d
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory, registry_dir):
+    yield from serve_ollama_api(tmp_path_factory, registry_dir)

@@ -29,10 +29,8 @@ try:
 except ImportError:  # plain `pytest` puts tests/ itself on sys.path instead
     from ollama_standin import start_standin
 
-REAL_HOST = os.environ.get("ARCHIVIST_TEST_OLLAMA_HOST")
-MODEL = os.environ.get("ARCHIVIST_TEST_OLLAMA_MODEL", "smollm2:135m")
+from ollama_env import MODEL, PULLABLE, REAL_HOST  # noqa: E402
 SMOLLM2 = MODEL == "smollm2:135m"
-PULLABLE = "archivist-registry/tiny:v1"  # only in the stand-in's local registry
 SYSTEM = "You answer questions using only the given context. Be brief."
 GROUNDED = [ChatMessage("system", SYSTEM),
             ChatMessage("user", "Context: The refund window for Acme widgets is 30 days from "
@@ -50,29 +48,10 @@ def long_prompt(sentences: int) -> list[ChatMessage]:
             ChatMessage("user", f"Context: {body}\n\nQuestion: How fast does widget 3 ship?")]
 
 
-@pytest.fixture(autouse=True)
-def _skip_standin_only(request):
-    if REAL_HOST and request.node.get_closest_marker("standin_only"):
-        pytest.skip("needs the stand-in (ARCHIVIST_TEST_OLLAMA_HOST is set)")
 
 
-@pytest.fixture(scope="module")
-def registry_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("registry")
-    (d / "registry.json").write_text(json.dumps({PULLABLE: {"gguf": bundled_model_path()}}))
-    return d
 
 
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory, registry_dir):
-    if REAL_HOST:
-        yield REAL_HOST.rstrip("/")
-        return
-    handle = start_standin(tmp_path_factory.mktemp("standin"), registry_dir=registry_dir)
-    try:
-        yield handle.url
-    finally:
-        handle.stop()
 
 
 @pytest.fixture

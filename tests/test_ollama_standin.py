@@ -27,9 +27,7 @@ except ImportError:  # plain `pytest` puts tests/ itself on sys.path instead
     from ollama_standin.gguf import write_gguf, write_lora_adapter
     from ollama_standin.store import smollm2_gguf
 
-REAL_HOST = os.environ.get("ARCHIVIST_TEST_OLLAMA_HOST")
-MODEL = os.environ.get("ARCHIVIST_TEST_OLLAMA_MODEL", "smollm2:135m")
-PULLABLE = "archivist-registry/tiny:v1"  # only in the stand-in's local registry
+from ollama_env import MODEL, PULLABLE, REAL_HOST, serve_ollama_api  # noqa: E402
 PREFIX = "archivist-test-"  # models the tests create (and delete)
 SYSTEM = "You answer questions using only the given context. Be brief."
 GROUNDED = [
@@ -46,30 +44,16 @@ GREEDY = {"temperature": 0, "seed": 1}
 pytestmark = pytest.mark.ollama  # registered in pyproject.toml
 
 
-@pytest.fixture(autouse=True)
-def _skip_standin_only(request):
-    if REAL_HOST and request.node.get_closest_marker("standin_only"):
-        pytest.skip("needs the stand-in (ARCHIVIST_TEST_OLLAMA_HOST is set)")
-
-
-@pytest.fixture(scope="session")
-def registry_dir(tmp_path_factory):
-    """A local 'registry' for /api/pull: one name mapped to the SmolLM2 GGUF."""
-    d = tmp_path_factory.mktemp("registry")
-    (d / "registry.json").write_text(json.dumps({PULLABLE: {"gguf": smollm2_gguf()}}))
-    return d
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server_url(tmp_path_factory, registry_dir):
-    if REAL_HOST:
-        yield REAL_HOST.rstrip("/")
-        return
-    handle = start_standin(tmp_path_factory.mktemp("standin"), registry_dir=registry_dir)
-    try:
-        yield handle.url
-    finally:
-        handle.stop()
+    """A server of its own: these tests check first-download behaviour (an empty blob store)."""
+    yield from serve_ollama_api(tmp_path_factory, registry_dir)
+
+
+
+
+
+
 
 
 @pytest.fixture

@@ -65,6 +65,10 @@ class Job:
     async def next(self, request: Request | None = None):
         """Next event; with a request, also notice a client that went away
         while nothing is being written (the non-streaming case)."""
+        # One pending queue read at a time, waited on without cancelling it: a read cancelled by a
+        # timeout at the moment it completed would drop that event.
+        if getattr(self, "_pending", None) is None:
+            self._pending = asyncio.ensure_future(self.queue.get())
         while request is not None:
             now = time.monotonic()
             if now - self._checked > 0.25:  # at most 4 checks a second
@@ -72,16 +76,12 @@ class Job:
                 if await request.is_disconnected():
                     self.cancel.set()
                     raise ClientDisconnect()
-            try:
-                return await asyncio.wait_for(asyncio.shield(self._get()), 0.25)
-            except asyncio.TimeoutError:
-                continue
-        return await self._get()
-
-    async def _get(self):
-        if not hasattr(self, "_pending") or self._pending.done():
-            self._pending = asyncio.ensure_future(self.queue.get())
-        return await self._pending
+            done, _ = await asyncio.wait({self._pending}, timeout=0.25)
+            if done:
+                break
+        item = await self._pending
+        self._pending = None
+        return item
 
 
 class NDJSONResponse(StreamingResponse):
