@@ -44,3 +44,12 @@ def test_citations_map_to_file_page_and_offsets():
     assert [(c.n, c.path, c.page, c.start) for c in citations] == [(2, "/docs/file2.pdf", 7, 20),
                                                                    (1, "/docs/file1.pdf", 2, 10)]
     assert unknown == [5]
+
+
+def test_a_looping_answer_is_cut_and_its_repeats_dropped():
+    from core.answer.pipeline import _drop_repeats, _looping
+
+    line = "- The licence is AGPL-3.0-or-later [1]\n"
+    assert not _looping("Intro line here.\n" + line * 2)
+    assert _looping("Intro line here.\n" + line * 3)
+    assert _drop_repeats("Intro line here.\n" + line * 3) == "Intro line here.\n" + line

@@ -82,17 +82,22 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
     pieces: list[str] = []
     status, error = "complete", ""
     first_token = None
+    stream = engine.stream_chat(prompt.messages, cancel=cancel, max_tokens=max_answer_tokens)
     try:
-        for piece in engine.stream_chat(prompt.messages, cancel=cancel, max_tokens=max_answer_tokens):
+        for piece in stream:
             if first_token is None:
                 first_token = time.perf_counter()
             pieces.append(piece)
             yield Token(piece)
+            if piece.endswith("\n") and _looping("".join(pieces)):
+                break  # small models can repeat a line until the token limit
         if cancel.is_set():
             status = "stopped"
     except ConnectionLost as exc:
         status, error = "interrupted", str(exc)
-    text = "".join(pieces).strip()
+    finally:
+        stream.close()  # frees the engine at once, whether the answer ended or was cut short
+    text = _drop_repeats("".join(pieces)).strip()
     citations, unknown = resolve(text, prompt.sources)
     if not citations and text and text != NOT_FOUND:
         citations = infer(text, prompt.sources)
@@ -100,6 +105,25 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
         timings["first_token_ms"] = round((first_token - started) * 1000, 1)
     timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
     yield Answered(text, citations, status, engine.name, engine.model, unknown, error, timings)
+
+
+def _looping(text: str, times: int = 3) -> bool:
+    """The last complete line has already been written ``times - 1`` times before."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return len(lines) >= times and len(lines[-1]) > 10 and lines.count(lines[-1]) >= times
+
+
+def _drop_repeats(text: str) -> str:
+    """Keep the first occurrence of each repeated line (what the user should read)."""
+    seen: set[str] = set()
+    kept = []
+    for line in text.split("\n"):
+        key = line.strip()
+        if key and len(key) > 10 and key in seen:
+            continue
+        seen.add(key)
+        kept.append(line)
+    return "\n".join(kept)
 
 
 REWRITE_PROMPT = """Rewrite the last question so that it can be understood without the conversation.
