@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="switch to this model (the current index answers until it is done)")
 
     cli_ask.add_parser(sub, common)
+    cli_ask.add_models_parser(sub, common)
 
     p = sub.add_parser("files", parents=[common], help="every known file with its status")
     p.add_argument("--status", choices=["indexed", "pending", "skipped", "failed", "needs_ocr"])
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     from core.embedding import ModelUnavailable
 
     settings = Settings.load(getattr(args, "data_dir", None))
-    read_only = args.command in ("search", "status", "files", "ask") or (args.command == "model" and not args.name)
+    read_only = args.command in ("search", "status", "files", "ask", "models") or (args.command == "model" and not args.name)
     try:
         reporter = Reporter(args.json)
         with Archivist(settings, on_event=reporter.on_event, read_only=read_only) as archivist:
@@ -335,7 +336,7 @@ def _record_json(record) -> dict:
 COMMANDS = {
     "add": cmd_add, "remove": cmd_remove, "sync": cmd_sync, "watch": cmd_watch,
     "search": cmd_search, "status": cmd_status, "files": cmd_files, "model": cmd_model,
-    "ask": cli_ask.cmd_ask,
+    "ask": cli_ask.cmd_ask, "models": cli_ask.cmd_models,
 }
 
 if __name__ == "__main__":

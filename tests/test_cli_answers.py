@@ -1,0 +1,70 @@
+"""archivist-cli ask and models, as a user runs them, against the Ollama stand-in and built in."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import FACTS, FILLER, make_pdf, write
+from ollama_env import MODEL, PULLABLE
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args, data_dir, ollama=None, timeout=300):
+    env = dict(os.environ, ARCHIVIST_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
+    env["OLLAMA_HOST"] = ollama or "http://127.0.0.1:9"  # nothing listens on port 9
+    return subprocess.run([sys.executable, "-m", "core.cli", *map(str, args)], capture_output=True,
+                          env=env, timeout=timeout)
+
+
+@pytest.fixture
+def indexed(docs, data_dir):
+    make_pdf(docs / "handbook.pdf", [FILLER, FILLER + FACTS[0]], toc=[(1, "Refunds", 2)])
+    write(docs / "finance.md", f"# Finance\n\n{FACTS[1]}")
+    assert cli("add", docs, data_dir=data_dir).returncode == 0
+    return docs
+
+
+@pytest.mark.parametrize("engine", ["ollama", "embedded"])
+def test_ask_streams_an_answer_and_lists_its_page(indexed, data_dir, server_url, engine):
+    out = cli("ask", "--json", "--engine", engine, "--model", "" if engine == "embedded" else MODEL,
+              "How long is the refund window for Acme widgets?", data_dir=data_dir, ollama=server_url)
+    assert out.returncode == 0, out.stderr.decode(errors="replace")
+    result = json.loads(out.stdout)
+    assert result["answer"]["engine"] == engine and result["answer"]["status"] == "complete"
+    assert "30" in result["answer"]["text"]
+    cited = result["answer"]["citations"]
+    assert cited and (cited[0]["path"], cited[0]["page"]) == (str(indexed / "handbook.pdf"), 2)
+
+
+def test_auto_falls_back_to_the_built_in_engine_and_says_so(indexed, data_dir):
+    out = cli("ask", "Who was invoice INV-2024-0042 issued to?", data_dir=data_dir)
+    assert out.returncode == 0
+    assert b"built in" in out.stderr.lower() or b"SmolLM2" in out.stderr
+    assert b"finance.md" in out.stdout
+
+
+def test_off_topic_question_is_refused_with_nearest_passages(indexed, data_dir):
+    out = cli("ask", "--engine", "embedded", "What is the capital of Mongolia?", data_dir=data_dir)
+    assert out.returncode == 0 and b"could not find this in your documents" in out.stdout
+    assert b"Nearest passages" in out.stdout
+
+
+def test_ollama_not_running_is_explained(indexed, data_dir):
+    out = cli("ask", "--engine", "ollama", "Anything?", data_dir=data_dir)
+    assert out.returncode == 1 and b"ollama serve" in out.stderr
+
+
+@pytest.mark.standin_only
+def test_models_lists_both_engines_and_pulls(data_dir, server_url):
+    listed = json.loads(cli("models", "--json", data_dir=data_dir, ollama=server_url).stdout)
+    engines = {(m["engine"], m["name"]) for m in listed["models"]}
+    assert ("ollama", MODEL) in engines and any(e == "embedded" for e, _ in engines)
+    out = cli("models", "pull", PULLABLE, data_dir=data_dir, ollama=server_url)
+    assert out.returncode == 0 and b"pulled" in out.stdout
+    missing = cli("models", "pull", "no-such/model:1", data_dir=data_dir, ollama=server_url)
+    assert missing.returncode == 1 and b"no-such/model:1" in missing.stderr
