@@ -2,9 +2,8 @@
 
 This is the training data for the house-style LoRA, so each rating stores the prompt exactly as
 the model saw it (system prompt, and the user turn holding the numbered sources and the question),
-not only the question: a pair trained on another prompt would teach another task. Export follows
-/work/shared/design/OLLAMA_AND_LORA.md §3.3–3.4: TRL's conversational prompt–completion format
-(loss on the answer only) with an explicit system message in every pair, since without one the HF
+not only the question: a pair trained on another prompt would teach another task. Export uses
+TRL's conversational prompt–completion format (loss on the answer only) with an explicit system message in every pair, since without one the HF
 chat template silently adds SmolLM's default system prompt and training would not match serving.
 """
 

@@ -1,8 +1,7 @@
 """Hostile and odd files end to end: one folder of good and bad files, one real ``sync()``.
 
 Every good file must be indexed and findable on the right page; every bad one must get its own
-status and a reason a user can act on, without stopping the batch (RELIABILITY.md cases 1-5, 13,
-14, 16, 17, 19, 27). Real parts only: the bundled model, LanceDB, parser processes.
+status and a reason a user can act on, without stopping the batch. Real parts only: the bundled model, LanceDB, parser processes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The index survives what happens to processes and disks (RELIABILITY.md cases 28-32).
+"""The index survives what happens to processes and disks.
 
 kill -9 in the middle of a sync, a second writer, a table that is listed but cannot be opened
 (lancedb #3127) and a full disk: after each, the index opens, has no duplicates, and a sync

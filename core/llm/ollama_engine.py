@@ -1,6 +1,6 @@
 """Answers through an Ollama server (local or on the LAN), with the official ``ollama`` client.
 
-The client's traps (design/OLLAMA_AND_LORA.md §1.3) are handled here: our own ``Client`` with a
+The client's traps are handled here: our own ``Client`` with a
 finite timeout (the module-level one is created at import and waits forever); server down is a
 builtin ``ConnectionError`` for plain calls but a raw ``httpx.ConnectError`` for streams; a failure
 after output started is an ``{"error"}`` line (``ResponseError`` with status -1) or an httpx error.

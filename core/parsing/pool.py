@@ -1,5 +1,5 @@
 """Parse files in worker processes, so a parser that hangs, crashes or leaks cannot take the app
-down (MuPDF does all three on some files: see RELIABILITY.md).
+down (MuPDF does all three on some files: pymupdf issues #3357, #930, #1474).
 
 Each task has a timeout (the worker is killed when it expires), each worker has a cap on how
 much address space it may add (RLIMIT_AS, POSIX only) and is replaced once it has grown past a
@@ -57,7 +57,7 @@ RECYCLE_EXIT = 75  # a worker's way of saying "I grew too big: rerun this task i
 
 
 def _guarded(recycle_bytes: int, fn: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Runs in the worker. MuPDF can leak (RELIABILITY.md: 16 GB after ~400 files); a worker
+    """Runs in the worker. MuPDF can leak (pymupdf #1474: 16 GB after ~400 files); a worker
     that has grown past the threshold exits before its next task instead of risking it."""
     if recycle_bytes:
         try:

@@ -22,7 +22,7 @@ def chat_messages(messages: list[dict], system: str, preset: list[dict]) -> list
 
 def render_chatml(messages: list[dict]) -> str:
     """template/chatml.gotmpl. No default system prompt, unlike the GGUF's
-    Jinja template (see OLLAMA_AND_LORA.md 3.4)."""
+    Jinja template."""
     out = [f"<|im_start|>{m.get('role', '')}\n{m.get('content') or ''}<|im_end|>\n"
            for m in messages]
     return "".join(out) + "<|im_start|>assistant\n"
