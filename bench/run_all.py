@@ -8,7 +8,7 @@ BENCHES = [
     ["ingest_efficiency.py", "--pdfs", "12", "--pages", "10", "--notes", "40"],
     ["freshness.py", "--rounds", "30"],
     ["incremental.py", "--pages", "300"],
-    ["query_latency.py"],
+    ["query_latency.py", "--answer-overhead"],
     ["memory.py", "--gb", "1.0"],
     ["embed_int8_vs_fp32.py"],
 ]

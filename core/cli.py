@@ -14,7 +14,7 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from core import cli_ask, events as ev
+from core import cli_ask, cli_chat, events as ev
 from core.config import DATA_DIR_ENV, Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_NO_RESULTS, EXIT_SOME_FAILED = 0, 1, 2, 3, 4, 5
@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_ask.add_parser(sub, common)
     cli_ask.add_models_parser(sub, common)
+    cli_chat.add_parser(sub, common)
 
     p = sub.add_parser("files", parents=[common], help="every known file with its status")
     p.add_argument("--status", choices=["indexed", "pending", "skipped", "failed", "needs_ocr"])
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     from core.embedding import ModelUnavailable
 
     settings = Settings.load(getattr(args, "data_dir", None))
-    read_only = args.command in ("search", "status", "files", "ask", "models") or (args.command == "model" and not args.name)
+    read_only = args.command in ("search", "status", "files", "ask", "models", "chat") or (args.command == "model" and not args.name)
     try:
         reporter = Reporter(args.json)
         with Archivist(settings, on_event=reporter.on_event, read_only=read_only) as archivist:
@@ -336,7 +337,7 @@ def _record_json(record) -> dict:
 COMMANDS = {
     "add": cmd_add, "remove": cmd_remove, "sync": cmd_sync, "watch": cmd_watch,
     "search": cmd_search, "status": cmd_status, "files": cmd_files, "model": cmd_model,
-    "ask": cli_ask.cmd_ask, "models": cli_ask.cmd_models,
+    "ask": cli_ask.cmd_ask, "models": cli_ask.cmd_models, "chat": cli_chat.cmd_chat,
 }
 
 if __name__ == "__main__":

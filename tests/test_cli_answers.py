@@ -68,3 +68,24 @@ def test_models_lists_both_engines_and_pulls(data_dir, server_url):
     assert out.returncode == 0 and b"pulled" in out.stdout
     missing = cli("models", "pull", "no-such/model:1", data_dir=data_dir, ollama=server_url)
     assert missing.returncode == 1 and b"no-such/model:1" in missing.stderr
+
+
+def test_chat_remembers_the_conversation_and_saves_it(indexed, data_dir):
+    env = dict(os.environ, ARCHIVIST_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT), OLLAMA_HOST="http://127.0.0.1:9")
+    out = subprocess.run([sys.executable, "-m", "core.cli", "chat", "--engine", "embedded"],
+                         input=b"How long is the refund window for Acme widgets?\nWho was invoice INV-2024-0042 issued to?\n\n",
+                         capture_output=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr.decode(errors="replace")
+    assert b"30 days" in out.stdout and b"handbook.pdf p. 2" in out.stdout
+    from core import layout
+    from core.conversations import ConversationStore
+
+    store = ConversationStore(layout.conversations_path(data_dir))
+    try:
+        [summary] = store.list()
+        conversation = store.get(summary.id)
+        assert [m.role for m in conversation.messages] == ["user", "assistant", "user", "assistant"]
+        assert conversation.title.startswith("How long is the refund window")
+        assert conversation.messages[1].engine == "embedded" and conversation.messages[1].citations
+    finally:
+        store.close()

@@ -1,0 +1,71 @@
+"""archivist-cli chat: an interactive session with memory; each exchange is saved as a conversation."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from dataclasses import asdict
+
+
+def add_parser(sub, common) -> None:
+    p = sub.add_parser("chat", parents=[common],
+                       help="ask questions one after another; follow-ups understand what came before")
+    p.add_argument("--engine", choices=["auto", "ollama", "embedded"], default="auto")
+    p.add_argument("--model", help="Ollama model name, or a GGUF file for the built-in engine")
+    p.add_argument("--no-strict", action="store_true", help="answer even when no passage looks relevant")
+
+
+def cmd_chat(archivist, args, reporter) -> int:
+    from core import layout
+    from core.answer.pipeline import Answered, Retrieved, Token, ask
+    from core.conversations import ConversationStore
+    from core.llm.base import ChatMessage, EngineError
+    from core.llm.select import select_engine
+
+    gguf = args.model if args.model and args.model.endswith(".gguf") else None
+    try:
+        engine = select_engine(args.engine, ollama_model=None if gguf else args.model, gguf=gguf)
+    except EngineError as exc:
+        print(f"archivist-cli: {exc}", file=sys.stderr)
+        return 1
+    store = ConversationStore(layout.conversations_path(archivist.data_dir))
+    conversation = store.create()
+    history: list[ChatMessage] = []
+    interactive = sys.stdin.isatty()
+    print(f"({engine.describe()}; an empty line or Ctrl-D ends the chat)", file=sys.stderr)
+    try:
+        while True:
+            if interactive:
+                print("\nyou> ", end="", flush=True)
+            line = sys.stdin.readline()
+            question = line.strip()
+            if not question:
+                break
+            store.add_message(conversation.id, "user", question)
+            if len(history) == 0:
+                store.auto_title(conversation.id)
+            retrieved = done = None
+            print("archivist> ", end="", flush=True)
+            for event in ask(archivist, engine, question, history, strict=not args.no_strict,
+                             cancel=threading.Event()):
+                if isinstance(event, Retrieved):
+                    retrieved = event
+                elif isinstance(event, Token):
+                    print(event.text, end="", flush=True)
+                elif isinstance(event, Answered):
+                    done = event
+            if done.status == "refused":
+                print(done.text, end="")
+            pages = ", ".join(f"[{c.n}] {c.path}" + (f" p. {c.page}" if c.page else "") for c in done.citations)
+            print(f"\n  sources: {pages}" if pages else "")
+            store.add_message(conversation.id, "assistant", done.text, engine=done.engine, model=done.model,
+                              citations=[asdict(c) for c in done.citations],
+                              trace=retrieved.trace, status=done.status)
+            history += [ChatMessage("user", question), ChatMessage("assistant", done.text)]
+    except EngineError as exc:
+        print(f"\narchivist-cli: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"(saved as conversation {conversation.id})", file=sys.stderr)
+    return 0
