@@ -9,27 +9,41 @@ import threading
 from dataclasses import asdict
 
 
-def add_parser(sub, common) -> None:
-    p = sub.add_parser("ask", parents=[common], help="answer a question from your documents, with sources")
-    p.add_argument("question")
+def add_engine_arguments(p) -> None:
+    """The options every answering command shares."""
     p.add_argument("--engine", choices=["auto", "ollama", "embedded"], default="auto",
                    help="Ollama if it is running (auto, the default), or the built-in engine")
     p.add_argument("--model", help="Ollama model name, or a GGUF file for the built-in engine")
     p.add_argument("--no-strict", action="store_true",
                    help="answer even when no passage looks relevant (the model may then guess)")
+
+
+def engine_from_args(args):
+    """The engine the options ask for, or None after printing why none can answer."""
+    from core.llm.base import EngineError
+    from core.llm.select import select_engine
+
+    gguf = args.model if args.model and args.model.endswith(".gguf") else None
+    try:
+        return select_engine(args.engine, ollama_model=None if gguf else args.model, gguf=gguf)
+    except EngineError as exc:
+        print(f"archivist-cli: {exc}", file=sys.stderr)
+        return None
+
+
+def add_parser(sub, common) -> None:
+    p = sub.add_parser("ask", parents=[common], help="answer a question from your documents, with sources")
+    p.add_argument("question")
+    add_engine_arguments(p)
     p.add_argument("-k", "--limit", type=int, default=8, help="passages to retrieve (default 8)")
 
 
 def cmd_ask(archivist, args, reporter) -> int:
     from core.answer.pipeline import Answered, Retrieved, Token, ask
     from core.llm.base import EngineError
-    from core.llm.select import select_engine
 
-    gguf = args.model if args.model and args.model.endswith(".gguf") else None
-    try:
-        engine = select_engine(args.engine, ollama_model=None if gguf else args.model, gguf=gguf)
-    except EngineError as exc:
-        print(f"archivist-cli: {exc}", file=sys.stderr)
+    engine = engine_from_args(args)
+    if engine is None:
         return 1
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())

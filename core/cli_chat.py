@@ -6,13 +6,13 @@ import sys
 import threading
 from dataclasses import asdict
 
+from core.cli_ask import add_engine_arguments, engine_from_args
+
 
 def add_parser(sub, common) -> None:
     p = sub.add_parser("chat", parents=[common],
                        help="ask questions one after another; follow-ups understand what came before")
-    p.add_argument("--engine", choices=["auto", "ollama", "embedded"], default="auto")
-    p.add_argument("--model", help="Ollama model name, or a GGUF file for the built-in engine")
-    p.add_argument("--no-strict", action="store_true", help="answer even when no passage looks relevant")
+    add_engine_arguments(p)
 
 
 def cmd_chat(archivist, args, reporter) -> int:
@@ -20,13 +20,9 @@ def cmd_chat(archivist, args, reporter) -> int:
     from core.answer.pipeline import Answered, Retrieved, Token, ask
     from core.conversations import ConversationStore
     from core.llm.base import ChatMessage, EngineError
-    from core.llm.select import select_engine
 
-    gguf = args.model if args.model and args.model.endswith(".gguf") else None
-    try:
-        engine = select_engine(args.engine, ollama_model=None if gguf else args.model, gguf=gguf)
-    except EngineError as exc:
-        print(f"archivist-cli: {exc}", file=sys.stderr)
+    engine = engine_from_args(args)
+    if engine is None:
         return 1
     store = ConversationStore(layout.conversations_path(archivist.data_dir))
     conversation = store.create()
