@@ -24,7 +24,7 @@ from core.ignore import IgnoreRules
 from core.index import Index
 from core.manifest import FileRecord
 from core.planner import Plan, Planner
-from core.search import Filters, SearchResult
+from core.search import Filters, Hit, SearchResult
 from core import layout
 
 log = logging.getLogger(__name__)
@@ -260,6 +260,14 @@ class Archivist:
             return hit
         holders = self.manifest.paths_with_hash(hit.doc_id)
         return replace(hit, path=holders[0]) if holders else hit
+
+    def passages(self, path: str) -> list[Hit]:
+        """Every indexed passage of one file in reading order; [] when it is not indexed."""
+        record = self.manifest.get(os.path.normpath(os.path.abspath(path)))
+        if record is None or record.status != "indexed" or not record.content_hash:
+            return []
+        return [Hit(r["doc_id"], record.path, r["kind"], r["page"] or None, r["heading"] or "", r["start"],
+                    r["end"], r["text"], 0.0) for r in self.store.document_rows(record.content_hash)]
 
     def files(self, status: str | None = None, source: str | None = None) -> list[FileRecord]:
         return self.manifest.files(source=source, status=status)

@@ -14,7 +14,7 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from core import cli_ask, cli_chat, events as ev
+from core import cli_ask, cli_chat, cli_history, cli_summarize, events as ev
 from core.config import DATA_DIR_ENV, Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_NO_RESULTS, EXIT_SOME_FAILED = 0, 1, 2, 3, 4, 5
@@ -24,6 +24,8 @@ getting started:
   archivist-cli add ~/Documents          watch a folder and index it now
   archivist-cli search "refund policy"   find passages (file, page, heading)
   archivist-cli ask "What is the refund window?"   a cited answer (Ollama, or the built-in model)
+  archivist-cli summarize report.pdf     read a whole file and summarize it (several: compare)
+  archivist-cli conversations            saved answers: show, rename, delete, export; 'feedback' rates them
   archivist-cli status                   what is indexed, and why some files are not
   archivist-cli watch                    keep the index in step with every edit, live
   archivist-cli model                    which embedding model is in use, and others
@@ -84,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_ask.add_parser(sub, common)
     cli_ask.add_models_parser(sub, common)
     cli_chat.add_parser(sub, common)
+    cli_summarize.add_parser(sub, common)
+    cli_history.add_parsers(sub, common)
 
     p = sub.add_parser("files", parents=[common], help="every known file with its status")
     p.add_argument("--status", choices=["indexed", "pending", "skipped", "failed", "needs_ocr"])
@@ -104,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     from core.embedding import ModelUnavailable
 
     settings = Settings.load(getattr(args, "data_dir", None))
-    read_only = args.command in ("search", "status", "files", "ask", "models", "chat") or (args.command == "model" and not args.name)
+    read_only = args.command in ("search", "status", "files", "ask", "models", "chat", "summarize",
+                                 "conversations", "feedback") or (args.command == "model" and not args.name)
     try:
         reporter = Reporter(args.json)
         with Archivist(settings, on_event=reporter.on_event, read_only=read_only) as archivist:
@@ -281,7 +286,7 @@ def cmd_status(archivist, args, reporter) -> int:
     for record in shown:
         print(f"  {record.status}: {record.path} — {record.reason}")
     if not args.failed and len(problems) > len(shown):
-        print(f"  … see all with 'archivist-cli status --failed'")
+        print("  … see all with 'archivist-cli status --failed'")
     return EXIT_OK
 
 
@@ -338,6 +343,8 @@ COMMANDS = {
     "add": cmd_add, "remove": cmd_remove, "sync": cmd_sync, "watch": cmd_watch,
     "search": cmd_search, "status": cmd_status, "files": cmd_files, "model": cmd_model,
     "ask": cli_ask.cmd_ask, "models": cli_ask.cmd_models, "chat": cli_chat.cmd_chat,
+    "summarize": cli_summarize.cmd_summarize, "conversations": cli_history.cmd_conversations,
+    "feedback": cli_history.cmd_feedback,
 }
 
 if __name__ == "__main__":

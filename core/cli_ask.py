@@ -9,13 +9,14 @@ import threading
 from dataclasses import asdict
 
 
-def add_engine_arguments(p) -> None:
+def add_engine_arguments(p, strict: bool = True) -> None:
     """The options every answering command shares."""
     p.add_argument("--engine", choices=["auto", "ollama", "embedded"], default="auto",
                    help="Ollama if it is running (auto, the default), or the built-in engine")
     p.add_argument("--model", help="Ollama model name, or a GGUF file for the built-in engine")
-    p.add_argument("--no-strict", action="store_true",
-                   help="answer even when no passage looks relevant (the model may then guess)")
+    if strict:
+        p.add_argument("--no-strict", action="store_true",
+                       help="answer even when no passage looks relevant (the model may then guess)")
 
 
 def engine_from_args(args):
@@ -36,6 +37,8 @@ def add_parser(sub, common) -> None:
     p.add_argument("question")
     add_engine_arguments(p)
     p.add_argument("-k", "--limit", type=int, default=8, help="passages to retrieve (default 8)")
+    p.add_argument("--no-save", action="store_true",
+                   help="do not keep this question and answer in the conversation history")
 
 
 def cmd_ask(archivist, args, reporter) -> int:
@@ -64,9 +67,11 @@ def cmd_ask(archivist, args, reporter) -> int:
         return 1
     finally:
         signal.signal(signal.SIGINT, previous)
+    saved = None if args.no_save else _save(archivist, args.question, retrieved, done)
     if args.json:
         print(json.dumps({"answer": asdict(done), "query": retrieved.query, "trace": retrieved.trace,
-                          "sources": [{"n": s.n, **asdict(s.hit)} for s in retrieved.sources]},
+                          "sources": [{"n": s.n, **asdict(s.hit)} for s in retrieved.sources],
+                          "conversation_id": saved and saved.conversation_id, "message_id": saved and saved.id},
                          indent=2, default=str))
         return 0
     if done.status == "refused":
@@ -85,7 +90,25 @@ def cmd_ask(archivist, args, reporter) -> int:
         print(f"  [{source.n}] {hit.path} ({where}){' · ' + hit.heading if hit.heading else ''}")
     if done.status in ("stopped", "interrupted"):
         print(f"\n({done.status}{': ' + done.error if done.error else ''})", file=sys.stderr)
+    if saved is not None:
+        print(f"\n(saved; rate it with 'archivist-cli feedback up|down {saved.id[:8]}')", file=sys.stderr)
     return 0
+
+
+def _save(archivist, question: str, retrieved, done):
+    """Keep the exchange as a one-question conversation, so it can be found, exported and rated."""
+    from core import layout
+    from core.conversations import ConversationStore
+    from core.history import save_answer
+
+    store = ConversationStore(layout.conversations_path(archivist.data_dir))
+    try:
+        conversation = store.create()
+        store.add_message(conversation.id, "user", question)
+        store.auto_title(conversation.id)
+        return save_answer(store, conversation.id, retrieved, done)
+    finally:
+        store.close()
 
 
 def add_models_parser(sub, common) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import sys
 import threading
-from dataclasses import asdict
-
 from core.cli_ask import add_engine_arguments, engine_from_args
+from core.history import save_answer
 
 
 def add_parser(sub, common) -> None:
@@ -54,9 +53,9 @@ def cmd_chat(archivist, args, reporter) -> int:
                 print(done.text, end="")
             pages = ", ".join(f"[{c.n}] {c.path}" + (f" p. {c.page}" if c.page else "") for c in done.citations)
             print(f"\n  sources: {pages}" if pages else "")
-            store.add_message(conversation.id, "assistant", done.text, engine=done.engine, model=done.model,
-                              citations=[asdict(c) for c in done.citations],
-                              trace=retrieved.trace, status=done.status)
+            saved = save_answer(store, conversation.id, retrieved, done)
+            if interactive:
+                print(f"  (rate it: archivist-cli feedback up|down {saved.id[:8]})", file=sys.stderr)
             history += [ChatMessage("user", question), ChatMessage("assistant", done.text)]
     except EngineError as exc:
         print(f"\narchivist-cli: {exc}", file=sys.stderr)

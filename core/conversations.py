@@ -186,6 +186,26 @@ class ConversationStore:
                        (self._now(), row["conversation_id"]))
             return _message(db.execute("SELECT * FROM messages WHERE id = ?", (msg_id,)).fetchone())
 
+    def exchange(self, msg_id: str) -> tuple[Message | None, Message]:
+        """An answer and the question it answers (None if it has none); KeyError if unknown."""
+        rows = self._db.query("SELECT * FROM messages WHERE id = ?", (msg_id,))
+        if not rows:
+            raise KeyError(msg_id)
+        answer = _message(rows[0])
+        before = self._db.query("SELECT * FROM messages WHERE conversation_id = ? AND seq < ? AND role = 'user'"
+                                " ORDER BY seq DESC LIMIT 1", (answer.conversation_id, rows[0]["seq"]))
+        return (_message(before[0]) if before else None), answer
+
+    def find(self, prefix: str, messages: bool = False) -> str:
+        """The full id of the conversation (or message) whose id starts with ``prefix``, as typed
+        in a terminal; KeyError when none or several match."""
+        table = "messages" if messages else "conversations"
+        rows = self._db.query(f"SELECT id FROM {table} WHERE id >= ? AND id < ? LIMIT 2",
+                              (prefix, prefix + "\uffff"))
+        if len(rows) != 1:
+            raise KeyError(f"{'no' if not rows else 'more than one'} {table[:-1]} id starts with {prefix!r}")
+        return rows[0]["id"]
+
     def delete_message(self, msg_id: str) -> bool:
         with self._db.transaction() as db:
             return db.execute("DELETE FROM messages WHERE id = ?", (msg_id,)).rowcount > 0

@@ -21,6 +21,7 @@ from typing import IO, Iterable
 from core.localdb import LocalDB, dump_json, from_db, load_json, to_db
 
 RATINGS = (-1, 0, 1)
+LAYOUTS = ("messages", "prompt-completion")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -134,18 +135,23 @@ class FeedbackLog:
         with self._db.transaction() as db:
             return db.execute("DELETE FROM feedback WHERE conversation_id = ?", (conversation_id,)).rowcount
 
-    def export_training_jsonl(self, target: str | os.PathLike | IO[str], include: str = "approved") -> ExportCounts:
+    def export_training_jsonl(self, target: str | os.PathLike | IO[str], include: str = "approved",
+                              layout: str = "messages") -> ExportCounts:
         """Write one JSON object per line to a path (replaced atomically) or an open text stream.
 
-        include="approved": training pairs in TRL's conversational prompt–completion format,
-          {"prompt": [system, user], "completion": [assistant]}. The completion is the user's
-          corrected answer when there is one, else the original answer if rated +1. A thumbs-down
-          without a correction has nothing to learn from and is skipped, as are unrated answers.
+        include="approved": training pairs. The assistant turn is the user's corrected answer when
+          there is one, else the original answer if rated +1. A thumbs-down without a correction
+          has nothing to learn from and is skipped, as are unrated answers. ``layout`` "messages"
+          writes chat format, {"messages": [system, user, assistant]}; "prompt-completion" writes
+          TRL's conversational {"prompt": [system, user], "completion": [assistant]} (loss on the
+          answer only, without an assistant-mask-aware chat template).
         include="all": every rated answer for inspection, {"messages": [system, user, assistant
           (the original answer)], "rating", "ideal_answer", "message_id", "conversation_id"}.
         """
         if include not in ("approved", "all"):
             raise ValueError(f"include must be 'approved' or 'all', not {include!r}")
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {LAYOUTS}, not {layout!r}")
         rows = [_feedback(r) for r in self._db.query("SELECT * FROM feedback ORDER BY created_at, rowid")]
         counts, skipped, lines = ExportCounts(), Counter(), []
         for fb in rows:
@@ -159,7 +165,8 @@ class FeedbackLog:
                 if ideal is None:
                     skipped[reason] += 1
                     continue
-                record = {"prompt": prompt, "completion": [{"role": "assistant", "content": ideal}]}
+                reply = [{"role": "assistant", "content": ideal}]
+                record = {"messages": prompt + reply} if layout == "messages" else {"prompt": prompt, "completion": reply}
             lines.append(_json_line(record))
         counts.written, counts.skipped = len(lines), dict(skipped)
         _write_lines(target, lines)

@@ -124,6 +124,13 @@ class ChunkStore:
         rows = self._table.search().where(_doc_filter(doc_ids)).select(["doc_id", "path"]).limit(None).to_arrow()
         return dict(zip(rows.column("doc_id").to_pylist(), rows.column("path").to_pylist()))
 
+    def document_rows(self, doc_id: str) -> list[dict]:
+        """Every passage of one document, in reading order (for whole-document tasks)."""
+        rows = (self._table.search().where((col("doc_id") == lit(doc_id)).to_sql())
+                .select(["doc_id", "path", "kind", "page", "heading", "start", "end", "ordinal", "text"])
+                .limit(None).to_list())
+        return sorted(rows, key=lambda r: r["ordinal"])
+
     # -- writes (writer thread only) ---------------------------------------------------------
 
     def apply(self, new_rows: ChunkRows, drop_docs: Sequence[str] = (), rewrite_docs: Sequence[str] = ()) -> None:

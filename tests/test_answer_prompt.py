@@ -47,9 +47,14 @@ def test_citations_map_to_file_page_and_offsets():
 
 
 def test_a_looping_answer_is_cut_and_its_repeats_dropped():
-    from core.answer.pipeline import _drop_repeats, _looping
+    from core.answer.repetition import drop_repeats, is_looping
 
     line = "- The licence is AGPL-3.0-or-later [1]\n"
-    assert not _looping("Intro line here.\n" + line * 2)
-    assert _looping("Intro line here.\n" + line * 3)
-    assert _drop_repeats("Intro line here.\n" + line * 3) == "Intro line here.\n" + line
+    assert not is_looping("Intro line here.\n" + line * 2)
+    assert is_looping("Intro line here.\n" + line * 3)
+    assert drop_repeats("Intro line here.\n" + line * 3) == "Intro line here.\n" + line
+    sentence = "The document is a summary of the documents. "
+    assert not is_looping("It covers cats. " + sentence * 3 + "The docu")  # mid-sentence: wait
+    assert is_looping("It covers cats. " + sentence * 3)
+    assert drop_repeats("It covers cats. " + sentence * 3).strip() == "It covers cats. " + sentence.strip()
+    assert drop_repeats("Yes. Yes. A list:\n- a\n- a") == "Yes. Yes. A list:\n- a\n- a"  # short ones stay

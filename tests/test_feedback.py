@@ -94,7 +94,7 @@ def test_export_training_pairs_in_trl_prompt_completion_format(log, tmp_path):
     _rate(log, "given", 1, answer="Answer.", user_prompt="EXACT PROMPT AS SENT")
 
     out = tmp_path / "train.jsonl"
-    counts = log.export_training_jsonl(out, include="approved")
+    counts = log.export_training_jsonl(out, include="approved", layout="prompt-completion")
     assert counts.written == 3
     assert counts.skipped == {"thumbs_down_without_ideal": 2, "unrated_without_ideal": 1}
     assert "3 written" in str(counts) and "2 thumbs down without ideal" in str(counts)
@@ -134,7 +134,7 @@ def test_export_all_for_inspection(log):
     assert records[2]["ideal_answer"] == "Better." and records[2]["rating"] == 0
     # The unrated answer with a correction is a training pair in the approved export.
     approved = io.StringIO()
-    assert log.export_training_jsonl(approved).written == 2
+    assert log.export_training_jsonl(approved, layout="prompt-completion").written == 2
     assert _lines(approved.getvalue())[1]["completion"] == [{"role": "assistant", "content": "Better."}]
 
 
@@ -142,7 +142,7 @@ def test_export_keeps_non_ascii_and_undecodable_paths(log):
     odd = os.fsdecode(b"/docs/caf\xe9.pdf")
     log.rate("m1", "c1", "Où est le budget ?", "Ici [1].", 1, SYSTEM, f"[1] {odd}\nTexte", [dict(CITES[0], path=odd)])
     stream = io.StringIO()
-    assert log.export_training_jsonl(stream).written == 1
+    assert log.export_training_jsonl(stream, layout="prompt-completion").written == 1
     text = stream.getvalue()
     text.encode("utf-8")  # writable as UTF-8
     (record,) = _lines(text)
@@ -154,3 +154,16 @@ def test_export_of_an_empty_log(log, tmp_path):
     counts = log.export_training_jsonl(tmp_path / "empty.jsonl")
     assert (counts.written, counts.skipped) == (0, {})
     assert (tmp_path / "empty.jsonl").read_text() == ""
+
+
+def test_default_export_is_chat_format_system_user_ideal_assistant(log):
+    _rate(log, "fixed", -1, answer="Wrong.", question="Q fixed?")
+    log.set_ideal("fixed", "Corrected [1].")
+    stream = io.StringIO()
+    assert log.export_training_jsonl(stream).written == 1
+    (record,) = _lines(stream.getvalue())
+    assert record == {"messages": [{"role": "system", "content": SYSTEM},
+                                   {"role": "user", "content": build_user_prompt(CONTEXT, "Q fixed?")},
+                                   {"role": "assistant", "content": "Corrected [1]."}]}
+    with pytest.raises(ValueError, match="layout"):
+        log.export_training_jsonl(io.StringIO(), layout="alpaca")

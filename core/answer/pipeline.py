@@ -14,6 +14,7 @@ from typing import Iterator, Union
 
 from core.answer.citations import Citation, infer, resolve
 from core.answer.prompt import NOT_FOUND, BuiltPrompt, build_prompt
+from core.answer.repetition import drop_repeats, is_looping
 from core.llm.base import ChatMessage, ConnectionLost, Engine
 from core.search import Filters, Hit
 
@@ -30,6 +31,7 @@ class Retrieved:
     cut: list[Hit]  # retrieved but left out for lack of room
     relevant: bool
     trace: dict
+    messages: list = field(default_factory=list)  # ChatMessage: the prompt exactly as the model gets it
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
                "before_model_ms": round((time.perf_counter() - started) * 1000, 1)}
     trace = dict(result.trace, prompt_tokens=prompt.tokens, context_tokens=engine.context_length(),
                  cut=len(prompt.cut), strict=strict, relevant=relevant, query=query)
-    yield Retrieved(query, prompt.sources, prompt.cut, relevant, trace)
+    yield Retrieved(query, prompt.sources, prompt.cut, relevant, trace, prompt.messages)
 
     if strict and not relevant:
         yield Answered(NOT_FOUND, [], "refused", engine.name, engine.model, timings=timings)
@@ -89,15 +91,15 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
                 first_token = time.perf_counter()
             pieces.append(piece)
             yield Token(piece)
-            if piece.endswith("\n") and _looping("".join(pieces)):
-                break  # small models can repeat a line until the token limit
+            if is_looping("".join(pieces)):
+                break
         if cancel.is_set():
             status = "stopped"
     except ConnectionLost as exc:
         status, error = "interrupted", str(exc)
     finally:
         stream.close()  # frees the engine at once, whether the answer ended or was cut short
-    text = _drop_repeats("".join(pieces)).strip()
+    text = drop_repeats("".join(pieces)).strip()
     citations, unknown = resolve(text, prompt.sources)
     if not citations and text and text != NOT_FOUND:
         citations = infer(text, prompt.sources)
@@ -105,25 +107,6 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
         timings["first_token_ms"] = round((first_token - started) * 1000, 1)
     timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
     yield Answered(text, citations, status, engine.name, engine.model, unknown, error, timings)
-
-
-def _looping(text: str, times: int = 3) -> bool:
-    """The last complete line has already been written ``times - 1`` times before."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return len(lines) >= times and len(lines[-1]) > 10 and lines.count(lines[-1]) >= times
-
-
-def _drop_repeats(text: str) -> str:
-    """Keep the first occurrence of each repeated line (what the user should read)."""
-    seen: set[str] = set()
-    kept = []
-    for line in text.split("\n"):
-        key = line.strip()
-        if key and len(key) > 10 and key in seen:
-            continue
-        seen.add(key)
-        kept.append(line)
-    return "\n".join(kept)
 
 
 REWRITE_PROMPT = """Rewrite the last question so that it can be understood without the conversation.

@@ -1,0 +1,45 @@
+"""Answers kept as conversations, and rated later (by id) from the CLI or the desktop.
+
+Each saved answer carries the exact prompt the model was given (in its trace), so a rating given
+days later still becomes a training pair for the same task the model performed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from core.conversations import ConversationStore, Message
+from core.feedback import Feedback, FeedbackLog
+
+
+def save_answer(store: ConversationStore, conversation_id: str, retrieved, done) -> Message:
+    """Store an answer (core.answer.pipeline Retrieved and Answered) after its question."""
+    prompt = {"system": "", "user": ""}
+    for message in retrieved.messages:  # system first; the last user turn holds sources and question
+        prompt[message.role if message.role in prompt else "user"] = message.content
+    trace = dict(retrieved.trace, prompt=prompt)
+    return store.add_message(conversation_id, "assistant", done.text, engine=done.engine, model=done.model,
+                             citations=[asdict(c) for c in done.citations], trace=trace, status=done.status)
+
+
+class NotRateable(ValueError):
+    """The answer cannot become a training pair (no prompt saved, or it was never answered)."""
+
+
+def rate_answer(store: ConversationStore, log: FeedbackLog, message_id: str, rating: int,
+                ideal_answer: str | None = None) -> Feedback:
+    """Thumbs up (1), down (-1) or neutral (0) on an answer, optionally with the answer it should
+    have been; KeyError when there is no such message."""
+    question, answer = store.exchange(message_id)
+    if answer.role != "assistant" or question is None:
+        raise NotRateable("only answers can be rated, not questions")
+    prompt = (answer.trace or {}).get("prompt") or {}
+    if not prompt.get("system") or not prompt.get("user"):
+        raise NotRateable("this answer was saved without the prompt it was written from, "
+                          "so it cannot become a training example")
+    context = prompt["user"].rsplit("\n\nQuestion: ", 1)[0]
+    feedback = log.rate(answer.id, answer.conversation_id, question.content, answer.content, rating,
+                        prompt["system"], context, answer.citations, user_prompt=prompt["user"])
+    if ideal_answer is not None:
+        feedback = log.set_ideal(answer.id, ideal_answer)
+    return feedback
