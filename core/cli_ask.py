@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -43,11 +44,19 @@ def add_parser(sub, common) -> None:
 
 def cmd_ask(archivist, args, reporter) -> int:
     from core.answer.pipeline import Answered, Retrieved, Token, ask
+    from core.answer.route import whole_document_request
     from core.llm.base import EngineError
 
     engine = engine_from_args(args)
     if engine is None:
         return 1
+    whole = whole_document_request(args.question, [r.path for r in archivist.files(status="indexed")])
+    if whole:  # "summarize X" / "compare X and Y": read the whole files, not a few passages
+        from core import cli_summarize
+
+        if not args.json:
+            print(f"(reading all of {', '.join(map(os.path.basename, whole))})", file=sys.stderr)
+        return cli_summarize.run(archivist, engine, whole, args.question, args.json)
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     retrieved = done = None

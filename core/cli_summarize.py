@@ -21,24 +21,28 @@ def add_parser(sub, common) -> None:
 
 
 def cmd_summarize(archivist, args, reporter) -> int:
+    engine = engine_from_args(args)
+    if engine is None:
+        return 1
+    return run(archivist, engine, [os.path.abspath(f) for f in args.files], args.focus, args.json)
+
+
+def run(archivist, engine, paths: list[str], focus: str, json_mode: bool) -> int:
+    """Summarize or compare, streaming to the terminal (also used by 'ask' for such questions)."""
     from core.answer.pipeline import Token
     from core.answer.summarize import NotIndexed, Progress, Summarized, summarize
     from core.llm.base import EngineError
 
-    engine = engine_from_args(args)
-    if engine is None:
-        return 1
-    paths = [os.path.abspath(f) for f in args.files]
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     bar = done = None
     try:
-        if not args.json:
+        if not json_mode:
             print(f"({engine.describe()}; Ctrl-C stops)", file=sys.stderr)
-        for event in summarize(archivist, engine, paths, args.focus, cancel=cancel):
-            if isinstance(event, Progress) and not args.json:
+        for event in summarize(archivist, engine, paths, focus, cancel=cancel):
+            if isinstance(event, Progress) and not json_mode:
                 bar = _show_progress(bar, event)
-            elif isinstance(event, Token) and not args.json:
+            elif isinstance(event, Token) and not json_mode:
                 print(event.text, end="", flush=True)
             elif isinstance(event, Summarized):
                 done = event
@@ -52,7 +56,7 @@ def cmd_summarize(archivist, args, reporter) -> int:
         signal.signal(signal.SIGINT, previous)
         if bar is not None:
             bar.close()
-    if args.json:
+    if json_mode:
         print(json.dumps(asdict(done), indent=2, default=str))
         return 0
     print()

@@ -121,3 +121,15 @@ def test_real_model_summarizes_and_compares_whole_files(book, docs, smollm):
     assert compared.task == "comparison" and compared.text and compared.files == both
     reads = [e for e in events if isinstance(e, Progress) and e.stage == "read"]
     assert reads and reads[-1].total == done.parts
+
+
+def test_summarize_and_compare_questions_name_their_files():
+    from core.answer.route import whole_document_request as route
+
+    paths = ["/d/handbook.pdf", "/d/finance.md", "/e/report-2024.docx", "/f/finance.md"]
+    assert route("Summarize handbook.pdf", paths) == ["/d/handbook.pdf"]
+    assert route("please compare report-2024 and the handbook", paths) == ["/e/report-2024.docx",
+                                                                           "/d/handbook.pdf"]
+    assert route("What does handbook.pdf say about refunds?", paths) == []  # a question, not a summary
+    assert route("summarize everything", paths) == []
+    assert route("summarise finance.md", paths) == []  # two files have that name: ask normally
