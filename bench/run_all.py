@@ -11,6 +11,7 @@ BENCHES = [
     ["query_latency.py", "--answer-overhead"],
     ["memory.py", "--gb", "1.0"],
     ["embed_int8_vs_fp32.py"],
+    ["answer_quality.py"],
 ]
 
 if __name__ == "__main__":
