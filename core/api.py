@@ -157,7 +157,7 @@ class Archivist:
     # -- indexing -------------------------------------------------------------------------------
 
     def rules(self) -> IgnoreRules:
-        return IgnoreRules(self.sources(), exclude=[str(self.data_dir)])
+        return IgnoreRules(self.sources(), exclude=[str(self.data_dir)], patterns=self.settings.ignore_patterns)
 
     def planner(self, index: Index | None = None) -> Planner:
         return Planner((index or self.index).manifest, self.extensions(), self.settings.follow_symlinks)
@@ -230,8 +230,10 @@ class Archivist:
         self._require_writer()
         return self.indexer.execute(self.plan(retry=retry), cancel)
 
-    def sync_paths(self, paths: list[str], cancel: threading.Event | None = None) -> ev.SyncFinished | None:
-        """Bring specific paths (files or folders, present or gone) in step: the watcher's entry."""
+    def sync_paths(self, paths: list[str], cancel: threading.Event | None = None,
+                   retry: bool = False) -> ev.SyncFinished | None:
+        """Bring specific paths (files or folders, present or gone) in step: the watcher's entry.
+        ``retry`` also re-reads those that failed or needed OCR (a user's "Retry")."""
         self._require_writer()
         rules, planner = self.rules(), self.planner()
         plan = Plan()
@@ -242,7 +244,7 @@ class Archivist:
             if not os.path.exists(source):
                 self._source_missing(source, plan)
                 continue
-            plan.merge(planner.plan(os.path.normpath(path), source, rules))
+            plan.merge(planner.plan(os.path.normpath(path), source, rules, retry=retry))
         if not plan:
             return None
         return self.indexer.execute(plan, cancel)

@@ -30,6 +30,7 @@ class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     # None means "every extension the parsers know" (core.parsing.SUPPORTED_EXTENSIONS).
     extensions: list[str] | None = None
+    ignore_patterns: list[str] = field(default_factory=list)  # gitignore syntax, for every source
     embedding_model: str = "all-MiniLM-L6-v2"
     embed_batch_size: int = 8  # fastest and leanest here (bench/embed_int8_vs_fp32.py)
     chunk_overlap: float = 0.15  # share of the model's max sequence repeated from the previous chunk

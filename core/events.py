@@ -5,7 +5,7 @@ The CLI prints them, the desktop re-emits them as Qt signals, tests collect them
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Union
 
 
@@ -13,6 +13,7 @@ from typing import Callable, Union
 class SyncStarted:
     files: int  # files that need work (new, changed, retried)
     bytes: int
+    by_source: dict[str, list[int]] = field(default_factory=dict)  # source → [files, bytes] of those
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class FileDone:
     reason: str
     chunks: int
     embedded: int  # chunks that needed the model (the rest came from the cache)
+    source: str = ""  # the watched folder (or file) it belongs to
+    size: int = 0  # bytes
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,18 @@ from core.conversations import ConversationStore, Message
 from core.feedback import Feedback, FeedbackLog
 
 
-def save_answer(store: ConversationStore, conversation_id: str, retrieved, done) -> Message:
-    """Store an answer (core.answer.pipeline Retrieved and Answered) after its question."""
+def save_answer(store: ConversationStore, conversation_id: str, retrieved, done,
+                replace_id: str | None = None) -> Message:
+    """Store an answer (core.answer.pipeline Retrieved and Answered) after its question, or in
+    place of an earlier answer (``replace_id``: regenerated, it keeps its place and id)."""
     prompt = {"system": "", "user": ""}
     for message in retrieved.messages:  # system first; the last user turn holds sources and question
         prompt[message.role if message.role in prompt else "user"] = message.content
-    trace = dict(retrieved.trace, prompt=prompt)
-    return store.add_message(conversation_id, "assistant", done.text, engine=done.engine, model=done.model,
-                             citations=[asdict(c) for c in done.citations], trace=trace, status=done.status)
+    fields = {"engine": done.engine, "model": done.model, "citations": [asdict(c) for c in done.citations],
+              "trace": dict(retrieved.trace, prompt=prompt), "status": done.status}
+    if replace_id is not None:
+        return store.update_message(replace_id, content=done.text, **fields)
+    return store.add_message(conversation_id, "assistant", done.text, **fields)
 
 
 class NotRateable(ValueError):

@@ -32,8 +32,11 @@ def is_hidden_or_temp(name: str) -> bool:
 class IgnoreRules:
     """Answers "is this path ignored?" for paths under a set of watched roots."""
 
-    def __init__(self, roots: list[str], exclude: list[str] = ()):
+    def __init__(self, roots: list[str], exclude: list[str] = (), patterns: list[str] = ()):
         self._roots = sorted({os.path.normpath(r) for r in roots}, key=len, reverse=True)
+        # Rules from the settings (gitignore syntax), for every source: the app never writes
+        # an .archivistignore into the user's folders, so rules set in the app live here.
+        self._global = pathspec.GitIgnoreSpec.from_lines(list(patterns)) if patterns else None
         # Archivist's own data dir, should it lie inside a watched folder.
         self._exclude = [os.path.normpath(p) for p in exclude]
         self._specs: dict[str, tuple[float, pathspec.PathSpec | None]] = {}
@@ -78,6 +81,10 @@ class IgnoreRules:
         relative = os.path.relpath(path, root)
         parts = relative.split(os.sep)
         if any(is_hidden_or_temp(part) for part in parts):
+            return True
+        if self._global is not None and (
+                self._global.match_file(relative.replace(os.sep, "/") + ("/" if is_dir else ""))
+                or any(self._global.match_file("/".join(parts[:d]) + "/") for d in range(1, len(parts)))):
             return True
         # Check each ancestor's ignore file against the path relative to that ancestor.
         directory = root

@@ -92,7 +92,12 @@ class _Run:
 
     def run(self) -> ev.SyncFinished:
         started = time.monotonic()
-        self.ix.emit(ev.SyncStarted(len(self.plan.check), self.meter.bytes_total))
+        by_source: dict[str, list[int]] = {}
+        for entry, source in self.plan.check:
+            totals = by_source.setdefault(source, [0, 0])
+            totals[0] += 1
+            totals[1] += entry.size
+        self.ix.emit(ev.SyncStarted(len(self.plan.check), self.meter.bytes_total, by_source))
         self._record_unindexable()
         self._mark_pending()
         works = [_Work(e, s, self.ix.manifest.get(e.path)) for e, s in self.plan.check]
@@ -132,7 +137,7 @@ class _Run:
         self.failed += len(self.plan.unreadable)  # dangling links, unlistable folders: failures too
         for entry, _ in self.plan.unsupported + self.plan.unreadable:
             record = self.ix.manifest.get(entry.path)
-            self.ix.emit(ev.FileDone(entry.path, record.status, record.reason, 0, 0))
+            self.ix.emit(ev.FileDone(entry.path, record.status, record.reason, 0, 0, record.source, record.size))
 
     def _put(self, db, record: FileRecord) -> None:
         old = self.ix.manifest.get(record.path)
@@ -310,7 +315,7 @@ class _Run:
         for work, prepared, record in batch:
             self.meter.file_done(work.entry.size)
             self.ix.emit(ev.FileDone(record.path, record.status, record.reason, record.chunks,
-                                     prepared.embedded if prepared else 0))
+                                     prepared.embedded if prepared else 0, record.source, record.size))
         self.ix.emit(self.meter.progress(self.chunks_written))
 
     def _referenced_elsewhere(self, content_hash: str, leaving: set[str]) -> bool:

@@ -201,6 +201,23 @@ def test_ignore_rules_hidden_temp_and_archivistignore(docs, make_archivist):
     assert [os.path.basename(r.path) for r in archivist.files()] == ["keep.md"]
 
 
+def test_ignore_patterns_from_the_settings_apply_to_every_source(docs, make_archivist):
+    write(docs / "keep.md", "# Keep\n\nThe keeper of the lighthouse.")
+    write(docs / "drafts" / "old.md", "# Old\n\nlighthouse draft")
+    write(docs / "notes.txt", "lighthouse notes")
+    archivist = make_archivist(ignore_patterns=["drafts/", "*.txt"])
+    archivist.add_source(docs)
+    archivist.sync()
+    assert [os.path.basename(r.path) for r in archivist.files()] == ["keep.md"]
+    archivist.settings.ignore_patterns = []  # rules removed in the app: those files come in
+    archivist.sync()
+    assert sorted(os.path.basename(r.path) for r in archivist.files()) == ["keep.md", "notes.txt", "old.md"]
+    archivist.settings.ignore_patterns = ["*.md"]  # and new rules take files out again
+    archivist.sync()
+    assert [os.path.basename(r.path) for r in archivist.files()] == ["notes.txt"]
+    assert not (docs / ".archivistignore").exists()  # nothing is written into the user's folder
+
+
 def test_unavailable_source_keeps_its_index(docs, tmp_path, make_archivist):
     library(docs)
     archivist = make_archivist()

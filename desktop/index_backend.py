@@ -1,0 +1,195 @@
+"""The window's side of the index: opens the core, watches the folders, turns core events into signals.
+
+Every change to the index runs on the single writer worker (Tasks.run(writer=True)); the watcher
+syncs on its own thread (the core's indexer lock keeps one plan at a time). Core events arrive on
+those threads and are batched here, so indexing 20,000 files sends the GUI a few signals a second,
+not one per file.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from PySide6.QtCore import QObject, Signal
+
+from core import events as ev
+from core.config import Settings
+from desktop.tasks import Tasks
+
+log = logging.getLogger(__name__)
+
+FLUSH_S = 0.15  # at most ~7 batches of file updates a second
+
+
+class IndexBackend(QObject):
+    opened = Signal(object)  # core.api.Status, once the index is open (or read-only: see busy)
+    busy = Signal(str)  # another Archivist process writes this index: searching still works
+    status_changed = Signal(object)  # Status
+    files_loaded = Signal(list)  # every FileRecord
+    files_changed = Signal(list)  # FileRecords that changed
+    files_removed = Signal(list)  # paths
+    sync_started = Signal(object)  # events.SyncStarted
+    sync_progress = Signal(object)  # events.SyncProgress (throttled)
+    file_progress = Signal(str, int, int, int, int)  # source, files done, files total, bytes done, total
+    sync_finished = Signal(object)  # events.SyncFinished
+    source_unavailable = Signal(str, str)
+    watch_mode = Signal(str, str, str)  # source, native|polling, reason
+    model_switched = Signal(str, str)
+
+    def __init__(self, tasks: Tasks, settings: Settings, parent: QObject | None = None):
+        super().__init__(parent)
+        self.tasks, self.settings = tasks, settings
+        self.archivist = None
+        self.watcher = None
+        self.paused = False
+        self._buffer_lock = threading.Lock()
+        self._changed: dict[str, object] = {}
+        self._removed: list[str] = []
+        self._last_flush = 0.0
+        self._last_progress = 0.0
+        self._per_source: dict[str, list[int]] = {}  # source → [files done, total, bytes done, total]
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        self.tasks.run(self._open, self._opened, "opening the index", writer=True)
+
+    def _open(self):
+        from core.api import Archivist, IndexBusy
+
+        try:
+            self.archivist = Archivist(self.settings, on_event=self._on_event)
+        except IndexBusy as exc:
+            self.archivist = Archivist(self.settings, read_only=True)
+            message = f"{exc}: searching works; changes wait until it has finished"
+            self.tasks.gui(lambda: self.busy.emit(message))
+            return self.archivist.status()
+        from core.watcher import Watcher
+
+        self.watcher = Watcher(self.archivist)
+        self.watcher.start()
+        return self.archivist.status()
+
+    def _opened(self, status) -> None:
+        self.opened.emit(status)
+        self.refresh_files()
+        if self.writable:
+            self.sync_now()  # catch up with what changed while the app was closed
+
+    def close(self) -> None:
+        """Stop watching and close the index (blocks: call when quitting)."""
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.archivist is not None:
+            self.archivist.close()
+        self.watcher = self.archivist = None
+
+    @property
+    def writable(self) -> bool:
+        return self.archivist is not None and not self.archivist.read_only
+
+    # -- requests from the window -----------------------------------------------------------------
+
+    def add_paths(self, paths: list[str]) -> None:
+        def add():
+            added = []
+            for path in paths:
+                source = self.archivist.add_source(path)
+                added.append(source)
+                if self.watcher is not None:
+                    self.watcher.add_source(source)
+            self.archivist.sync_paths(added)
+            return self.archivist.status()
+        self.tasks.run(add, self.status_changed.emit, "adding folders", writer=True)
+
+    def remove_source(self, path: str) -> None:
+        def remove():
+            if self.watcher is not None:
+                self.watcher.remove_source(path)
+            self.archivist.remove_source(path)
+            return self.archivist.status()
+        self.tasks.run(remove, self._after_remove, "removing a folder", writer=True)
+
+    def _after_remove(self, status) -> None:
+        self.status_changed.emit(status)
+        self.refresh_files()
+
+    def retry(self, paths: list[str]) -> None:
+        self.tasks.run(lambda: self.archivist.sync_paths(paths, retry=True), None, "retrying files", writer=True)
+
+    def sync_now(self) -> None:
+        self.tasks.run(lambda: self.archivist.sync(), None, "syncing", writer=True)
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        if self.watcher is not None:
+            (self.watcher.pause if paused else self.watcher.resume)()
+
+    def refresh_files(self) -> None:
+        self.tasks.run(lambda: self.archivist.files(), self.files_loaded.emit, "listing files")
+
+    def refresh_status(self) -> None:
+        self.tasks.run(lambda: self.archivist.status(), self.status_changed.emit, "reading the index status")
+
+    def switch_model(self, model: str, cancel: threading.Event) -> None:
+        self.tasks.run(lambda: self.archivist.switch_model(model, cancel), lambda ok: self.refresh_status(),
+                       "changing the embedding model", writer=True)
+
+    # -- core events (on core threads) --------------------------------------------------------------
+
+    def _on_event(self, event: ev.Event) -> None:
+        gui = self.tasks.gui
+        if isinstance(event, ev.FileDone):
+            record = self.archivist.manifest.get(event.path) if self.archivist else None
+            with self._buffer_lock:
+                if record is not None:
+                    self._changed[event.path] = record
+                progress = self._per_source.get(event.source)
+                if progress is not None:
+                    progress[0] += 1
+                    progress[2] += event.size
+            self._maybe_flush()
+        elif isinstance(event, ev.FileRemoved):
+            with self._buffer_lock:
+                self._changed.pop(event.path, None)
+                self._removed.append(event.path)
+            self._maybe_flush()
+        elif isinstance(event, ev.SyncStarted):
+            with self._buffer_lock:
+                self._per_source = {s: [0, files, 0, size] for s, (files, size) in event.by_source.items()}
+            gui(lambda: self.sync_started.emit(event))
+        elif isinstance(event, ev.SyncProgress):
+            now = time.monotonic()
+            if now - self._last_progress >= FLUSH_S or event.files_done == event.files_total:
+                self._last_progress = now
+                gui(lambda: self.sync_progress.emit(event))
+        elif isinstance(event, ev.SyncFinished):
+            self._maybe_flush(force=True)
+            gui(lambda: self.sync_finished.emit(event))
+            self.refresh_status()
+        elif isinstance(event, ev.SourceUnavailable):
+            gui(lambda: self.source_unavailable.emit(event.path, event.reason))
+        elif isinstance(event, ev.WatchMode):
+            gui(lambda: self.watch_mode.emit(event.path, event.mode, event.reason))
+        elif isinstance(event, ev.ModelSwitched):
+            gui(lambda: self.model_switched.emit(event.old_model, event.new_model))
+
+    def _maybe_flush(self, force: bool = False) -> None:
+        now = time.monotonic()
+        with self._buffer_lock:
+            if not force and now - self._last_flush < FLUSH_S:
+                return
+            self._last_flush = now
+            changed, removed = list(self._changed.values()), self._removed
+            self._changed, self._removed = {}, []
+            progress = {s: tuple(p) for s, p in self._per_source.items()}
+        gui = self.tasks.gui
+        if changed:
+            gui(lambda: self.files_changed.emit(changed))
+        if removed:
+            gui(lambda: self.files_removed.emit(removed))
+        for source, (done, total, bytes_done, bytes_total) in progress.items():
+            gui(lambda s=source, d=done, t=total, b=bytes_done, bt=bytes_total:
+                self.file_progress.emit(s, d, t, b, bt))
