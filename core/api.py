@@ -226,6 +226,17 @@ class Archivist:
         self._emit(ev.ModelSwitched(old.embedder.name, model))
         return True
 
+    def set_chunk_overlap(self, overlap: float, cancel: threading.Event | None = None) -> ev.SyncFinished:
+        """Change how much each passage repeats of the previous one, and index everything again
+        with it, in place (searches keep working; an interrupted run resumes at the next sync)."""
+        self._require_writer()
+        if not 0.0 <= overlap <= 0.5:
+            raise ValueError("the overlap is a share of a passage, between 0 and 0.5")
+        self.settings.chunk_overlap = overlap
+        self.settings.save()
+        self.index.rechunk(self.settings)
+        return self.sync(cancel)
+
     def sync(self, cancel: threading.Event | None = None, retry: bool = False) -> ev.SyncFinished:
         self._require_writer()
         return self.indexer.execute(self.plan(retry=retry), cancel)

@@ -30,11 +30,21 @@ class Index:
         self.manifest = Manifest(self.directory / "manifest.sqlite")
         self.store = ChunkStore(self.directory / "lance", embedder.name, embedder.dim)
         self.cache = EmbeddingCache(layout.cache_path(data_dir), embedder.name, embedder.dim)
-        chunker = Chunker(embedder.count_tokens, embedder.token_offsets, embedder.max_tokens,
-                          settings.chunk_overlap)
-        self.ingestor = Ingestor(embedder, chunker, self.cache)
+        self.ingestor = self._ingestor(settings)
         self.searcher = Searcher(self.store, embedder)
         self.indexer = Indexer(self.manifest, self.store, self.ingestor, parser_pool, settings, emit)
+
+    def _ingestor(self, settings: Settings) -> Ingestor:
+        chunker = Chunker(self.embedder.count_tokens, self.embedder.token_offsets, self.embedder.max_tokens,
+                          settings.chunk_overlap)
+        return Ingestor(self.embedder, chunker, self.cache)
+
+    def rechunk(self, settings: Settings) -> int:
+        """Cut passages with new settings from now on, and mark every searchable file to be read
+        again (the next sync rewrites each document's passages in one commit). Returns the count."""
+        with self.indexer.lock:  # not while a plan is running with the old chunker
+            self.ingestor = self.indexer.ingestor = self._ingestor(settings)
+        return self.manifest.requeue(self.manifest.referenced_hashes(), "waiting to be cut into passages again")
 
     def requeue_lost_passages(self) -> None:
         """Files the manifest calls indexed whose passages are not in the chunk table are read

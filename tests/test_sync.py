@@ -250,3 +250,22 @@ def test_nested_sources_are_one_tree(docs, make_archivist):
     assert {r.source for r in archivist.files()} == {str(docs)}
     assert archivist.manifest.get(str(docs / "notes" / "finance.md")).status == "indexed"
     assert inner == str(docs / "notes")
+
+
+def test_changing_the_passage_overlap_cuts_every_file_again(docs, make_archivist):
+    long_text = "\n\n".join(f"Paragraph {n}. " + FILLER * 3 for n in range(12)) + "\n\n" + FACTS[0]
+    write(docs / "long.md", "# Long\n\n" + long_text)
+    write(docs / "short.md", "# Short\n\n" + FACTS[1])
+    archivist = make_archivist()
+    archivist.add_source(docs)
+    archivist.sync()
+    texts = lambda: sorted(archivist.store.table.to_arrow().column("text").to_pylist())  # noqa: E731
+    before = texts()
+    result = archivist.set_chunk_overlap(0.0)
+    assert result.files_done == 2 and result.failed == 0
+    after = texts()
+    assert after != before and sum(len(t) for t in after) < sum(len(t) for t in before)  # no repetition
+    assert len(after) == sum(r.chunks for r in archivist.files())  # no passage of the old cut is left
+    assert {r.status for r in archivist.files()} == {"indexed"}
+    assert archivist.search("refund window Acme widgets").hits[0].path.endswith("long.md")
+    assert archivist.settings.chunk_overlap == 0.0
