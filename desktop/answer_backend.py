@@ -13,7 +13,6 @@ from dataclasses import asdict
 from PySide6.QtCore import QObject, Signal
 
 from core import layout
-from core.llm.base import ChatMessage
 from desktop.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -131,7 +130,9 @@ class AnswerBackend(QObject):
         self.answer_finished.emit(result)
         self.list_conversations()
 
-    def _history(self, conversation_id: str, before_id: str | None) -> list[ChatMessage]:
+    def _history(self, conversation_id: str, before_id: str | None) -> list:
+        from core.llm.base import ChatMessage
+
         conversation = self.store.get(conversation_id)
         messages = conversation.messages if conversation else []
         if before_id is not None:  # regenerating: what came before that answer's question

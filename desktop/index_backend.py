@@ -38,9 +38,10 @@ class IndexBackend(QObject):
     watch_mode = Signal(str, str, str)  # source, native|polling, reason
     model_switched = Signal(str, str)
 
-    def __init__(self, tasks: Tasks, settings: Settings, parent: QObject | None = None):
+    def __init__(self, tasks: Tasks, settings: Settings, parent: QObject | None = None, embedder=None):
         super().__init__(parent)
         self.tasks, self.settings = tasks, settings
+        self._embedder = embedder  # tests share one loaded model
         self.archivist = None
         self.watcher = None
         self.paused = False
@@ -60,9 +61,9 @@ class IndexBackend(QObject):
         from core.api import Archivist, IndexBusy
 
         try:
-            self.archivist = Archivist(self.settings, on_event=self._on_event)
+            self.archivist = Archivist(self.settings, on_event=self._on_event, embedder=self._embedder)
         except IndexBusy as exc:
-            self.archivist = Archivist(self.settings, read_only=True)
+            self.archivist = Archivist(self.settings, read_only=True, embedder=self._embedder)
             message = f"{exc}: searching works; changes wait until it has finished"
             self.tasks.gui(lambda: self.busy.emit(message))
             return self.archivist.status()

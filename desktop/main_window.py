@@ -19,7 +19,6 @@ from desktop.engine_bar import EngineBar
 from desktop.folders_panel import FoldersPanel
 from desktop.index_backend import IndexBackend
 from desktop.notice import NoticeBar
-from desktop.preview import PreviewPane
 from desktop.welcome import Welcome
 
 
@@ -76,11 +75,13 @@ class MainWindow(QMainWindow):
         column.addWidget(self.task_progress)
         column.addWidget(self.composer)
 
-        self.preview = PreviewPane()
-        self.preview.hide()
+        self.preview = None  # PreviewPane, made on the first citation click (pymupdf loads slowly)
+        self.preview_slot = QStackedWidget()
+        self.preview_slot.setAccessibleName("Source preview")
+        self.preview_slot.hide()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main-splitter")
-        for widget, stretch in ((self.side, 0), (middle, 1), (self.preview, 1)):
+        for widget, stretch in ((self.side, 0), (middle, 1), (self.preview_slot, 1)):
             self.splitter.addWidget(widget)
             self.splitter.setStretchFactor(self.splitter.indexOf(widget), stretch)
         self.splitter.setSizes([280, 640, 0])
@@ -345,7 +346,12 @@ class MainWindow(QMainWindow):
         self.index.tasks.run(lambda: self.answers.store.exchange(message_id), open_dialog, "opening the answer")
 
     def show_source(self, citation: dict) -> None:
-        self.preview.show()
+        if self.preview is None:
+            from desktop.preview import PreviewPane
+
+            self.preview = PreviewPane()
+            self.preview_slot.addWidget(self.preview)
+        self.preview_slot.show()
         if self.splitter.sizes()[2] < 200:
             sizes = self.splitter.sizes()
             self.splitter.setSizes([sizes[0], max(400, sizes[1] // 2), max(420, sizes[1] // 2)])
