@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
 
-_TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_USE_CID_FOR_UNKNOWN_UNICODE
+# Page text as the index reads it; the desktop preview maps passage offsets with the same flags.
+PAGE_TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_USE_CID_FOR_UNKNOWN_UNICODE
 _LABEL = {"pdf": "PDF", "epub": "EPUB", "xps": "XPS", "fb2": "FB2", "mobi": "MOBI"}
 _OCR_MAX_PIXELS = 25_000_000  # ~A4 at 300 dpi is 8.7 MP; a "bomb" page gets a lower dpi instead
 _BAD_CATEGORIES = frozenset({"Co", "Cc", "Cn", "Cs"})
@@ -128,7 +129,7 @@ def _ocr_text(page: pymupdf.Page, tess: tuple[str, str]) -> str:
     w_in, h_in = page.rect.width / 72, page.rect.height / 72
     dpi = int(min(300, math.sqrt(_OCR_MAX_PIXELS / max(w_in * h_in, 1e-6))))
     tp = page.get_textpage_ocr(
-        flags=_TEXT_FLAGS, language=tess[1], dpi=max(dpi, 30), full=True, tessdata=tess[0]
+        flags=PAGE_TEXT_FLAGS, language=tess[1], dpi=max(dpi, 30), full=True, tessdata=tess[0]
     )
     return page.get_text("text", textpage=tp)
 
@@ -175,7 +176,7 @@ def parse_paged(
         for pno in range(first, last + 1):
             try:
                 page = doc.load_page(pno - 1)
-                text = page.get_text("text", flags=_TEXT_FLAGS)
+                text = page.get_text("text", flags=PAGE_TEXT_FLAGS)
                 if not text.strip() and _is_blank(doc, page):
                     continue
                 usable = bool(text.strip()) and not looks_garbled(text)

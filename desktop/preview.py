@@ -1,0 +1,391 @@
+"""The source preview: the cited page or text of an answer's citation, with the passage marked.
+
+Paged formats (PDF, EPUB, XPS …) show the cited page rendered by MuPDF with the passage's
+characters highlighted; everything else shows the file's parsed text with the passage selected.
+Files are read on worker threads and only ever opened for reading; a missing or unreadable file
+becomes a message in the pane, never a dialog.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pymupdf
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, QUrl, Signal
+from PySide6.QtGui import (QColor, QDesktopServices, QFont, QFontDatabase, QKeySequence, QShortcut,
+                           QTextCursor, QTextDocument)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
+                               QStackedWidget, QTextEdit, QVBoxLayout, QWidget)
+
+from desktop.preview_jobs import Failure, PdfResult, TextResult, describe, load_pdf, load_text, pdf_pool
+from desktop.preview_locate import CHANGED, passage_of
+from desktop.preview_pdf import PageView
+
+ZOOM_STEP = 1.25
+ZOOM_LIMITS = (0.25, 8.0)  # relative to "fit width"
+TEXT_HIGHLIGHT = QColor(255, 214, 0, 150)
+OPENING_DELAY_MS = 250
+EXCERPT = ("This file is long: only the part around the passage is shown. Open it in the system "
+           "viewer to see all of it.")
+
+
+class _Relay(QObject):
+    """Carries a worker's result to the GUI thread (queued, since it is emitted elsewhere)."""
+
+    done = Signal(str, int, object)  # job name, request number, result or Failure
+
+
+class PreviewPane(QWidget):
+    """Shows the source of a citation; ``show_citation`` takes ``asdict`` of a Citation or Hit."""
+
+    rendered = Signal()  # a page or the text is on screen (after show_citation, paging, zoom)
+    failed = Signal(str)  # the file could not be shown; the message is in the pane
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._citation: dict | None = None
+        self._requests = 0  # numbers requests, so results that arrive late are dropped
+        self._pending = {"pdf": 0, "text": 0}
+        self._page = self._page_count = self._cited_page = 0  # _page: the page on screen
+        self._wanted = 0  # the page asked for, which paging counts from
+        self._highlights: dict[int, list[pymupdf.Rect]] = {}
+        self._zoom = 1.0  # relative to fit width
+        self._shown_zoom = 0.0  # logical pixels per point of the image on screen
+        self._fit_width = 0  # the width the page on screen was fitted to
+        self._text = ""
+        self._span: tuple[int, int] | None = None
+        self._document: QTextDocument | None = None  # the text on screen, once one was shown
+        self._message = ""
+        # No parent: a worker finishing after the pane is gone emits into a live object, and the
+        # connection to the deleted pane is simply gone.
+        self._relay = _Relay()
+        self._relay.done.connect(self._on_done)
+        self._opening = QTimer(self, singleShot=True, interval=OPENING_DELAY_MS)
+        self._opening.timeout.connect(lambda: self._show_message("Opening…", failure=False))
+        self._scroll_to = "passage"  # after the next render: "passage", "top" or a fraction
+        self._build()
+
+    # -- public API ------------------------------------------------------------------------------
+
+    def show_citation(self, citation: dict) -> None:
+        """Show the cited page or text; returns at once and emits ``rendered`` (or ``failed``)."""
+        self._citation = dict(citation)
+        path, page = str(citation["path"]), citation.get("page")
+        self._pending = {job: 0 for job in self._pending}  # results still on their way are stale
+        self._page = self._page_count = 0
+        self._highlights, self._span, self._text, self._zoom = {}, None, "", 1.0
+        self._controls.setEnabled(False)  # until the new file is on screen
+        self._opening.start()  # says "Opening…" only if it takes long enough to notice
+        start, end = int(citation.get("start") or 0), int(citation.get("end") or 0)
+        if page:
+            self.layout().activate()  # a pane shown just now: fit the page to its real width
+            self._cited_page = self._wanted = int(page)
+            self._request_pdf(passage_of(citation), start, end)
+        else:
+            self._cited_page = self._wanted = 0
+            self._submit("text", QThreadPool.globalInstance(), load_text, path, start, end,
+                         passage_of(citation))
+
+    def go_to_page(self, page: int) -> None:
+        if self._page_count and 1 <= page <= self._page_count and page != self._wanted:
+            self._wanted = page
+            self._request_pdf()
+
+    def next_page(self) -> None:
+        self.go_to_page(self._wanted + 1)
+
+    def previous_page(self) -> None:
+        self.go_to_page(self._wanted - 1)
+
+    def zoom_in(self) -> None:
+        self._set_zoom(self._zoom * ZOOM_STEP, text_steps=1)
+
+    def zoom_out(self) -> None:
+        self._set_zoom(self._zoom / ZOOM_STEP, text_steps=-1)
+
+    def fit_width(self) -> None:
+        self._set_zoom(1.0, text_steps=0)
+
+    def open_externally(self) -> None:
+        if self._citation:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._citation["path"])))
+
+    @property
+    def current_page(self) -> int | None:
+        """The page on screen (1-based), None for formats without pages."""
+        return self._page or None
+
+    @property
+    def page_count(self) -> int | None:
+        return self._page_count or None
+
+    @property
+    def highlight_rects(self) -> list[pymupdf.Rect]:
+        """Highlights on the page on screen, in PDF points."""
+        return list(self._highlights.get(self._page, ()))
+
+    @property
+    def highlighted_text(self) -> str:
+        """The highlighted passage of a text format ("" when none)."""
+        return self._text[self._span[0]:self._span[1]] if self._span else ""
+
+    @property
+    def note(self) -> str:
+        return self._note.text() if not self._note.isHidden() else ""
+
+    @property
+    def message(self) -> str:
+        """The message shown instead of the content ("" while content is shown)."""
+        return self._message
+
+    @property
+    def zoom(self) -> float:
+        """Logical pixels per PDF point of the page on screen."""
+        return self._shown_zoom
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self._title = QLabel(textFormat=Qt.TextFormat.PlainText)
+        self._title.setStyleSheet("font-weight: bold")
+        self._title.setAccessibleName("File name")
+        self._where = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
+        self._where.setAccessibleName("Page and heading")
+        self._open = self._button("Open in system viewer", "Open the file in its usual application",
+                                  self.open_externally)
+        self._previous = self._button("◀", "Previous page", self.previous_page)
+        self._next = self._button("▶", "Next page", self.next_page)
+        self._page_box = QSpinBox(keyboardTracking=False, minimum=1)
+        self._page_box.setAccessibleName("Page number")
+        self._page_box.valueChanged.connect(self.go_to_page)
+        self._of = QLabel(textFormat=Qt.TextFormat.PlainText)
+        self._zoom_out = self._button("−", "Zoom out", self.zoom_out)
+        self._zoom_label = QLabel(textFormat=Qt.TextFormat.PlainText)
+        self._zoom_label.setAccessibleName("Zoom level")
+        self._zoom_in = self._button("+", "Zoom in", self.zoom_in)
+        self._fit = self._button("Fit width", "Fit the page to the width of the pane", self.fit_width)
+        self._note = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
+        self._note.setAccessibleName("Note")
+        self._note.setStyleSheet("background: #fff4ce; color: #5c4400; padding: 4px; border-radius: 3px")
+        self._note.hide()
+
+        self._page_view = PageView()
+        self._page_view.fit_width_changed.connect(self._on_width_changed)
+        self._text_view = QPlainTextEdit(readOnly=True)
+        self._text_view.setAccessibleName("Source text")
+        self._text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self._message_label = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True,
+                                     alignment=Qt.AlignmentFlag.AlignCenter)
+        self._message_label.setAccessibleName("Preview message")
+        self._message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._stack = QStackedWidget()
+        for widget in (self._message_label, self._page_view, self._text_view):
+            self._stack.addWidget(widget)
+
+        header = QHBoxLayout()
+        names = QVBoxLayout()
+        names.addWidget(self._title)
+        names.addWidget(self._where)
+        header.addLayout(names, 1)
+        header.addWidget(self._open, 0, Qt.AlignmentFlag.AlignTop)
+        self._controls = QWidget()
+        controls = QHBoxLayout(self._controls)
+        controls.setContentsMargins(0, 0, 0, 0)
+        self._paging = [self._previous, self._page_box, self._of, self._next]
+        for widget in self._paging:
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        for widget in (self._zoom_out, self._zoom_label, self._zoom_in, self._fit):
+            controls.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self._controls)
+        layout.addWidget(self._note)
+        layout.addWidget(self._stack, 1)
+        for keys, slot in ((QKeySequence.StandardKey.ZoomIn, self.zoom_in),
+                           (QKeySequence.StandardKey.ZoomOut, self.zoom_out)):
+            shortcut = QShortcut(keys, self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self._show_message("Click a citation to see where it comes from.", failure=False)
+
+    def _button(self, text: str, tip: str, slot) -> QPushButton:
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip if len(text) < 3 else text)
+        if len(text) < 3:
+            button.setMaximumWidth(button.fontMetrics().horizontalAdvance("MMM") + 12)
+        button.clicked.connect(slot)
+        return button
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def _submit(self, job: str, pool: QThreadPool, work, *args) -> None:
+        self._requests += 1
+        number = self._pending[job] = self._requests
+        relay, path = self._relay, str(self._citation["path"])
+
+        def run() -> None:
+            try:
+                result = work(*args)
+            except Exception as exc:  # any failure becomes a message in the pane
+                result = describe(exc, path)
+            try:
+                relay.done.emit(job, number, result)
+            except RuntimeError:  # the pane was closed in the meantime
+                pass
+
+        pool.start(run)
+
+    def _request_pdf(self, passage: str | None = None, start: int = 0, end: int = 0) -> None:
+        citation, width = self._citation, self._page_view.available_width(self._stack.width())
+        self._fit_width = width
+        bar = self._page_view.verticalScrollBar()
+        if passage is not None:
+            self._scroll_to = "passage"
+        elif self._wanted != self._page:
+            self._scroll_to = "passage" if self._wanted == self._cited_page else "top"
+        else:  # the same page at another size: keep the same part of it in view
+            self._scroll_to = bar.value() / max(bar.maximum(), 1)
+            canvas = self._page_view.canvas  # scaled at once, sharp when rendered
+            canvas.set_zoom(width / max(canvas.page_size[0], 1.0) * self._zoom)
+        self._submit("pdf", pdf_pool(), load_pdf, str(citation["path"]), citation.get("kind"),
+                     self._wanted, start, end, passage, width, self._zoom, self.devicePixelRatioF())
+
+    def _set_zoom(self, zoom: float, text_steps: int) -> None:
+        if self._stack.currentWidget() is self._text_view:
+            if text_steps:
+                self._text_view.zoomIn(text_steps)
+            return
+        zoom = min(max(zoom, ZOOM_LIMITS[0]), ZOOM_LIMITS[1])
+        if self._page_count and zoom != self._zoom:
+            self._zoom = zoom
+            self._request_pdf()
+
+    def _on_width_changed(self) -> None:
+        # The zoom is relative to the width, so a wider pane shows a larger page.
+        width = self._page_view.available_width(self._stack.width())
+        if self._page_count and width != self._fit_width:
+            self._request_pdf()
+
+    def _on_done(self, job: str, number: int, result) -> None:
+        if number != self._pending[job]:
+            return  # superseded by a later request
+        self._opening.stop()
+        if isinstance(result, Failure):
+            self._page_count = self._page = self._wanted = 0
+            self._show_message(result.message, failure=True)
+            self._open.setEnabled(not result.file_missing)
+        elif job == "pdf":
+            self._show_pdf(result)
+        else:
+            self._show_text(result)
+
+    # -- showing --------------------------------------------------------------------------------
+
+    def _show_pdf(self, result: PdfResult) -> None:
+        page = result.page
+        if result.located is not None:
+            self._cited_page = result.located.page
+            self._highlights = {result.located.page: result.located.rects}
+            self._set_note(result.located.note)
+        self._page = self._wanted = page.page
+        self._page_count, self._shown_zoom = page.page_count, page.zoom
+        self._page_view.canvas.show_page(page, self.highlight_rects)
+        self._stack.setCurrentWidget(self._page_view)
+        self._update_controls()
+        self._message = ""
+        QTimer.singleShot(0, self, self._finish_pdf)
+
+    def _finish_pdf(self) -> None:
+        view, rects = self._page_view, self.highlight_rects
+        view.widget().layout().activate()  # the scroll range must know the new page size
+        bar = view.verticalScrollBar()
+        if self._scroll_to == "passage" and rects:
+            view.scroll_to(min(rects, key=lambda r: (r.y0, r.x0)))
+        elif isinstance(self._scroll_to, float):
+            bar.setValue(round(self._scroll_to * bar.maximum()))
+        else:
+            bar.setValue(0)
+        self._scroll_to = 0.0  # a later re-render for a new width keeps the place
+        if view.available_width(self._stack.width()) != self._fit_width:
+            self._request_pdf()  # resized while this page was rendering
+        self.rendered.emit()
+
+    def _show_text(self, result: TextResult) -> None:
+        old, self._document = self._document, result.document
+        self._document.setParent(self._text_view)
+        self._text_view.setDocument(self._document)  # Qt deletes the view's own first document
+        if old is not None:
+            old.deleteLater()
+        self._text, self._span = result.text, result.span
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font = fixed if result.monospace else QFont(self.font())
+        font.setPointSizeF(self._text_view.font().pointSizeF())  # keeps the user's zoom
+        self._text_view.setFont(font)
+        self._stack.setCurrentWidget(self._text_view)
+        self._update_controls()
+        self._message = ""
+        if not result.span:
+            self._set_note(CHANGED)
+        else:
+            self._set_note(EXCERPT if result.excerpt else "")
+        selections = []
+        if result.cursor_span:
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = QTextCursor(result.document)
+            selection.cursor.setPosition(result.cursor_span[0])
+            selection.cursor.setPosition(result.cursor_span[1], QTextCursor.MoveMode.KeepAnchor)
+            selection.format.setBackground(TEXT_HIGHLIGHT)
+            selections.append(selection)
+            cursor = QTextCursor(result.document)
+            cursor.setPosition(result.cursor_span[0])
+            self._text_view.setTextCursor(cursor)
+        self._text_view.setExtraSelections(selections)
+        QTimer.singleShot(0, self, self._finish_text)
+
+    def _finish_text(self) -> None:
+        if self._span:
+            self._text_view.centerCursor()
+        self.rendered.emit()
+
+    def _show_message(self, text: str, failure: bool) -> None:
+        self._message = text
+        self._message_label.setText(text)
+        self._stack.setCurrentWidget(self._message_label)
+        self._update_controls()
+        if failure:
+            self._set_note("")
+            self.failed.emit(text)
+
+    def _set_note(self, text: str) -> None:
+        self._note.setText(text)
+        self._note.setVisible(bool(text))
+
+    def _update_controls(self) -> None:
+        """Header and controls for what is on screen: a page, a text, or a message."""
+        citation = self._citation or {}
+        path, heading = str(citation.get("path", "")), citation.get("heading") or ""
+        paged = self._stack.currentWidget() is self._page_view
+        self._title.setText(os.path.basename(path) or "Source preview")
+        self._title.setToolTip(path)
+        self._open.setEnabled(bool(path))
+        self._controls.setVisible(self._stack.currentWidget() is not self._message_label)
+        self._controls.setEnabled(True)
+        for widget in self._paging + [self._fit, self._zoom_label]:
+            widget.setVisible(paged)
+        if paged:
+            self._page_box.blockSignals(True)  # setting the number is not a request to go there
+            self._page_box.setMaximum(self._page_count)
+            self._page_box.setValue(self._page)
+            self._page_box.blockSignals(False)
+            self._of.setText(f"of {self._page_count}")
+            self._zoom_label.setText(f"{round(self._shown_zoom * 100)}%")  # 100% = printed size
+            self._previous.setEnabled(self._page > 1)
+            self._next.setEnabled(self._page < self._page_count)
+            where = [f"Page {self._page} of {self._page_count}",
+                     heading if self._page == self._cited_page else f"cited on page {self._cited_page}"]
+        else:
+            page = citation.get("page")
+            where = [f"Page {page}" if page else "", heading]
+        self._where.setText(" · ".join(part for part in where if part))

@@ -1,0 +1,124 @@
+"""What the source preview does off the GUI thread: open the cited file, find the passage, and
+render the page or build the text document. Errors become messages a user can act on."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, QThreadPool
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QPlainTextDocumentLayout
+
+from core.parsing import ParseError
+from desktop.preview_locate import (Located, locate_in_text, locate_on_document, open_paged,
+                                    read_parsed_text)
+from desktop.preview_pdf import PageImage, render_page
+
+log = logging.getLogger(__name__)
+
+# Handing a document to the view lays out every block on the GUI thread (~65 ms for 9 MB of
+# short lines), so a very long file is shown as an excerpt around the passage.
+MAX_SHOWN_CHARS = 300_000
+
+
+@dataclass(frozen=True)
+class Failure:
+    message: str  # what went wrong, in words for the user
+    file_missing: bool = False
+
+
+def describe(exc: BaseException, path: str) -> Failure:
+    vanished = isinstance(exc, ParseError) and exc.details.get("vanished")
+    if isinstance(exc, FileNotFoundError) or vanished:
+        return Failure(f"{os.path.basename(path)} is no longer at {path}. "
+                       "It may have been moved, renamed or deleted.", file_missing=True)
+    if isinstance(exc, PermissionError):
+        return Failure(f"Archivist is not allowed to read {path}.")
+    if isinstance(exc, ParseError):
+        return Failure(f"This file cannot be shown: {exc.reason}.")
+    if isinstance(exc, (OSError, RuntimeError, ValueError)):  # MuPDF errors are RuntimeErrors
+        return Failure("This file could not be opened; it may be damaged or in use.")
+    log.exception("preview of %r failed", path)
+    return Failure(f"This file could not be shown ({type(exc).__name__}).")
+
+
+@dataclass
+class PdfResult:
+    located: Located | None  # None when only a new page or zoom was asked for
+    page: PageImage
+
+
+@dataclass
+class TextResult:
+    document: QTextDocument
+    text: str  # the parsed text (offsets in Python characters)
+    span: tuple[int, int] | None  # the passage in ``text``; None when it is gone
+    cursor_span: tuple[int, int] | None  # the same in QTextDocument positions (UTF-16 units)
+    monospace: bool  # source code and the like read better in a fixed-width font
+    excerpt: bool = False  # only the part around the passage of a very long file
+
+
+def load_pdf(path: str, kind: str | None, page: int, start: int, end: int, passage: str | None,
+             width: int, zoom: float, pixel_ratio: float) -> PdfResult:
+    """Find the passage (when ``passage`` is not None) and render its page at ``zoom`` times
+    the zoom that fits ``width``; worker thread."""
+    with open_paged(path, kind) as doc:
+        if doc.needs_pass and not doc.authenticate(""):
+            raise ParseError("skipped", "it is password-protected")
+        located = None
+        if passage is not None:
+            located = locate_on_document(doc, page, start, end, passage)
+            page = located.page
+        page = min(max(page, 1), doc.page_count)
+        fit = width / max(doc.load_page(page - 1).rect.width, 1.0)
+        return PdfResult(located, render_page(doc, page, fit * zoom, pixel_ratio))
+
+
+def load_text(path: str, start: int, end: int, passage: str) -> TextResult:
+    """The file's parsed text as a document ready for a QPlainTextEdit; worker thread."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(path)
+    parsed = read_parsed_text(path)
+    found = locate_in_text(parsed.text, parsed.to_display(start), parsed.to_display(end), passage)
+    offset, text = _around(parsed.text, found[0] if found else 0)
+    if found:
+        found = (found[0] - offset, found[1] - offset)
+    # QTextDocument counts UTF-16 units, and turns "\r" into a paragraph break like "\n" is.
+    shown = text.replace("\r\n", " \n").replace("\r", "\n")
+    document = QTextDocument()
+    document.setPlainText(shown)
+    document.setDocumentLayout(QPlainTextDocumentLayout(document))
+    document.moveToThread(QCoreApplication.instance().thread())
+    units = None
+    if found:
+        units = tuple(len(text[:i].encode("utf-16-le")) // 2 for i in found)
+    return TextResult(document, text, found, units, parsed.kind == "code",
+                      excerpt=len(text) < len(parsed.text))
+
+
+def _around(text: str, position: int) -> tuple[int, str]:
+    """At most MAX_SHOWN_CHARS of ``text`` around ``position``, cut at line breaks, and where
+    that excerpt starts."""
+    if len(text) <= MAX_SHOWN_CHARS:
+        return 0, text
+    lo = max(0, min(position - MAX_SHOWN_CHARS // 3, len(text) - MAX_SHOWN_CHARS))
+    hi = lo + MAX_SHOWN_CHARS
+    if lo:
+        lo = text.find("\n", lo, position) + 1 or lo
+    if hi < len(text):
+        hi = text.rfind("\n", position, hi) + 1 or hi
+    return lo, text[lo:hi]
+
+
+def pdf_pool() -> QThreadPool:
+    # MuPDF is not thread-safe: every preview of a paged file runs on this one thread.
+    global _PDF_POOL
+    if _PDF_POOL is None:
+        _PDF_POOL = QThreadPool()
+        _PDF_POOL.setMaxThreadCount(1)
+    return _PDF_POOL
+
+
+_PDF_POOL: QThreadPool | None = None
