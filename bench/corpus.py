@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pymupdf
 
-MODULES = [m.name for m in pkgutil.iter_modules() if not m.name.startswith("_")]
+# Not the project's own modules (the bench scripts run with bench/ and the checkout on sys.path):
+# their docs would put the benches' own data, e.g. answer_quality's known answers, into the filler.
+_OWN = {str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)}
+MODULES = [m.name for m in pkgutil.iter_modules() if not m.name.startswith("_")
+           and str(Path(getattr(m.module_finder, "path", None) or "/nonexistent").resolve()) not in _OWN]
 
 
 def module_texts(limit: int = 400, seed: int = 0) -> list[str]:

@@ -1,0 +1,249 @@
+"""Answer quality on a generated QA set with known answers (see bench/qa_library.py).
+
+Every question goes through the real answer pipeline (``core.answer.pipeline.ask``, strict mode),
+so retrieval, prompt fitting, the model and citation resolution are all measured together:
+
+    python bench/answer_quality.py [--questions N] [--engine embedded|ollama|auto] [--model NAME] [--json]
+
+Retrieval hit@k is measured on the passages the model was shown (``Retrieved.sources``, in rank
+order), i.e. the pipeline's own ``archivist.search(question, k)`` minus any passage cut for room.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import open_archivist, percentile
+from core.answer.pipeline import MIN_SIMILARITY, MIN_SIMILARITY_WITH_TEXT_MATCH, Answered, Retrieved, ask
+from core.llm.base import ChatMessage, EngineError
+from core.llm.select import select_engine
+from qa_library import FACTS, OFF_TOPIC, build
+
+K = 8
+MAX_ANSWER_TOKENS = 160  # the facts need a sentence; bounds the time a rambling answer costs
+
+
+def normalise(text: str) -> str:
+    """Case, thousands separators, dashes and apostrophes do not matter: "3,450" == "3 450" == "3450"."""
+    text = re.sub(r"(?<=\d)[, ](?=\d{3}\b)", "", text.lower())
+    text = re.sub(r"[,\-\u2013\u2014]", "", text).replace("'", " ").replace("\u2019", " ")
+    return " ".join(text.split())
+
+
+def contains_answer(answer: str, accepted: tuple[str, ...]) -> bool:
+    """A whole-token match: "21" is not found in "2023-06-22 12:00" nor "21.5"."""
+    text = normalise(answer)
+    return any(re.search(rf"(?<![\w.]){re.escape(normalise(a))}(?!\w|\.\d)", text) for a in accepted)
+
+
+def at(path: str, page: int | None, root: Path, fact) -> bool:
+    """A passage or citation is from the fact's file, and from its page when the file has pages."""
+    return Path(path).resolve() == (root / fact.file).resolve() and (fact.page is None or page == fact.page)
+
+
+def make_engine(preference: str, model: str | None):
+    gguf = model if model and model.endswith(".gguf") else None
+    engine = select_engine(preference, ollama_model=None if gguf else model, gguf=gguf)
+    # Load the model before the clock starts: the first answer should not pay for it.
+    "".join(engine.stream_chat([ChatMessage("user", "Say OK.")], max_tokens=1))
+    return engine
+
+
+def run_one(archivist, engine, question: str) -> tuple[Retrieved, Answered, float]:
+    started = time.perf_counter()
+    retrieved = answered = None
+    for event in ask(archivist, engine, question, strict=True, k=K, max_answer_tokens=MAX_ANSWER_TOKENS):
+        if isinstance(event, Retrieved):
+            retrieved = event
+        elif isinstance(event, Answered):
+            answered = event
+    return retrieved, answered, time.perf_counter() - started
+
+
+def evaluate(archivist, engine, root: Path, facts, off_topic, progress=None) -> dict:
+    rows, off_rows = [], []
+    for i, fact in enumerate(facts, 1):
+        retrieved, answered, seconds = run_one(archivist, engine, fact.question)
+        ranks = [n for n, s in enumerate(retrieved.sources, 1) if at(s.hit.path, s.hit.page, root, fact)]
+        explicit = [c for c in answered.citations if not c.inferred]
+        inferred = [c for c in answered.citations if c.inferred]
+        sims = [s.hit.similarity or 0.0 for s in retrieved.sources]
+        row = {
+            "question": fact.question, "expected": fact.answers[0], "file": fact.file, "page": fact.page,
+            "rank": ranks[0] if ranks else None, "shown": len(retrieved.sources), "cut": len(retrieved.cut),
+            "best_similarity": round(max(sims, default=0.0), 3),
+            "expected_similarity": round(sims[ranks[0] - 1], 3) if ranks else None,
+            "top": [(Path(s.hit.path).name, s.hit.page) for s in retrieved.sources[:3]],
+            "status": answered.status, "answer": answered.text, "seconds": round(seconds, 2),
+            "generated": answered.status != "refused",
+            "correct": answered.status != "refused" and contains_answer(answered.text, fact.answers),
+            "cites": "explicit" if explicit else "inferred" if inferred else None,
+            "cites_right": any(at(c.path, c.page, root, fact) for c in answered.citations),
+            "unknown_citations": answered.unknown_citations,
+        }
+        rows.append(row)
+        if progress:
+            progress(f"[{i}/{len(facts)}] rank {row['rank']} {'ok ' if row['correct'] else 'no '} "
+                     f"{seconds:5.1f} s  {fact.question}  ->  {' '.join(answered.text.split())[:100]}")
+    for question in off_topic:
+        retrieved, answered, seconds = run_one(archivist, engine, question)
+        best = max((s.hit.similarity or 0.0 for s in retrieved.sources), default=0.0)
+        off_rows.append({"question": question, "status": answered.status, "answer": answered.text,
+                         "seconds": round(seconds, 2), "generated": answered.status != "refused",
+                         "best_similarity": round(best, 3), "passed_by": passed_by(retrieved)})
+        if progress:
+            progress(f"[off-topic] {answered.status:8} best similarity {best:.2f}  {question}")
+    return figures(rows, off_rows, engine)
+
+
+def passed_by(retrieved: Retrieved) -> str | None:
+    """Which passage made strict mode answer, and by which rule (see pipeline.is_relevant)."""
+    for s in retrieved.sources:
+        sim = s.hit.similarity or 0.0
+        if sim >= MIN_SIMILARITY or (s.hit.text_rank and sim >= MIN_SIMILARITY_WITH_TEXT_MATCH):
+            rule = "similarity" if sim >= MIN_SIMILARITY else f"text match (BM25 rank {s.hit.text_rank}) +"
+            return f"{rule} {sim:.2f}: {Path(s.hit.path).name} p{s.hit.page} {' '.join(s.hit.text.split())[:80]!r}"
+    return None
+
+
+def fraction(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def figures(rows: list[dict], off_rows: list[dict], engine) -> dict:
+    n = len(rows)
+    generated = [r for r in rows if r["generated"]]
+    citing = [r for r in generated if r["cites"]]
+    explicit = [r for r in citing if r["cites"] == "explicit"]
+    inferred = [r for r in citing if r["cites"] == "inferred"]
+    # Seconds per answer the model actually wrote (a strict refusal costs only retrieval).
+    seconds = [r["seconds"] for r in generated + [o for o in off_rows if o["generated"]]]
+    return {
+        "engine": engine.name, "model": engine.model, "k": K, "max_answer_tokens": MAX_ANSWER_TOKENS,
+        "questions": n, "off_topic_questions": len(off_rows),
+        "hit_at_1": fraction(sum(r["rank"] == 1 for r in rows), n),
+        "hit_at_5": fraction(sum(r["rank"] is not None and r["rank"] <= 5 for r in rows), n),
+        "hit_at_k": fraction(sum(r["rank"] is not None for r in rows), n),
+        "passages_cut_for_room": sum(r["cut"] for r in rows),
+        "answer_contains_expected": fraction(sum(r["correct"] for r in rows), n),
+        "answer_contains_expected_when_answered": fraction(sum(r["correct"] for r in generated), len(generated)),
+        "answers_citing": len(citing),
+        "citation_accuracy": fraction(sum(r["cites_right"] for r in citing), len(citing)),
+        "answers_citing_explicitly": len(explicit),
+        "citation_accuracy_explicit": fraction(sum(r["cites_right"] for r in explicit), len(explicit)),
+        "answers_citing_inferred": len(inferred),
+        "citation_accuracy_inferred": fraction(sum(r["cites_right"] for r in inferred), len(inferred)),
+        "answers_without_citation": len(generated) - len(citing),
+        "answers_with_unknown_citation_numbers": sum(bool(r["unknown_citations"]) for r in rows),
+        "off_topic_refusal_rate": fraction(sum(not o["generated"] for o in off_rows), len(off_rows)),
+        "false_refusal_rate": fraction(sum(not r["generated"] for r in rows), n),
+        # Where strict mode's similarity gate sits between the two kinds of question.
+        "best_similarity_answerable": _spread([r["best_similarity"] for r in rows]),
+        "best_similarity_off_topic": _spread([o["best_similarity"] for o in off_rows]),
+        "answers_timed": len(seconds),
+        "mean_s_per_answer": round(statistics.fmean(seconds), 2) if seconds else None,
+        "p95_s_per_answer": round(percentile(seconds, 95), 2) if seconds else None,
+        "rows": rows, "off_topic": off_rows,
+    }
+
+
+def _spread(values: list[float]) -> dict | None:
+    if not values:
+        return None
+    return {"min": min(values), "median": round(statistics.median(values), 3), "max": max(values)}
+
+
+def report(result: dict) -> None:
+    def pct(value):
+        return "n/a" if value is None else f"{100 * value:.1f}%"
+
+    n = result["questions"]
+    print(f"engine {result['engine']}, model {result['model']}; {n} questions + "
+          f"{result['off_topic_questions']} off-topic; strict, k={result['k']}, "
+          f"max {result['max_answer_tokens']} answer tokens")
+    print(f"library: {result.get('library')}, synced in {result.get('sync_s')} s")
+    print(f"retrieval (passages shown to the model): hit@1 {pct(result['hit_at_1'])}, "
+          f"hit@5 {pct(result['hit_at_5'])}, hit@{result['k']} {pct(result['hit_at_k'])}; "
+          f"passages cut for room: {result['passages_cut_for_room']}")
+    print(f"answer contains the expected string: {pct(result['answer_contains_expected'])} of all; "
+          f"{pct(result['answer_contains_expected_when_answered'])} of those answered")
+    print(f"citation accuracy (expected file+page among cited passages): "
+          f"{pct(result['citation_accuracy'])} of {result['answers_citing']} citing answers; "
+          f"explicit [n] {pct(result['citation_accuracy_explicit'])} of {result['answers_citing_explicitly']}, "
+          f"inferred {pct(result['citation_accuracy_inferred'])} of {result['answers_citing_inferred']}; "
+          f"{result['answers_without_citation']} answers cite nothing; "
+          f"{result['answers_with_unknown_citation_numbers']} cite a number with no source")
+    print(f"strict mode: off-topic refused {pct(result['off_topic_refusal_rate'])}, "
+          f"false refusals on answerable questions {pct(result['false_refusal_rate'])}")
+    spread = (lambda d: "n/a" if d is None else f"{d['min']:.2f} / {d['median']:.2f} / {d['max']:.2f}")
+    print(f"  best passage similarity, min / median / max: answerable "
+          f"{spread(result['best_similarity_answerable'])}; off-topic {spread(result['best_similarity_off_topic'])} "
+          f"(gate {MIN_SIMILARITY}, or {MIN_SIMILARITY_WITH_TEXT_MATCH} with a full-text match)")
+    print(f"seconds per answer written by the model: mean {result['mean_s_per_answer']}, "
+          f"p95 {result['p95_s_per_answer']} (n={result['answers_timed']})")
+    misses = [r for r in result["rows"] if r["rank"] is None or r["rank"] > 5]
+    if misses:
+        print("retrieval misses (expected page not in the top 5):")
+        for r in misses:
+            print(f"  - {r['question']!r}: expected {r['file']} p{r['page']}, rank {r['rank']}, top 3 {r['top']}")
+    passed = [o for o in result["off_topic"] if o["generated"]]
+    if passed:
+        print("off-topic questions answered (the passage that passed strict mode):")
+        for o in passed:
+            print(f"  - {o['question']!r}: {o['passed_by']}")
+    wrong = [r for r in result["rows"] if r["generated"] and not r["correct"]]
+    if wrong:
+        print("answers without the expected string:")
+        for r in wrong:
+            print(f"  - {r['question']!r} (expected {r['expected']!r}, rank {r['rank']}): "
+                  f"{' '.join(r['answer'].split())[:160]!r}")
+
+
+def run(questions: int | None = None, engine: str = "embedded", model: str | None = None,
+        verbose: bool = True) -> dict:
+    facts = FACTS[:questions] if questions else FACTS
+    say = (lambda line: print(line, flush=True)) if verbose else None
+    answerer = make_engine(engine, model)  # first: a missing engine fails before the minute of setup
+    work = Path(tempfile.mkdtemp(prefix="archivist-qa-"))
+    root = work / "docs"
+    shape = build(root)
+    archivist = open_archivist(work / "data")
+    try:
+        archivist.add_source(root)
+        started = time.perf_counter()
+        archivist.sync()
+        sync_s = round(time.perf_counter() - started, 1)
+        result = evaluate(archivist, answerer, root.resolve(), facts, OFF_TOPIC, progress=say)
+    finally:
+        archivist.close()
+        getattr(answerer, "close", lambda: None)()
+    result.update(library=shape, sync_s=sync_s)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--questions", type=int, help=f"only the first N of {len(FACTS)} questions")
+    parser.add_argument("--engine", default="embedded", choices=["embedded", "ollama", "auto"])
+    parser.add_argument("--model", help="Ollama model name, or a GGUF file for the built-in engine")
+    parser.add_argument("--json", action="store_true", help="print the figures (and every row) as JSON")
+    args = parser.parse_args()
+    try:
+        result = run(args.questions, args.engine, args.model, verbose=not args.json)
+    except EngineError as exc:
+        sys.exit(f"answer_quality: {exc}")
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        report(result)
+
+
+if __name__ == "__main__":
+    main()
