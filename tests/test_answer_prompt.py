@@ -58,3 +58,5 @@ def test_a_looping_answer_is_cut_and_its_repeats_dropped():
     assert is_looping("It covers cats. " + sentence * 3)
     assert drop_repeats("It covers cats. " + sentence * 3).strip() == "It covers cats. " + sentence.strip()
     assert drop_repeats("Yes. Yes. A list:\n- a\n- a") == "Yes. Yes. A list:\n- a\n- a"  # short ones stay
+    assert is_looping("The answer is: " * 4) and is_looping("10.0.0.1" + ".1" * 8)  # loops inside a line
+    assert not is_looping("| a | b | c | d | e |\n|---|---|---|---|---|") and not is_looping("It cost 1,111 euros.")

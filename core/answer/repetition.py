@@ -14,8 +14,25 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+def _tail_repeats(text: str, times: int = 4, longest: int = 80) -> bool:
+    """The text ends with the same run of characters ``times`` times over ("The answer is: The
+    answer is: …", "1.1.1.1.1…"): a loop inside one line, which the sentence check cannot see."""
+    tail = "".join(text[-times * longest:].split())
+    for period in range(2, longest + 1):
+        if len(tail) < times * period:
+            break
+        unit = tail[-period:]
+        # Units without a letter or digit are layout (a table rule "|---|---|"), not a loop.
+        if any(c.isalnum() for c in unit) and tail[-times * period:] == unit * times:
+            return True
+    return False
+
+
 def is_looping(text: str, times: int = 3) -> bool:
-    """The last complete sentence or line has been written ``times`` times."""
+    """The last complete sentence or line has been written ``times`` times, or the text ends in a
+    short run of characters repeated over and over."""
+    if _tail_repeats(text):
+        return True
     if not text or not (text[-1] in ".!?\n" or text[-1].isspace()):
         return False  # the last sentence is still being written
     sentences = _sentences(text)
