@@ -155,8 +155,10 @@ class AnswerWidget(Bubble):
 
     def _build_footer(self) -> QWidget:
         footer = QWidget()
-        row = QHBoxLayout(footer)
-        row.setContentsMargins(0, 0, 0, 0)
+        column = QVBoxLayout(footer)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        row = QHBoxLayout()
         row.setSpacing(2)
         self.copy_button = _action("Copy", "Copy answer", "Copy the answer and its sources as plain text")
         self.copy_button.clicked.connect(self.copy_to_clipboard)
@@ -168,17 +170,20 @@ class AnswerWidget(Bubble):
             button.setCheckable(True)
             button.setIconSize(QSize(16, 16))
             button.clicked.connect(lambda _checked=False, v=value: self._rate(v))
-        self.ideal_button = _action("Write the ideal answer…", "Write the ideal answer",
+        self.ideal_button = _action("Ideal answer…", "Write the ideal answer",
                                     "Write the answer you wished for; it is kept with your feedback")
         self.ideal_button.clicked.connect(lambda: self.ideal_requested.emit(self.message_id))
         for button in (self.copy_button, self.regenerate_button, self.up_button, self.down_button,
                        self.ideal_button):
             row.addWidget(button)
         row.addStretch(1)
+        # Which engine answered gets its own line, so a narrow chat column never clips the actions.
         self.meta_label = QLabel()
         self.meta_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.meta_label.setWordWrap(True)
         self.meta_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        row.addWidget(self.meta_label)
+        column.addWidget(self.meta_label)
+        column.addLayout(row)
         self._copied_timer = QTimer(self, singleShot=True, interval=1500)
         self._copied_timer.timeout.connect(lambda: self.copy_button.setText("Copy"))
         self._update_icons()

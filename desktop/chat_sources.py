@@ -68,20 +68,16 @@ class SourceCard(QFrame):
             details.append(f"p. {citation['page']}")
         if citation.get("heading"):
             details.append(str(citation["heading"]))
-        if details:
-            where = _plain_label(" · ".join(details), muted=True)
-            where.setMinimumWidth(40)
-            top.addWidget(where, 1)
-        else:
-            top.addStretch(1)
         score_text = f"score {float(citation.get('score') or 0):.3f}"
         if citation.get("inferred"):
             score_text = "matched by wording · " + score_text
-        score = _plain_label(score_text, muted=True)
+        # Page, heading and score wrap under the name when the column is narrow: nothing is clipped.
+        score = _plain_label(" · ".join(details + [score_text]), muted=True, wrap=True)
+        score.setMinimumWidth(40)
         score.setToolTip("How well this passage matched the question (higher is better)"
                          + ("; the answer named no source, so this one was matched by its wording"
                             if citation.get("inferred") else ""))
-        top.addWidget(score)
+        top.addWidget(score, 1)
 
         snippet_text = " ".join(str(citation.get("snippet", "")).split())
         if len(snippet_text) > SNIPPET_CHARS:

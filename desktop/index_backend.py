@@ -21,6 +21,7 @@ from desktop.tasks import Tasks
 log = logging.getLogger(__name__)
 
 FLUSH_S = 0.15  # at most ~7 batches of file updates a second
+STATUS_EVERY_S = 2.0  # passage and file counts while indexing
 
 
 class IndexBackend(QObject):
@@ -49,7 +50,7 @@ class IndexBackend(QObject):
         self._changed: dict[str, object] = {}
         self._removed: list[str] = []
         self._last_flush = 0.0
-        self._last_progress = 0.0
+        self._last_progress = self._last_status = 0.0
         self._per_source: dict[str, list[int]] = {}  # source → [files done, total, bytes done, total]
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -101,6 +102,8 @@ class IndexBackend(QObject):
                 added.append(source)
                 if self.watcher is not None:
                     self.watcher.add_source(source)
+            status = self.archivist.status()
+            self.tasks.gui(lambda: self.status_changed.emit(status))  # the folder shows at once
             self.archivist.sync_paths(added)
             return self.archivist.status()
         self.tasks.run(add, self.status_changed.emit, "adding folders", writer=True)
@@ -161,11 +164,20 @@ class IndexBackend(QObject):
             with self._buffer_lock:
                 self._per_source = {s: [0, files, 0, size] for s, (files, size) in event.by_source.items()}
             gui(lambda: self.sync_started.emit(event))
+            if event.files:
+                self.refresh_files()  # files waiting to be read show as pending at once
         elif isinstance(event, ev.SyncProgress):
             now = time.monotonic()
             if now - self._last_progress >= FLUSH_S or event.files_done == event.files_total:
                 self._last_progress = now
                 gui(lambda: self.sync_progress.emit(event))
+                if len(self._per_source) == 1:  # one folder: its progress is the sync's (files read)
+                    (source,) = self._per_source
+                    gui(lambda: self.file_progress.emit(source, event.files_done, event.files_total,
+                                                        event.bytes_done, event.bytes_total))
+                if now - self._last_status >= STATUS_EVERY_S:
+                    self._last_status = now
+                    self.refresh_status()
         elif isinstance(event, ev.SyncFinished):
             self._maybe_flush(force=True)
             gui(lambda: self.sync_finished.emit(event))
@@ -191,6 +203,6 @@ class IndexBackend(QObject):
             gui(lambda: self.files_changed.emit(changed))
         if removed:
             gui(lambda: self.files_removed.emit(removed))
-        for source, (done, total, bytes_done, bytes_total) in progress.items():
+        for source, (done, total, bytes_done, bytes_total) in progress.items() if len(progress) > 1 else ():
             gui(lambda s=source, d=done, t=total, b=bytes_done, bt=bytes_total:
                 self.file_progress.emit(s, d, t, b, bt))

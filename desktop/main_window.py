@@ -32,6 +32,7 @@ class MainWindow(QMainWindow):
         self.last_sources: dict[str, list] = {}  # message id → retrieved sources (for the trace)
         self._pending_sources: list = []
         self._stream = None
+        self._sources: list[str] = []
         self.setWindowTitle("Archivist")
         self.setAcceptDrops(True)
         self._build()
@@ -91,7 +92,7 @@ class MainWindow(QMainWindow):
         self.index_label.setAccessibleName("Index status")
         self.index_progress = QProgressBar()
         self.index_progress.setAccessibleName("Indexing progress")
-        self.index_progress.setMaximumWidth(220)
+        self.index_progress.setMinimumWidth(300)
         self.index_progress.hide()
         self.statusBar().addWidget(self.index_label, 1)
         self.statusBar().addPermanentWidget(self.index_progress)
@@ -210,6 +211,7 @@ class MainWindow(QMainWindow):
         self.folders.set_paused(paused)
 
     def _status(self, status) -> None:
+        self._sources = [s["path"] for s in status.sources]
         self.folders.set_sources(status.sources)
         files = sum(s["files"] for s in status.sources)
         state = "read-only" if status.read_only else ("paused" if self.index.paused else "watching")
@@ -230,7 +232,7 @@ class MainWindow(QMainWindow):
 
     def _sync_finished(self, finished) -> None:
         self.index_progress.hide()
-        for source in self.index.archivist.sources() if self.index.archivist else []:
+        for source in self._sources:
             self.folders.progress_finished(source)
         if finished.failed:
             self.notice.show_message(f"{finished.failed} file(s) could not be indexed; the Folders tab says why.",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 FIRST_RUN = """<h2>Drop a folder here to begin</h2>
 <p>Archivist reads the documents in the folders you give it (PDF, Word, EPUB, Markdown, HTML, text…)
@@ -25,19 +25,29 @@ class Welcome(QWidget):
         self.text.setTextFormat(Qt.TextFormat.RichText)  # our own fixed text only
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.text.setMaximumWidth(560)
         self.engine_hint = QLabel("")
         self.engine_hint.setWordWrap(True)
         self.engine_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.engine_hint.setMaximumWidth(560)
         self.button = QPushButton("Add a folder…")
         self.button.setAccessibleName("Add a folder")
         self.button.setToolTip("Or drop folders and files anywhere on this window (Ctrl+O)")
         self.button.clicked.connect(self.add_folder.emit)
+        # Wrapped labels get their height from the width they are given: a fixed-width column
+        # (not an alignment flag, which sizes them by their unwrapped hint and clips them).
+        column = QWidget()
+        column.setMaximumWidth(560)
+        inner = QVBoxLayout(column)
+        inner.setSpacing(14)
+        inner.addWidget(self.text)
+        inner.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        inner.addWidget(self.engine_hint)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(column, 4)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        for widget in (self.text, self.button, self.engine_hint):
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(row)
         layout.addStretch(2)
 
     def set_has_sources(self, has_sources: bool) -> None:

@@ -60,7 +60,7 @@ def main() -> int:
     os.environ.setdefault("OLLAMA_HOST", "http://127.0.0.1:9")  # as on a machine without Ollama
     from demo_library import write_library
 
-    docs = write_library(work / "Company documents")
+    docs = write_library(work / "Company documents", extra_notes=400)
 
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
@@ -93,6 +93,12 @@ def main() -> int:
         if citations:
             window.show_source(citations[0])
 
+    def show_problems():
+        window.side.setCurrentWidget(window.folders)
+        window.folders.status_filter.setCurrentIndex(1)  # failed, needs OCR, skipped: with the reasons
+        window.preview_slot.hide()
+        window.splitter.setSizes([640, 760, 0])
+
     idle = lambda: controller.index.archivist is not None  # noqa: E731
     indexing = lambda: window.index_progress.isVisible()  # noqa: E731
     indexed = lambda: (not window.index_progress.isVisible() and controller.index.archivist is not None  # noqa: E731
@@ -108,12 +114,12 @@ def main() -> int:
         ("preview rendered", lambda: window.preview is not None and window.preview.current_page is not None,
          lambda: None),
         ("answer shot", lambda: True, shot("3-answer-and-preview")),
-        ("folders tab", lambda: True, lambda: window.side.setCurrentWidget(window.folders)),
+        ("folders tab", lambda: True, show_problems),
         ("folders shot", lambda: True, shot("4-folders")),
         ("settings", lambda: True, controller.open_settings),
         ("settings shot", lambda: True, shot("5-settings")),
     ]
-    driver = Driver(app, steps)  # noqa: F841 - runs from the event loop
+    driver = Driver(app, steps)  # noqa: F841 - its timer drives the app from the event loop
     code = app.exec()
     controller.shutdown()
     print(f"screenshots in {args.out}" if code == 0 else "failed")
