@@ -107,9 +107,11 @@ class Controller:
     def shutdown(self) -> None:
         self.window.save_geometry()
         self.instance.close()
+        self.index.stop_work()
+        self.answers.stop()
+        self.tasks.shutdown()  # running work ends at its next step; nothing is cut mid-write
         self.answers.close()
         self.index.close()
-        self.tasks.shutdown()
 
 
 def _preload() -> None:

@@ -52,6 +52,7 @@ class IndexBackend(QObject):
         self._last_flush = 0.0
         self._last_progress = self._last_status = 0.0
         self._per_source: dict[str, list[int]] = {}  # source → [files done, total, bytes done, total]
+        self._stop = threading.Event()  # set when quitting: running syncs stop between files
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -80,8 +81,13 @@ class IndexBackend(QObject):
         if self.writable:
             self.sync_now()  # catch up with what changed while the app was closed
 
+    def stop_work(self) -> None:
+        """Ask a running sync to stop at the next file (quitting); the next start resumes it."""
+        self._stop.set()
+
     def close(self) -> None:
-        """Stop watching and close the index (blocks: call when quitting)."""
+        """Stop watching and close the index (blocks: call when quitting, after the tasks ended)."""
+        self._stop.set()
         if self.watcher is not None:
             self.watcher.stop()
         if self.archivist is not None:
@@ -104,7 +110,7 @@ class IndexBackend(QObject):
                     self.watcher.add_source(source)
             status = self.archivist.status()
             self.tasks.gui(lambda: self.status_changed.emit(status))  # the folder shows at once
-            self.archivist.sync_paths(added)
+            self.archivist.sync_paths(added, self._stop)
             return self.archivist.status()
         self.tasks.run(add, self.status_changed.emit, "adding folders", writer=True)
 
@@ -121,10 +127,11 @@ class IndexBackend(QObject):
         self.refresh_files()
 
     def retry(self, paths: list[str]) -> None:
-        self.tasks.run(lambda: self.archivist.sync_paths(paths, retry=True), None, "retrying files", writer=True)
+        self.tasks.run(lambda: self.archivist.sync_paths(paths, self._stop, retry=True), None, "retrying files",
+                       writer=True)
 
     def sync_now(self) -> None:
-        self.tasks.run(lambda: self.archivist.sync(), None, "syncing", writer=True)
+        self.tasks.run(lambda: self.archivist.sync(self._stop), None, "syncing", writer=True)
 
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
@@ -164,8 +171,11 @@ class IndexBackend(QObject):
             with self._buffer_lock:
                 self._per_source = {s: [0, files, 0, size] for s, (files, size) in event.by_source.items()}
             gui(lambda: self.sync_started.emit(event))
-            if event.files:
-                self.refresh_files()  # files waiting to be read show as pending at once
+            if event.files and self.archivist is not None:
+                # Listed here, on the indexing thread, so this list reaches the window before any
+                # later change to these files does (a reader task could arrive after them).
+                records = self.archivist.files()
+                gui(lambda: self.files_loaded.emit(records))
         elif isinstance(event, ev.SyncProgress):
             now = time.monotonic()
             if now - self._last_progress >= FLUSH_S or event.files_done == event.files_total:

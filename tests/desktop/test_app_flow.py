@@ -31,9 +31,11 @@ def window(qtbot, data_dir, embedder, server_url, monkeypatch):
     with qtbot.waitSignal(index.opened, timeout=60_000):
         index.open()
     yield win
+    index.stop_work()
+    answers.stop()
+    tasks.shutdown()
     answers.close()
     index.close()
-    tasks.shutdown()
 
 
 def drop(widget, paths):
