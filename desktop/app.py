@@ -117,8 +117,11 @@ class Controller:
 def _preload() -> None:
     import importlib
 
+    import gc
+
     for name in ("core.answer.pipeline", "core.llm.select", "desktop.preview"):
         importlib.import_module(name)
+    gc.freeze()  # see IndexBackend._opened
 
 
 def _report_startup() -> None:

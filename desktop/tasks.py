@@ -47,6 +47,7 @@ class Tasks(QObject):
         self.gui = GuiCall(self)
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="archivist-read")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="archivist-write")
+        self._closed = False
 
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             what: str = "", on_error: Callable[[Exception], None] | None = None,
@@ -54,6 +55,10 @@ class Tasks(QObject):
         """Run ``fn`` on a worker; ``on_done(result)`` or ``on_error(exc)`` then run on the GUI thread.
         Without ``on_error`` a failure is reported through ``failed`` (a non-modal message)."""
         pool = self._writer if writer else self._readers
+        if self._closed:  # quitting: late events (a sync that just finished) start nothing new
+            future: Future = Future()
+            future.cancel()
+            return future
 
         def job():
             try:
@@ -72,6 +77,7 @@ class Tasks(QObject):
         return pool.submit(job)
 
     def shutdown(self) -> None:
+        self._closed = True
         self._readers.shutdown(wait=True, cancel_futures=True)
         self._writer.shutdown(wait=True, cancel_futures=True)
 
