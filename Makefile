@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 FOLDER ?= $(HOME)/Documents
 Q ?= What is this folder about?
 
-.PHONY: install install-test run test bench clean
+.PHONY: install install-test run app test bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +32,19 @@ run: install
 	$(BIN)/archivist-cli add "$(FOLDER)" || [ $$? -eq 5 ]
 	$(BIN)/archivist-cli ask "$(Q)"
 
+# The desktop window (FOLDER, if given, is added and watched).
+app: install
+	$(BIN)/archivist $(if $(filter command line,$(origin FOLDER)),"$(FOLDER)")
+
 test: install-test
 	$(BIN)/python -m pytest
 
 bench: install-test
 	$(BIN)/python bench/run_all.py
+
+# Needs Xvfb (Debian: xvfb, libxcb-cursor0): the real window on a virtual screen.
+screenshots: install
+	xvfb-run -a -s "-screen 0 1440x900x24" $(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -12,6 +12,8 @@ BENCHES = [
     ["memory.py", "--gb", "1.0"],
     ["embed_int8_vs_fp32.py"],
     ["answer_quality.py"],
+    ["gui_cold_start.py", "--runs", "5"],
+    ["gui_responsiveness.py", "--files", "1000"],
 ]
 
 if __name__ == "__main__":
