@@ -150,7 +150,7 @@ class AnswerBackend(QObject):
             if isinstance(event, Retrieved):
                 retrieved = event
                 sources = [_citation_dict(s) for s in event.sources]
-                gui(lambda: self.sources_found.emit(sources, event.trace))
+                gui(lambda trace=event.trace: self.sources_found.emit(sources, trace))
             elif isinstance(event, Token):
                 gui(lambda piece=event.text: self.token.emit(piece))
             elif isinstance(event, Answered):

@@ -3,7 +3,6 @@ file with its status. A pure view: the backend calls its slots and listens to it
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from typing import Callable
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QGridL
                                QStyleOptionViewItem, QTableView, QVBoxLayout, QWidget)
 
 from core.manifest import FileRecord, STATUSES, display_path
+from desktop.eta import EtaEstimate, time_left_text
 from desktop.files_model import (FOLDER, NAME, PASSAGES, PROBLEMS, REASON, RETRYABLE, STATUS, FilesFilter, FilesModel,
                                  status_word)
 
@@ -25,49 +25,6 @@ AVAILABLE_ROLE = Qt.ItemDataRole.UserRole + 3
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 4  # (files_done, files_total, text) while indexing, else None
 UNAVAILABLE = "Unavailable (unplugged or renamed?)"
 UNAVAILABLE_COLOUR = QColor("#c62828")
-
-
-class EtaEstimate:
-    """Time left from bytes read over time. The rate is the average since the run started for its
-    first HALF_LIFE_S seconds, then a moving average in which the last HALF_LIFE_S seconds weigh
-    half: one large or slow file moves the estimate a little, a lasting change of speed fully."""
-
-    HALF_LIFE_S = 20.0
-
-    def __init__(self, clock: Callable[[], float]):
-        self._clock = clock
-        self._start = self._last = None  # (time, bytes done) at the first and at the latest report
-        self._rate: float | None = None  # bytes per second
-
-    def update(self, bytes_done: int, bytes_total: int) -> float | None:
-        """Seconds left, or None while there is nothing to go on yet."""
-        now = self._clock()
-        if self._last is None or bytes_done < self._last[1]:  # the first report of a run
-            self._start = self._last = (now, bytes_done)
-            self._rate = None
-        elif now > self._last[0]:
-            if self._rate is None or now - self._start[0] <= self.HALF_LIFE_S:
-                self._rate = (bytes_done - self._start[1]) / (now - self._start[0])
-            else:
-                elapsed = now - self._last[0]
-                weight = 1 - 0.5 ** (elapsed / self.HALF_LIFE_S)
-                self._rate += weight * ((bytes_done - self._last[1]) / elapsed - self._rate)
-            self._last = (now, bytes_done)
-        if not self._rate or self._rate <= 0:
-            return None
-        return max(bytes_total - bytes_done, 0) / self._rate
-
-
-def time_left_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "estimating time left…"
-    if seconds < 60:
-        return "less than a minute left"
-    minutes = math.ceil(seconds / 60)
-    if minutes < 60:
-        return f"about {minutes} min left"
-    hours, minutes = divmod(minutes, 60)
-    return f"about {hours} h left" if hours >= 10 or not minutes else f"about {hours} h {minutes} min left"
 
 
 class SourceDelegate(QStyledItemDelegate):
@@ -338,25 +295,32 @@ class FoldersPanel(QWidget):
         item = self._items.get(path)
         return item.data(Qt.ItemDataRole.AccessibleTextRole) if item else ""
 
+    # Dialogs open with open(), never exec(): a nested event loop would freeze progress and answers.
     def _choose_folder(self) -> None:
-        if folder := QFileDialog.getExistingDirectory(self, "Add a folder to Archivist"):
-            self.add_requested.emit([os.path.abspath(folder)])
+        dialog = _file_dialog(self, "Add a folder to Archivist", QFileDialog.FileMode.Directory)
+        dialog.fileSelected.connect(lambda folder: self.add_requested.emit([os.path.abspath(folder)]))
+        dialog.open()
 
     def _choose_files(self) -> None:
-        if files := QFileDialog.getOpenFileNames(self, "Add files to Archivist")[0]:
-            self.add_requested.emit([os.path.abspath(f) for f in files])
+        dialog = _file_dialog(self, "Add files to Archivist", QFileDialog.FileMode.ExistingFiles)
+        dialog.filesSelected.connect(lambda files: files and self.add_requested.emit(
+            [os.path.abspath(f) for f in files]))
+        dialog.open()
 
     def remove_selected_source(self) -> None:
         path = self.selected_source()
         if path is None:
             return
-        answer = QMessageBox.question(
-            self, "Remove from Archivist",
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Remove from Archivist",
             f"Stop watching {display_path(path)}?\n\nIts passages are removed from Archivist's index. "
             "The files themselves are not touched: nothing is deleted from your disk.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
-        if answer == QMessageBox.StandardButton.Yes:
-            self.remove_requested.emit(path)
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: box.standardButton(button) == QMessageBox.StandardButton.Yes
+                                  and self.remove_requested.emit(path))
+        box.open()
 
     def _pause_clicked(self, checked: bool) -> None:
         self.set_paused(checked)
@@ -397,3 +361,10 @@ class FoldersPanel(QWidget):
         self.remove_button.setEnabled(self.selected_source() is not None)
         rows = self.files_table.selectionModel().selectedRows()
         self.retry_button.setEnabled(any(self.files_filter.record(i.row()).status in RETRYABLE for i in rows))
+
+
+def _file_dialog(parent: QWidget, title: str, mode: QFileDialog.FileMode) -> QFileDialog:
+    dialog = QFileDialog(parent, title)
+    dialog.setFileMode(mode)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    return dialog

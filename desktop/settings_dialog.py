@@ -108,8 +108,9 @@ class SettingsDialog(QDialog):
         from core.config import choose_data_dir
 
         choose_data_dir(path)
-        QMessageBox.information(self, "Data location", f"From the next start Archivist keeps its data in {path}. "
-                                "It indexes your folders there again; the old folder can then be deleted.")
+        QMessageBox(QMessageBox.Icon.Information, "Data location",
+                    f"From the next start Archivist keeps its data in {path}. It indexes your folders there "
+                    "again; the old folder can then be deleted.", QMessageBox.StandardButton.Ok, self).open()
 
     # -- folders and ignore rules ----------------------------------------------------------------------
 

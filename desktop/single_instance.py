@@ -46,21 +46,34 @@ class InstanceServer(QObject):
             QLocalServer.removeServer(name)  # left behind by a crash
             self.server.listen(name)
         self.server.newConnection.connect(self._accept)
+        self._sockets: list[QLocalSocket] = []
 
     def _accept(self) -> None:
         while (socket := self.server.nextPendingConnection()) is not None:
-            socket.readyRead.connect(lambda s=socket: self._read(s))
-            socket.disconnected.connect(socket.deleteLater)
+            self._sockets.append(socket)
+            socket.readyRead.connect(self._read)
 
-    def _read(self, socket: QLocalSocket) -> None:
-        if not socket.canReadLine():
+    def _read(self) -> None:
+        # The sender, not a captured socket: a lambda would outlive the socket it names.
+        socket = self.sender()
+        if not isinstance(socket, QLocalSocket) or not socket.canReadLine():
             return
         try:
             message = json.loads(bytes(socket.readLine()).decode())
             paths = [p for p in message.get("paths", []) if isinstance(p, str)]
         except (ValueError, AttributeError):
             paths = []
+        self._forget(socket)
         self.activated.emit(paths)
 
+    def _forget(self, socket: QLocalSocket) -> None:
+        if socket in self._sockets:
+            self._sockets.remove(socket)
+        socket.readyRead.disconnect(self._read)
+        socket.abort()
+        socket.deleteLater()
+
     def close(self) -> None:
+        for socket in list(self._sockets):
+            self._forget(socket)
         self.server.close()

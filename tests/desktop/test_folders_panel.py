@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core.manifest import FAILED, INDEXED, NEEDS_OCR, SKIPPED, FileRecord
 from desktop.dropping import local_paths
-from desktop.folders_panel import EtaEstimate, FoldersPanel, time_left_text
+from desktop.eta import EtaEstimate, time_left_text
+from desktop.folders_panel import FoldersPanel
 
 DOCS = "/home/ada/Documents"
 USB = "/media/ada/USB"
@@ -55,49 +56,51 @@ def select_files(panel: FoldersPanel, names: list[str]) -> None:
                              QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
 
 
-def test_add_folder_and_add_files_ask_through_signals(qtbot, panel, monkeypatch, tmp_path):
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(tmp_path))
+def _open_dialog(panel, kind):
+    dialogs = [d for d in panel.findChildren(kind) if d.isVisible()]
+    assert len(dialogs) == 1, "exactly one dialog is open"
+    return dialogs[0]
+
+
+def test_add_folder_and_add_files_ask_through_signals(qtbot, panel, tmp_path):
+    qtbot.mouseClick(panel.add_folder_button, Qt.MouseButton.LeftButton)
+    dialog = _open_dialog(panel, QFileDialog)  # opened without a nested event loop
+    assert dialog.fileMode() == QFileDialog.FileMode.Directory
     with qtbot.waitSignal(panel.add_requested) as added:
-        qtbot.mouseClick(panel.add_folder_button, Qt.MouseButton.LeftButton)
+        dialog.fileSelected.emit(str(tmp_path))
     assert added.args == [[str(tmp_path)]]
+    dialog.close()
 
     files = [str(tmp_path / "a.pdf"), str(tmp_path / "b.docx")]
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *args, **kwargs: (files, ""))
+    qtbot.mouseClick(panel.add_files_button, Qt.MouseButton.LeftButton)
+    dialog = _open_dialog(panel, QFileDialog)
     with qtbot.waitSignal(panel.add_requested) as added:
-        qtbot.mouseClick(panel.add_files_button, Qt.MouseButton.LeftButton)
+        dialog.filesSelected.emit(files)
     assert added.args == [files]
-
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *args, **kwargs: ([], ""))  # cancelled
     with qtbot.assertNotEmitted(panel.add_requested):
-        qtbot.mouseClick(panel.add_files_button, Qt.MouseButton.LeftButton)
+        dialog.reject()  # cancelled
 
 
-def test_remove_asks_first_and_says_the_files_stay(qtbot, panel, monkeypatch):
-    asked = []
-
-    def answer(button):
-        def question(parent, title, text, *args):
-            asked.append(text)
-            return button
-        return question
-
+def test_remove_asks_first_and_says_the_files_stay(qtbot, panel):
     assert not panel.remove_button.isEnabled()  # nothing selected
     select_source(panel, USB)
     assert panel.remove_button.isEnabled()
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+    box = _open_dialog(panel, QMessageBox)
+    assert USB in box.text() and "files themselves are not touched" in box.text()
     with qtbot.assertNotEmitted(panel.remove_requested):
-        qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
-    assert USB in asked[0] and "files themselves are not touched" in asked[0]
+        box.button(QMessageBox.StandardButton.Cancel).click()
 
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(panel.remove_requested) as removed:
-        qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+        _open_dialog(panel, QMessageBox).button(QMessageBox.StandardButton.Yes).click()
     assert removed.args == [USB]
 
     panel.sources_list.setFocus()
-    with qtbot.waitSignal(panel.remove_requested) as removed:  # the Delete key does the same
-        qtbot.keyClick(panel.sources_list, Qt.Key.Key_Delete)
-    assert removed.args == [USB] and len(asked) == 3
+    qtbot.keyClick(panel.sources_list, Qt.Key.Key_Delete)  # the Delete key asks the same
+    with qtbot.waitSignal(panel.remove_requested) as removed:
+        _open_dialog(panel, QMessageBox).button(QMessageBox.StandardButton.Yes).click()
+    assert removed.args == [USB]
 
 
 def test_pause_is_a_toggle_and_set_paused_does_not_echo(qtbot, panel):

@@ -1,0 +1,146 @@
+"""The window's other duties, each through the real backends: feedback, regenerate, trace,
+conversations, errors as messages, the model picker, settings, and one running instance."""
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from helpers import FACTS, FILLER, make_pdf, write
+from ollama_env import MODEL, PULLABLE
+
+
+@pytest.fixture
+def answered(window, qtbot, docs):
+    """A window with an indexed folder and one answered question."""
+    make_pdf(docs / "handbook.pdf", [FILLER * 2, FILLER + FACTS[0]])
+    write(docs / "finance.md", f"# Finance\n\n{FACTS[1]}\n")
+    # The first sync to finish may be the catch-up one started when the index opened: wait for ours.
+    with qtbot.waitSignal(window.index.sync_finished, timeout=120_000, check_params_cb=lambda f: f.files_done):
+        window.add_paths([str(docs)])
+    window.answers.choose_engine("ollama", MODEL)
+    window.composer.set_text("How long is the refund window for Acme widgets?")
+    with qtbot.waitSignal(window.answers.answer_finished, timeout=180_000) as finished:
+        window.composer.submit()
+    return finished.args[0]
+
+
+def test_thumbs_and_an_ideal_answer_become_a_training_pair(window, answered, qtbot, tmp_path):
+    message_id = answered["message_id"]
+    answer = window.chat.answer_widget(message_id)
+    qtbot.mouseClick(answer.up_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.answers.feedback.get(message_id) is not None, timeout=10_000)
+    assert window.answers.feedback.get(message_id).rating == 1
+
+    qtbot.mouseClick(answer.ideal_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _visible_dialog("IdealDialog") is not None, timeout=10_000)
+    dialog = _visible_dialog("IdealDialog")
+    dialog.saved.emit(message_id, "Thirty days from delivery [1].")
+    qtbot.waitUntil(lambda: window.answers.feedback.get(message_id).ideal_answer is not None, timeout=10_000)
+    out = tmp_path / "pairs.jsonl"
+    window.answers.feedback.export_training_jsonl(out)
+    (pair,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert pair["messages"][2]["content"] == "Thirty days from delivery [1]."
+    assert "refund window" in pair["messages"][1]["content"]  # the prompt as the model saw it
+
+
+def test_regenerate_replaces_the_answer_in_place(window, answered, qtbot):
+    message_id = answered["message_id"]
+    with qtbot.waitSignal(window.answers.answer_finished, timeout=180_000) as again:
+        window.chat.regenerate_requested.emit(message_id)
+    assert again.args[0]["message_id"] == message_id and again.args[0]["replaced"]
+    conversation = window.answers.store.get(answered["conversation_id"])
+    assert [m.role for m in conversation.messages] == ["user", "assistant"]
+
+
+def test_why_these_sources_shows_scores_and_the_prompt(window, answered, qtbot):
+    from PySide6.QtWidgets import QPlainTextEdit, QTableWidget
+
+    window.chat.trace_requested.emit(answered["message_id"])
+    qtbot.waitUntil(lambda: _visible_dialog("TraceDialog") is not None, timeout=10_000)
+    dialog = _visible_dialog("TraceDialog")
+    texts = [w.toPlainText() for w in dialog.findChildren(QPlainTextEdit)]
+    assert any("Question: How long is the refund window" in t for t in texts)  # the prompt as sent
+    table = dialog.findChild(QTableWidget)
+    assert table.rowCount() >= 1 and table.item(0, 1).text() == "handbook.pdf"
+    dialog.close()
+
+
+def test_conversations_can_be_renamed_exported_and_deleted(window, answered, qtbot, tmp_path):
+    conv_id = answered["conversation_id"]
+    with qtbot.waitSignal(window.answers.conversations_listed, timeout=10_000):
+        window.answers.rename(conv_id, "Refund rules")
+    assert window.conversations.list.item(0).text().startswith("Refund rules")
+    exported = []
+    window.answers.export(conv_id, str(tmp_path / "c.md"), "markdown", exported.append)
+    qtbot.waitUntil(lambda: bool(exported), timeout=10_000)
+    assert (tmp_path / "c.md").read_text().startswith("# Refund rules")
+    with qtbot.waitSignal(window.answers.conversations_listed, timeout=10_000):
+        window.conversations.delete_requested.emit(conv_id)
+    assert window.conversations.list.count() == 0 and window.conversation_id is None
+
+
+def test_an_engine_failure_is_a_message_in_the_window_not_a_traceback(window, qtbot, monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")
+    window.answers.choose_engine("ollama", "nothing:1b")
+    window.composer.set_text("Anything?")
+    with qtbot.waitSignal(window.answers.answer_failed, timeout=60_000):
+        window.composer.submit()
+    assert "ollama serve" in window.notice.text and "Traceback" not in window.notice.text
+    assert not window.composer.is_busy()
+
+
+def test_model_picker_shows_ollama_and_pulls_with_progress(window, qtbot):
+    bar = window.engine_bar
+    with qtbot.waitSignal(bar.state_changed, timeout=20_000):
+        bar.refresh()
+    assert bar.state.ollama_running and "Ollama running" in bar.status.text()
+    assert any(MODEL in bar.combo.itemText(i) for i in range(bar.combo.count()))
+    with qtbot.waitSignal(bar.pulled, timeout=60_000) as pulled:
+        bar.pull(PULLABLE)
+    assert pulled.args == [PULLABLE, ""] and bar.pull_bar.isHidden()
+
+
+def test_ignore_rules_from_settings_take_files_out(window, answered, qtbot, docs):
+    from desktop.settings_dialog import SettingsDialog
+
+    controller = type("Controller", (), {"index": window.index, "window_settings": window.window_settings})()
+    dialog = SettingsDialog(controller, window)
+    dialog.ignore_edit.setPlainText("*.md\n")
+    with qtbot.waitSignal(window.index.sync_finished, timeout=60_000):
+        dialog._save_rules()
+    assert [r.path for r in window.index.archivist.files()] == [str(docs / "handbook.pdf")]
+    assert not (docs / ".archivistignore").exists()
+    dialog.close()
+
+
+def test_a_second_launch_hands_its_folders_to_the_first(qtbot, tmp_path):
+    from desktop.single_instance import InstanceServer, hand_over
+
+    assert not hand_over(tmp_path, [])  # nobody is running yet
+    server = InstanceServer(tmp_path)
+    with qtbot.waitSignal(server.activated, timeout=5_000) as activated:
+        assert hand_over(tmp_path, ["/some/folder"])
+    assert activated.args == [["/some/folder"]]
+    server.close()
+    qtbot.wait(50)  # the closed sockets are deleted with nothing left to call them
+    assert not hand_over(tmp_path, [])
+
+
+def _visible_dialog(class_name: str):
+    for widget in QApplication.topLevelWidgets():
+        if type(widget).__name__ == class_name and widget.isVisible():
+            return widget
+    return None
+
+
+def test_no_dialog_blocks_the_event_loop():
+    """Errors go to the notice bar; dialogs open with open()/show(), never a nested exec() loop
+    (which would freeze streaming and progress behind them). Only the application runs exec()."""
+    import pathlib
+    import re
+
+    blocking = re.compile(r"(?<!app)\.exec_?\(|QMessageBox\.(information|warning|critical|question)\(")
+    for path in pathlib.Path(__file__).resolve().parents[2].joinpath("desktop").glob("*.py"):
+        assert not blocking.search(path.read_text()), f"{path.name} opens a blocking dialog"
