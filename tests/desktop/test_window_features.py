@@ -144,3 +144,27 @@ def test_no_dialog_blocks_the_event_loop():
     blocking = re.compile(r"(?<!app)\.exec_?\(|QMessageBox\.(information|warning|critical|question)\(")
     for path in pathlib.Path(__file__).resolve().parents[2].joinpath("desktop").glob("*.py"):
         assert not blocking.search(path.read_text()), f"{path.name} opens a blocking dialog"
+
+
+def test_window_layout_is_remembered_and_logs_can_be_copied(window, qtbot):
+    from desktop.main_window import MainWindow
+
+    window.resize(760, 560)  # within the offscreen screen (800×600): restoring clamps to the screen
+    window.splitter.setSizes([300, 700, 0])
+    window.save_geometry()
+    again = MainWindow(window.index, window.answers, window.window_settings)
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (760, 560)
+    window.copy_logs()
+    report = QApplication.clipboard().text()
+    assert report.startswith("Archivist on Python") and "PySide6" in report
+    assert "Logs copied" in window.notice.text
+
+
+def test_every_control_has_a_name_for_screen_readers(window):
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit
+
+    unnamed = [w for kind in (QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit)
+               for w in window.findChildren(kind)
+               if w.isVisibleTo(window) and not (w.accessibleName() or getattr(w, "text", lambda: "")())]
+    assert not unnamed, [type(w).__name__ + ":" + w.objectName() for w in unnamed]
