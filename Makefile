@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 FOLDER ?= $(HOME)/Documents
 Q ?= What is this folder about?
 
-.PHONY: install install-test run app test bench screenshots clean
+.PHONY: install install-test run app test bench screenshots dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,5 +46,10 @@ bench: install-test
 screenshots: install
 	xvfb-run -a -s "-screen 0 1440x900x24" $(BIN)/python scripts/screenshots.py
 
+# dist/archivist/: `archivist` (the window) and `archivist-cli`, models included (about 1 GB).
+dist: install
+	$(BIN)/pip install --quiet -e '.[embedded,build]'
+	$(BIN)/pyinstaller build.spec --noconfirm
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
