@@ -98,7 +98,8 @@ class Controller:
     def open_settings(self) -> None:
         from desktop.settings_dialog import SettingsDialog
 
-        SettingsDialog(self, self.window).open()
+        self.settings_dialog = SettingsDialog(self, self.window)
+        self.settings_dialog.open()
 
     def quit(self) -> None:
         self.window.keep_running_hidden = False

@@ -99,6 +99,13 @@ def main() -> int:
         window.preview_slot.hide()
         window.splitter.setSizes([640, 760, 0])
 
+    def open_indexing_settings():
+        controller.open_settings()
+        dialog = controller.settings_dialog
+        dialog.tabs.setCurrentIndex(2)
+        dialog.model_combo.setCurrentText("all-MiniLM-L6-v2-int8")
+        dialog._apply_indexing()  # measures this computer's speed, then asks before re-indexing
+
     idle = lambda: controller.index.archivist is not None  # noqa: E731
     indexing = lambda: window.index_progress.isVisible()  # noqa: E731
     indexed = lambda: (not window.index_progress.isVisible() and controller.index.archivist is not None  # noqa: E731
@@ -116,10 +123,11 @@ def main() -> int:
         ("answer shot", lambda: True, shot("3-answer-and-preview")),
         ("folders tab", lambda: True, show_problems),
         ("folders shot", lambda: True, shot("4-folders")),
-        ("settings", lambda: True, controller.open_settings),
+        ("settings", lambda: True, open_indexing_settings),
+        ("re-index estimate", lambda: "about" in controller.settings_dialog.estimate.text(), lambda: None),
         ("settings shot", lambda: True, shot("5-settings")),
     ]
-    driver = Driver(app, steps)  # noqa: F841 - its timer drives the app from the event loop
+    _driver = Driver(app, steps)  # its timer drives the app from the event loop
     code = app.exec()
     controller.shutdown()
     print(f"screenshots in {args.out}" if code == 0 else "failed")
