@@ -127,8 +127,9 @@ def main() -> int:
         ("re-index estimate", lambda: "about" in controller.settings_dialog.estimate.text(), lambda: None),
         ("settings shot", lambda: True, shot("5-settings")),
     ]
-    _driver = Driver(app, steps)  # its timer drives the app from the event loop
+    driver = Driver(app, steps)  # its timer drives the app from the event loop
     code = app.exec()
+    del driver
     controller.shutdown()
     print(f"screenshots in {args.out}" if code == 0 else "failed")
     return code

@@ -168,3 +168,42 @@ def test_every_control_has_a_name_for_screen_readers(window):
                for w in window.findChildren(kind)
                if w.isVisibleTo(window) and not (w.accessibleName() or getattr(w, "text", lambda: "")())]
     assert not unnamed, [type(w).__name__ + ":" + w.objectName() for w in unnamed]
+
+
+def test_summarize_reads_the_whole_file_with_progress(window, answered, qtbot, docs):
+    stages = []
+    window.answers.progress.connect(lambda stage, done, total, label: stages.append((stage, done, total)))
+    window.composer.set_text("Summarize handbook.pdf")
+    with qtbot.waitSignal(window.answers.answer_finished, timeout=180_000) as finished:
+        window.composer.submit()
+    result = finished.args[0]
+    assert result["status"] == "complete" and result["trace"]["task"] == "summary"
+    assert result["trace"]["files"] == [str(docs / "handbook.pdf")] and result["trace"]["passages"] >= 2
+    assert ("read", result["trace"]["parts"], result["trace"]["parts"]) in stages  # every part was read
+    assert window.task_progress.isHidden()
+
+
+def test_an_off_topic_question_is_refused_with_the_nearest_passages(window, answered, qtbot):
+    window.composer.set_text("What is the capital of Mongolia?")
+    with qtbot.waitSignal(window.answers.answer_finished, timeout=60_000) as finished:
+        window.composer.submit()
+    result = finished.args[0]
+    assert result["status"] == "refused" and "could not find" in result["text"]
+    answer = window.chat.answer_widget(result["message_id"])
+    assert answer.sources is not None and answer.findChildren(type(answer.sources))  # nearest passages shown
+
+
+def test_stop_keeps_the_partial_answer(window, answered, qtbot):
+    tokens = []
+
+    def stop_after_three(piece):
+        tokens.append(piece)
+        if len(tokens) == 3:
+            qtbot.mouseClick(window.composer.send_button, Qt.MouseButton.LeftButton)  # now "Stop"
+    window.answers.token.connect(stop_after_three)
+    window.composer.set_text("Who was invoice INV-2024-0042 issued to?")
+    with qtbot.waitSignal(window.answers.answer_finished, timeout=120_000) as finished:
+        window.composer.submit()
+    result = finished.args[0]
+    assert result["status"] == "stopped" and 3 <= len(tokens) <= 6
+    assert result["text"] == "".join(tokens).strip() and not window.composer.is_busy()
