@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0  # the running window comes to the front with these folders
     logs.setup(settings.data_dir)
     controller = Controller(app, settings)
+    sys.excepthook = controller.window.report_unexpected
     controller.start(folders)
     code = app.exec()
     controller.shutdown()

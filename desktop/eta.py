@@ -47,3 +47,11 @@ def time_left_text(seconds: float | None) -> str:
         return f"about {minutes} min left"
     hours, minutes = divmod(minutes, 60)
     return f"about {hours} h left" if hours >= 10 or not minutes else f"about {hours} h {minutes} min left"
+
+
+def duration_text(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"

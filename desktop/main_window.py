@@ -3,6 +3,7 @@ on the right. It only wires widgets to the two backends; no core work happens on
 
 from __future__ import annotations
 
+import logging
 import os
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -16,13 +17,17 @@ from desktop.composer import Composer
 from desktop.conversations_panel import ConversationsPanel
 from desktop.dropping import local_paths
 from desktop.engine_bar import EngineBar
+from desktop.eta import duration_text
 from desktop.folders_panel import FoldersPanel
 from desktop.index_backend import IndexBackend
 from desktop.notice import NoticeBar
 from desktop.welcome import Welcome
+from desktop.window_dialogs import WindowDialogs
+
+log = logging.getLogger(__name__)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowDialogs, QMainWindow):
     settings_requested = Signal()
 
     def __init__(self, index: IndexBackend, answers: AnswerBackend, window_settings: QSettings):
@@ -227,7 +232,7 @@ class MainWindow(QMainWindow):
         self.index_progress.show()
         self.index_progress.setRange(0, max(1, progress.bytes_total))
         self.index_progress.setValue(progress.bytes_done)
-        eta = f", about {_duration(progress.eta_s)} left" if progress.eta_s else ""
+        eta = f", about {duration_text(progress.eta_s)} left" if progress.eta_s else ""
         self.index_progress.setFormat(f"{progress.files_done:,}/{progress.files_total:,} files{eta}")
 
     def _sync_finished(self, finished) -> None:
@@ -315,38 +320,6 @@ class MainWindow(QMainWindow):
         if conversation_id == self.conversation_id:
             self.new_conversation()
 
-    def _export(self, conversation_id: str, fmt: str) -> None:
-        suffix = ".md" if fmt == "markdown" else ".json"
-        dialog = QFileDialog(self, "Export conversation")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix(suffix.lstrip("."))
-        dialog.selectFile(f"conversation{suffix}")
-        dialog.fileSelected.connect(lambda path: self.answers.export(
-            conversation_id, path, fmt, lambda p: self.notice.show_message(f"Saved {p}", seconds=6)))
-        dialog.open()
-
-    def _show_trace(self, message_id: str) -> None:
-        from desktop.trace_dialog import TraceDialog
-
-        def show(conversation):
-            message = next((m for m in conversation.messages if m.id == message_id), None) if conversation else None
-            trace = (message.trace if message else None) or {}
-            TraceDialog(trace, self.last_sources.get(message_id) or (message.citations if message else []),
-                        self).show()
-        self.index.tasks.run(lambda: self.answers.store.get(self.conversation_id), show, "reading the trace")
-
-    def _write_ideal(self, message_id: str) -> None:
-        from desktop.ideal_dialog import IdealDialog
-
-        def open_dialog(exchange):
-            _question, answer = exchange
-            dialog = IdealDialog(message_id, answer.content, self)
-            dialog.saved.connect(lambda mid, text: self.answers.set_ideal(
-                mid, text, on_done=lambda _: self.notice.show_message("Ideal answer saved for training.",
-                                                                      seconds=4)))
-            dialog.open()
-        self.index.tasks.run(lambda: self.answers.store.exchange(message_id), open_dialog, "opening the answer")
-
     def show_source(self, citation: dict) -> None:
         if self.preview is None:
             from desktop.preview import PreviewPane
@@ -371,6 +344,12 @@ class MainWindow(QMainWindow):
             return
         super().closeEvent(event)
 
+    def report_unexpected(self, exc_type, exc, tb) -> None:
+        """sys.excepthook: a bug in a slot becomes a message and a log entry, never a lost traceback."""
+        log.error("unexpected error", exc_info=(exc_type, exc, tb))
+        self.notice.show_message(f"Something went wrong ({exc_type.__name__}: {exc}). Your documents and the "
+                                 "index are safe. Help → Copy logs helps us find the cause.", "error")
+
     def copy_logs(self) -> None:
         from PySide6.QtGui import QGuiApplication
 
@@ -383,11 +362,3 @@ class MainWindow(QMainWindow):
     def save_geometry(self) -> None:
         self.window_settings.setValue("geometry", self.saveGeometry())
         self.window_settings.setValue("splitter", self.splitter.saveState())
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(1, round(seconds))} s"
-    if seconds < 5400:
-        return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"

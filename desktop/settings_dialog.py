@@ -187,12 +187,12 @@ class SettingsDialog(QDialog):
                              lambda result: self._confirm(model, overlap, *result), "estimating the time")
 
     def _confirm(self, model: str, overlap: float, seconds: float, passages: int) -> None:
-        from desktop.main_window import _duration
+        from desktop.eta import duration_text
 
         what = (f"Switching to {model}" if model != self.index.archivist.embedder.name
                 else f"Changing the overlap to {overlap:.2f}")
         self.estimate.setText(f"{what} means embedding about {passages:,} passages again: "
-                              f"about {_duration(seconds)} on this computer.")
+                              f"about {duration_text(seconds)} on this computer.")
         box = QMessageBox(QMessageBox.Icon.Question, "Index everything again?",
                           f"{self.estimate.text()}\n\nThe current index keeps answering until it is done. "
                           "You can keep working; closing Archivist pauses it and it resumes next time.",

@@ -69,16 +69,16 @@ def test_why_these_sources_shows_scores_and_the_prompt(window, answered, qtbot):
 
 def test_conversations_can_be_renamed_exported_and_deleted(window, answered, qtbot, tmp_path):
     conv_id = answered["conversation_id"]
-    with qtbot.waitSignal(window.answers.conversations_listed, timeout=10_000):
-        window.answers.rename(conv_id, "Refund rules")
-    assert window.conversations.list.item(0).text().startswith("Refund rules")
+    window.answers.rename(conv_id, "Refund rules")  # the list refreshes (after any refresh already under way)
+    first = lambda: window.conversations.list.item(0)  # noqa: E731 - None until the list is filled
+    qtbot.waitUntil(lambda: first() is not None and first().text().startswith("Refund rules"), timeout=10_000)
     exported = []
     window.answers.export(conv_id, str(tmp_path / "c.md"), "markdown", exported.append)
     qtbot.waitUntil(lambda: bool(exported), timeout=10_000)
     assert (tmp_path / "c.md").read_text().startswith("# Refund rules")
-    with qtbot.waitSignal(window.answers.conversations_listed, timeout=10_000):
-        window.conversations.delete_requested.emit(conv_id)
-    assert window.conversations.list.count() == 0 and window.conversation_id is None
+    window.conversations.delete_requested.emit(conv_id)
+    qtbot.waitUntil(lambda: window.conversations.list.count() == 0, timeout=10_000)
+    assert window.conversation_id is None
 
 
 def test_an_engine_failure_is_a_message_in_the_window_not_a_traceback(window, qtbot, monkeypatch):
@@ -207,3 +207,12 @@ def test_stop_keeps_the_partial_answer(window, answered, qtbot):
     result = finished.args[0]
     assert result["status"] == "stopped" and 3 <= len(tokens) <= 6
     assert result["text"] == "".join(tokens).strip() and not window.composer.is_busy()
+
+
+def test_an_unexpected_error_is_a_message_and_a_log_entry(window, caplog):
+    try:
+        raise ValueError("a bug in a slot")
+    except ValueError as exc:
+        window.report_unexpected(type(exc), exc, exc.__traceback__)
+    assert "ValueError: a bug in a slot" in window.notice.text and "Copy logs" in window.notice.text
+    assert any(r.exc_info and r.exc_info[0] is ValueError for r in caplog.records)

@@ -1,0 +1,44 @@
+"""The main window's dialogs: export a conversation, "why these sources?", write the ideal answer.
+
+Each opens without a nested event loop; what it needs from the core is read on a worker first.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFileDialog
+
+
+class WindowDialogs:
+    """Mixed into MainWindow (uses its answers, index, notice and last_sources)."""
+
+    def _export(self, conversation_id: str, fmt: str) -> None:
+        suffix = ".md" if fmt == "markdown" else ".json"
+        dialog = QFileDialog(self, "Export conversation")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix(suffix.lstrip("."))
+        dialog.selectFile(f"conversation{suffix}")
+        dialog.fileSelected.connect(lambda path: self.answers.export(
+            conversation_id, path, fmt, lambda p: self.notice.show_message(f"Saved {p}", seconds=6)))
+        dialog.open()
+
+    def _show_trace(self, message_id: str) -> None:
+        from desktop.trace_dialog import TraceDialog
+
+        def show(conversation):
+            message = next((m for m in conversation.messages if m.id == message_id), None) if conversation else None
+            trace = (message.trace if message else None) or {}
+            TraceDialog(trace, self.last_sources.get(message_id) or (message.citations if message else []),
+                        self).show()
+        self.index.tasks.run(lambda: self.answers.store.get(self.conversation_id), show, "reading the trace")
+
+    def _write_ideal(self, message_id: str) -> None:
+        from desktop.ideal_dialog import IdealDialog
+
+        def open_dialog(exchange):
+            _question, answer = exchange
+            dialog = IdealDialog(message_id, answer.content, self)
+            dialog.saved.connect(lambda mid, text: self.answers.set_ideal(
+                mid, text, on_done=lambda _: self.notice.show_message("Ideal answer saved for training.",
+                                                                      seconds=4)))
+            dialog.open()
+        self.index.tasks.run(lambda: self.answers.store.exchange(message_id), open_dialog, "opening the answer")
