@@ -38,6 +38,7 @@ class IndexBackend(QObject):
     sync_finished = Signal(object)  # events.SyncFinished
     source_unavailable = Signal(str, str)
     watch_mode = Signal(str, str, str)  # source, native|polling, reason
+    rebuild_started = Signal(str, str)  # old model, new model: a new index is being built beside
     model_switched = Signal(str, str)
 
     def __init__(self, tasks: Tasks, settings: Settings, parent: QObject | None = None, embedder=None):
@@ -201,6 +202,8 @@ class IndexBackend(QObject):
             gui(lambda: self.source_unavailable.emit(event.path, event.reason))
         elif isinstance(event, ev.WatchMode):
             gui(lambda: self.watch_mode.emit(event.path, event.mode, event.reason))
+        elif isinstance(event, ev.RebuildStarted):
+            gui(lambda: self.rebuild_started.emit(event.old_model, event.new_model))
         elif isinstance(event, ev.ModelSwitched):
             gui(lambda: self.model_switched.emit(event.old_model, event.new_model))
 

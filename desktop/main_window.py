@@ -113,6 +113,9 @@ class MainWindow(WindowDialogs, QMainWindow):
         ix.file_progress.connect(self.folders.set_progress)
         ix.sync_progress.connect(self._sync_progress)
         ix.sync_finished.connect(self._sync_finished)
+        ix.rebuild_started.connect(lambda old, new: self.notice.show_message(
+            f"Building a new index with {new}; {old} keeps answering until it is ready.", seconds=10))
+        ix.model_switched.connect(lambda old, new: self.notice.show_message(f"Now searching with {new}.", seconds=8))
         ix.source_unavailable.connect(lambda path, why: self.notice.show_message(f"{path}: {why}", "warning"))
         ix.tasks.failed.connect(lambda what, why: self.notice.show_message(
             f"Something went wrong while {what}: {why}" if what else why, "error"))

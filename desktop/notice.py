@@ -30,7 +30,7 @@ class NoticeBar(QFrame):
     def show_message(self, text: str, kind: str = "info", seconds: float | None = None) -> None:
         background, foreground = STYLES.get(kind, STYLES["info"])
         self.setStyleSheet(f"#notice {{ background: {background}; border-radius: 6px; }}"
-                           f"#notice QLabel {{ color: {foreground}; }}")
+                           f"#notice QLabel, #notice QToolButton {{ color: {foreground}; }}")
         self.label.setText(text)
         self.show()
         self._timer.stop()

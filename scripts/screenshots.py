@@ -53,6 +53,7 @@ class Driver:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "resources" / "screenshots")
+    parser.add_argument("--theme", choices=["system", "light", "dark"], default="system")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="archivist-shots-"))
@@ -65,8 +66,13 @@ def main() -> int:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
+    from PySide6.QtCore import QSettings
+
     from core.config import Settings
     from desktop.app import Controller
+
+    (work / "data").mkdir(parents=True, exist_ok=True)
+    QSettings(str(work / "data" / "desktop.ini"), QSettings.Format.IniFormat).setValue("theme", args.theme)
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Archivist")
