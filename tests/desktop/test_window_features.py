@@ -216,3 +216,18 @@ def test_an_unexpected_error_is_a_message_and_a_log_entry(window, caplog):
         window.report_unexpected(type(exc), exc, exc.__traceback__)
     assert "ValueError: a bug in a slot" in window.notice.text and "Copy logs" in window.notice.text
     assert any(r.exc_info and r.exc_info[0] is ValueError for r in caplog.records)
+
+
+def test_changing_the_embedding_model_rebuilds_beside_and_switches(window, qtbot, docs):
+    import threading
+
+    write(docs / "finance.md", f"# Finance\n\n{FACTS[1]}\n")
+    with qtbot.waitSignal(window.index.sync_finished, timeout=120_000, check_params_cb=lambda f: f.files_done):
+        window.add_paths([str(docs)])
+    with qtbot.waitSignal(window.index.model_switched, timeout=300_000) as switched:
+        window.index.switch_model("all-MiniLM-L6-v2-int8", threading.Event())
+        qtbot.waitUntil(lambda: "keeps answering" in window.notice.text, timeout=60_000)
+    assert switched.args == ["all-MiniLM-L6-v2", "all-MiniLM-L6-v2-int8"]
+    assert "Now searching with all-MiniLM-L6-v2-int8" in window.notice.text
+    qtbot.waitUntil(lambda: "all-MiniLM-L6-v2-int8" in window.index_label.text(), timeout=30_000)
+    assert window.index.archivist.search("Globex invoice").hits[0].path == str(docs / "finance.md")
