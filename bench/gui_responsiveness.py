@@ -113,6 +113,9 @@ def main() -> dict:
     answers.close()
     index.close()
 
+    import psutil
+
+    rss_mb = psutil.Process().memory_info().rss / 2**20
     gaps = meter.gaps
     if os.environ.get("STALL_DEBUG"):
         for g, t in zip(gaps, meter.times):
@@ -123,12 +126,13 @@ def main() -> dict:
               "p99_stall_ms": round(percentile(gaps, 99), 1), "stalls_over_50ms": sum(g > 50 for g in gaps),
               "indexing_s": round(marks["indexed"] - marks["start"], 1),
               "answer_s": round(marks["answered"] - marks["asked"], 1),
-              "answer_while_indexing_s": round(max(0.0, overlap), 1)}
+              "answer_while_indexing_s": round(max(0.0, overlap), 1), "rss_mb_at_end": round(rss_mb)}
     print(json.dumps(result) if args.json else
           f"{args.files} files indexed in {result['indexing_s']} s; an answer streamed for {result['answer_s']} s "
           f"({result['answer_while_indexing_s']} s of it while indexing)\n"
           f"event-loop stalls: longest {result['longest_stall_ms']} ms, p99 {result['p99_stall_ms']} ms, "
-          f"{result['stalls_over_50ms']} over 50 ms in {result['ticks']} ticks (target: longest <= 100 ms)")
+          f"{result['stalls_over_50ms']} over 50 ms in {result['ticks']} ticks (target: longest <= 100 ms); "
+          f"app memory at the end {result['rss_mb_at_end']} MB")
     return result
 
 

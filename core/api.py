@@ -286,11 +286,9 @@ class Archivist:
         return self.manifest.files(source=source, status=status)
 
     def status(self) -> Status:
-        sources = [
-            {"path": r["path"], "available": bool(r["available"]),
-             "files": len(self.manifest.files(source=r["path"]))}
-            for r in self.manifest.sources()
-        ]
+        counts = self.manifest.files_per_source()
+        sources = [{"path": r["path"], "available": bool(r["available"]), "files": counts.get(r["path"], 0)}
+                   for r in self.manifest.sources()]
         return Status(str(self.data_dir), self.embedder.name, self.embedder.dim, sources,
                       self.manifest.status_counts(), self.store.count(), self.read_only)
 

@@ -172,6 +172,11 @@ class Manifest:
     def delete(self, db: sqlite3.Connection, path: str) -> None:
         db.execute("DELETE FROM files WHERE path = ?", (path_key(path),))
 
+    def files_per_source(self) -> dict[str, int]:
+        """Known files per source, counted by SQLite (a status poll must not build 20,000 records)."""
+        rows = self._query("SELECT source, COUNT(*) AS n FROM files GROUP BY source")
+        return {r["source"]: r["n"] for r in rows}
+
     def status_counts(self) -> dict[str, int]:
         rows = self._query("SELECT status, COUNT(*) AS n FROM files GROUP BY status")
         return {r["status"]: r["n"] for r in rows}

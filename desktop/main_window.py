@@ -19,6 +19,7 @@ from desktop.dropping import local_paths
 from desktop.engine_bar import EngineBar
 from desktop.eta import duration_text
 from desktop.folders_panel import FoldersPanel
+from desktop.idle_gc import IdleCollector
 from desktop.index_backend import IndexBackend
 from desktop.notice import NoticeBar
 from desktop.welcome import Welcome
@@ -43,6 +44,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self._build()
         self._connect()
         self._shortcuts()
+        self.idle_gc = IdleCollector(self.busy, self)
         self.restoreGeometry(window_settings.value("geometry", b""))
         self.splitter.restoreState(window_settings.value("splitter", b""))
 
@@ -213,6 +215,10 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.notice.show_message(f"Adding {names}: Archivist reads it now and then follows every change. "
                                  "Your files are only read, never changed.", seconds=8)
         self.side.setCurrentWidget(self.folders)
+
+    def busy(self) -> bool:
+        """Indexing or answering: the user is watching something move."""
+        return self.index_progress.isVisible() or self.composer.is_busy() or self.answers.busy
 
     def _pause(self, paused: bool) -> None:
         self.index.set_paused(paused)
