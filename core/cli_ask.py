@@ -44,13 +44,13 @@ def add_parser(sub, common) -> None:
 
 def cmd_ask(archivist, args, reporter) -> int:
     from core.answer.pipeline import Answered, Retrieved, Token, ask
-    from core.answer.route import whole_document_request
+    from core.answer.route import files_to_read_whole
     from core.llm.base import EngineError
 
     engine = engine_from_args(args)
     if engine is None:
         return 1
-    whole = whole_document_request(args.question, [r.path for r in archivist.files(status="indexed")])
+    whole = files_to_read_whole(archivist, args.question)
     if whole:  # "summarize X" / "compare X and Y": read the whole files, not a few passages
         from core import cli_summarize
 

@@ -19,8 +19,19 @@ def save_answer(store: ConversationStore, conversation_id: str, retrieved, done,
     prompt = {"system": "", "user": ""}
     for message in retrieved.messages:  # system first; the last user turn holds sources and question
         prompt[message.role if message.role in prompt else "user"] = message.content
+    return _save(store, conversation_id, done, dict(retrieved.trace, prompt=prompt), replace_id)
+
+
+def save_summary(store: ConversationStore, conversation_id: str, done, replace_id: str | None = None) -> Message:
+    """Store a summary or comparison (core.answer.summarize Summarized) like an answer."""
+    trace = {"task": done.task, "files": done.files, "parts": done.parts, "passages": done.passages,
+             "rounds": done.rounds, "timings": done.timings}
+    return _save(store, conversation_id, done, trace, replace_id)
+
+
+def _save(store: ConversationStore, conversation_id: str, done, trace: dict, replace_id: str | None) -> Message:
     fields = {"engine": done.engine, "model": done.model, "citations": [asdict(c) for c in done.citations],
-              "trace": dict(retrieved.trace, prompt=prompt), "status": done.status}
+              "trace": trace, "status": done.status}
     if replace_id is not None:
         return store.update_message(replace_id, content=done.text, **fields)
     return store.add_message(conversation_id, "assistant", done.text, **fields)

@@ -97,9 +97,9 @@ class _Run:
             totals = by_source.setdefault(source, [0, 0])
             totals[0] += 1
             totals[1] += entry.size
-        self.ix.emit(ev.SyncStarted(len(self.plan.check), self.meter.bytes_total, by_source))
         self._record_unindexable()
-        self._mark_pending()
+        self._mark_pending()  # before SyncStarted: a listener sees every planned file as pending
+        self.ix.emit(ev.SyncStarted(len(self.plan.check), self.meter.bytes_total, by_source))
         works = [_Work(e, s, self.ix.manifest.get(e.path)) for e, s in self.plan.check]
         retries: dict[str, int] = {}
         while works and not self.interrupted:

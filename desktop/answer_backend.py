@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict
 
 from PySide6.QtCore import QObject, Signal
 
@@ -101,7 +100,7 @@ class AnswerBackend(QObject):
 
     def _answer(self, question: str, conversation_id: str | None, cancel: threading.Event,
                 replace_id: str | None) -> None:
-        from core.answer.route import whole_document_request
+        from core.answer.route import files_to_read_whole
 
         gui = self.tasks.gui
         with self._answer_lock:
@@ -113,9 +112,10 @@ class AnswerBackend(QObject):
                 asked = self.store.add_message(conversation_id, "user", question)
                 self.store.auto_title(conversation_id)
                 gui(lambda: self.answer_started.emit(conversation_id, asked.id, question))
+            else:  # a rating of the old answer says nothing of the new one
+                self.feedback.delete(replace_id)
             engine = self.engine()
-            indexed = [r.path for r in archivist.files(status="indexed")]
-            whole = whole_document_request(question, indexed)
+            whole = files_to_read_whole(archivist, question)
             if whole:
                 saved = self._summarize(archivist, engine, whole, question, conversation_id, cancel, replace_id)
             else:
@@ -155,13 +155,12 @@ class AnswerBackend(QObject):
                 gui(lambda piece=event.text: self.token.emit(piece))
             elif isinstance(event, Answered):
                 done = event
-        if replace_id is not None:
-            self.feedback.delete(replace_id)  # a rating of the old answer says nothing of the new one
         return save_answer(self.store, conversation_id, retrieved, done, replace_id)
 
     def _summarize(self, archivist, engine, paths, question, conversation_id, cancel, replace_id):
         from core.answer.pipeline import Token
         from core.answer.summarize import Progress, Summarized, summarize
+        from core.history import save_summary
 
         gui = self.tasks.gui
         done = None
@@ -172,14 +171,7 @@ class AnswerBackend(QObject):
                 gui(lambda piece=event.text: self.token.emit(piece))
             elif isinstance(event, Summarized):
                 done = event
-        trace = {"task": done.task, "files": done.files, "parts": done.parts, "passages": done.passages,
-                 "rounds": done.rounds, "timings": done.timings}
-        fields = {"engine": done.engine, "model": done.model, "citations": [asdict(c) for c in done.citations],
-                  "trace": trace, "status": done.status}
-        if replace_id is not None:
-            self.feedback.delete(replace_id)
-            return self.store.update_message(replace_id, content=done.text, **fields)
-        return self.store.add_message(conversation_id, "assistant", done.text, **fields)
+        return save_summary(self.store, conversation_id, done, replace_id)
 
     # -- conversations and ratings -------------------------------------------------------------------
 

@@ -178,10 +178,11 @@ class IndexBackend(QObject):
                 self._per_source = {s: [0, files, 0, size] for s, (files, size) in event.by_source.items()}
             gui(lambda: self.sync_started.emit(event))
             if event.files and self.archivist is not None:
-                # Listed here, on the indexing thread, so this list reaches the window before any
-                # later change to these files does (a reader task could arrive after them).
-                records = self.archivist.files()
-                gui(lambda: self.files_loaded.emit(records))
+                # The files about to be read, as pending: read here, on the indexing thread, so
+                # they reach the window before any later change to them (a reader task could
+                # arrive after). Only those: one edited file must not reload a 20,000-file list.
+                pending = self.archivist.files(status="pending")
+                gui(lambda: self.files_changed.emit(pending))
         elif isinstance(event, ev.SyncProgress):
             now = time.monotonic()
             if now - self._last_progress >= FLUSH_S or event.files_done == event.files_total:

@@ -4,16 +4,7 @@ import json
 
 import pytest
 
-from helpers import FACTS, FILLER, make_pdf, write
-from test_cli_answers import cli
-
-
-@pytest.fixture
-def indexed(docs, data_dir):
-    make_pdf(docs / "handbook.pdf", [FILLER, FILLER + FACTS[0]], toc=[(1, "Refunds", 2)])
-    write(docs / "finance.md", f"# Finance\n\n{FACTS[1]}")
-    assert cli("add", docs, data_dir=data_dir).returncode == 0
-    return docs
+from test_cli_answers import cli, indexed  # noqa: F401 - the same indexed folder fixture
 
 
 def run_json(*args, data_dir):

@@ -30,3 +30,11 @@ def whole_document_request(question: str, indexed_paths: list[str]) -> list[str]
     found.sort()
     ordered = [path for _, path in found]
     return ordered if len(set(map(os.path.basename, ordered))) == len(ordered) else []  # ambiguous names
+
+
+def files_to_read_whole(archivist, question: str) -> list[str]:
+    """``whole_document_request`` against the index; the file list is read only for questions
+    that ask for a summary or a comparison, not for every question."""
+    if not _VERB.search(question):
+        return []
+    return whole_document_request(question, [r.path for r in archivist.files(status="indexed")])
