@@ -19,7 +19,8 @@ def save_answer(store: ConversationStore, conversation_id: str, retrieved, done,
     prompt = {"system": "", "user": ""}
     for message in retrieved.messages:  # system first; the last user turn holds sources and question
         prompt[message.role if message.role in prompt else "user"] = message.content
-    return _save(store, conversation_id, done, dict(retrieved.trace, prompt=prompt), replace_id)
+    check = done.check.as_trace() if getattr(done, "check", None) else {}  # counts and flags of the claim check
+    return _save(store, conversation_id, done, dict(retrieved.trace, **check, prompt=prompt), replace_id)
 
 
 def save_summary(store: ConversationStore, conversation_id: str, done, replace_id: str | None = None) -> Message:

@@ -11,6 +11,15 @@ _MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 
 
 @dataclass(frozen=True)
+class EvidenceSpan:
+    """A sentence of a cited passage that the answer rests on, quoted word for word."""
+
+    start: int  # offsets in the page (or file), like Citation.start, for highlighting exactly it
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Citation:
     n: int
     path: str
@@ -21,6 +30,10 @@ class Citation:
     snippet: str
     score: float
     inferred: bool = False  # the model wrote no marker; matched by wording (see ``infer``)
+    # Added later; answers stored before have none of these (stored citations are plain dicts).
+    sentences: tuple[EvidenceSpan, ...] = ()  # see core/answer/support.py
+    similarity: float | None = None  # cosine similarity of the passage to the question
+    text_rank: int | None = None  # rank in the full-text search, None when it did not find it
 
 
 def cited_numbers(answer: str) -> list[int]:
@@ -43,7 +56,7 @@ def resolve(answer: str, sources: list[NumberedSource]) -> tuple[list[Citation],
         if source is None:
             unknown.append(n)
             continue
-        citations.append(_citation(source))
+        citations.append(citation_of(source))
     return citations, unknown
 
 
@@ -69,10 +82,11 @@ def infer(answer: str, sources: list[NumberedSource]) -> list[Citation]:
         if best_n is not None and best >= MIN_CONTAINMENT and best_n not in chosen:
             chosen.append(best_n)
     by_number = {s.n: s for s in sources}
-    return [_citation(by_number[n], inferred=True) for n in chosen]
+    return [citation_of(by_number[n], inferred=True) for n in chosen]
 
 
-def _citation(source: NumberedSource, inferred: bool = False) -> Citation:
+def citation_of(source: NumberedSource, inferred: bool = False,
+              sentences: tuple[EvidenceSpan, ...] = ()) -> Citation:
     hit = source.hit
     return Citation(source.n, hit.path, hit.page, hit.heading, hit.start, hit.end,
-                    " ".join(hit.text.split())[:300], hit.score, inferred)
+                    " ".join(hit.text.split())[:300], hit.score, inferred, sentences, hit.similarity, hit.text_rank)

@@ -12,9 +12,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Union
 
-from core.answer.citations import Citation, infer, resolve
+from core.answer.check import CheckResult
+from core.answer.citations import Citation, resolve
 from core.answer.prompt import NOT_FOUND, BuiltPrompt, build_prompt
 from core.answer.repetition import drop_repeats, is_looping
+from core.answer.support import ground
 from core.llm.base import ChatMessage, ConnectionLost, Engine
 from core.search import Filters, Hit
 
@@ -52,6 +54,9 @@ class Answered:
     unknown_citations: list[int] = field(default_factory=list)  # "[7]" when there is no source 7
     error: str = ""
     timings: dict = field(default_factory=dict)
+    # The answer's claims checked against its sources (core/answer/check.py); None when nothing
+    # was answered. Each citation carries the sentences it rests on.
+    check: CheckResult | None = None
 
 
 AnswerEvent = Union[Retrieved, Token, Answered]
@@ -104,12 +109,14 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
         stream.close()  # frees the engine at once, whether the answer ended or was cut short
     text = drop_repeats("".join(pieces)).strip()
     citations, unknown = resolve(text, prompt.sources)
-    if not citations and text and text != NOT_FOUND:
-        citations = infer(text, prompt.sources)
+    check = None
+    if text and text != NOT_FOUND:
+        given = "\n".join([question, query, *(m.content for m in history)])
+        citations, check = ground(text, prompt.sources, citations, given)
     if first_token is not None:
         timings["first_token_ms"] = round((first_token - started) * 1000, 1)
     timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
-    yield Answered(text, citations, status, engine.name, engine.model, unknown, error, timings)
+    yield Answered(text, citations, status, engine.name, engine.model, unknown, error, timings, check)
 
 
 REWRITE_PROMPT = """Rewrite the last question so that it can be understood without the conversation.
