@@ -246,22 +246,21 @@ class _LiveReporter:
 
 
 def cmd_search(archivist, args, reporter) -> int:
+    from core.cli_evidence import source_line
+    from core.match_strength import describe_match
     from core.search import Filters
 
     filters = Filters(folder=args.folder and os.path.abspath(args.folder),
                       path=args.file and os.path.abspath(args.file), kinds=tuple(args.kinds))
     result = archivist.search(args.query, k=args.limit, filters=filters, per_file=args.per_file)
     if args.json:
-        _print_json({"query": result.query, "hits": [asdict(h) | {"found_by": h.found_by} for h in result.hits],
-                     "trace": result.trace})
+        _print_json({"query": result.query, "trace": result.trace,
+                     "hits": [asdict(h) | {"found_by": h.found_by, "match": describe_match(h)} for h in result.hits]})
     else:
         if not result.hits:
             print("no passages found" + ("" if archivist.status().chunks else " (the index is empty: add a folder)"))
         for n, hit in enumerate(result.hits, 1):
-            where = f"p. {hit.page}" if hit.page else f"chars {hit.start}-{hit.end}"
-            heading = f" · {hit.heading}" if hit.heading else ""
-            print(f"[{n}] {hit.path} ({where}){heading}")
-            print(f"    score {hit.score:.4f} via {'+'.join(hit.found_by)}")
+            print(source_line(n, hit))
             snippet = " ".join(hit.text.split())
             print(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
     return EXIT_OK if result.hits else EXIT_NO_RESULTS

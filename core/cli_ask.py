@@ -45,7 +45,9 @@ def add_parser(sub, common) -> None:
 def cmd_ask(archivist, args, reporter) -> int:
     from core.answer.pipeline import Answered, Retrieved, Token, ask
     from core.answer.route import files_to_read_whole
+    from core.cli_evidence import evidence_json, print_answer_sources, source_line
     from core.llm.base import EngineError
+    from core.match_strength import describe_match
 
     engine = engine_from_args(args)
     if engine is None:
@@ -78,25 +80,22 @@ def cmd_ask(archivist, args, reporter) -> int:
         signal.signal(signal.SIGINT, previous)
     saved = None if args.no_save else _save(archivist, args.question, retrieved, done)
     if args.json:
-        print(json.dumps({"answer": asdict(done), "query": retrieved.query, "trace": retrieved.trace,
-                          "sources": [{"n": s.n, **asdict(s.hit)} for s in retrieved.sources],
+        check = done.check.as_trace() if done.check else {}
+        print(json.dumps({"answer": asdict(done), "query": retrieved.query, "trace": dict(retrieved.trace, **check),
+                          "evidence": evidence_json(done), "check": check.get("check"),
+                          "sources": [{"n": s.n, **asdict(s.hit), "match": describe_match(s.hit)}
+                                      for s in retrieved.sources],
                           "conversation_id": saved and saved.conversation_id, "message_id": saved and saved.id},
                          indent=2, default=str))
         return 0
     if done.status == "refused":
         print(done.text)
         print("\nNearest passages (none looked relevant enough to answer from):")
-        shown = retrieved.sources[:3]
+        for source in retrieved.sources[:3]:
+            print("  " + source_line(source.n, source.hit))
     else:
         print()
-        cited = {c.n for c in done.citations}
-        shown = [s for s in retrieved.sources if s.n in cited] or retrieved.sources
-        label = "Sources" if cited else "Passages given to the model (it cited none)"
-        print(f"\n{label}:")
-    for source in shown:
-        hit = source.hit
-        where = f"p. {hit.page}" if hit.page else f"chars {hit.start}-{hit.end}"
-        print(f"  [{source.n}] {hit.path} ({where}){' · ' + hit.heading if hit.heading else ''}")
+        print_answer_sources(done, retrieved.sources)
     if done.status in ("stopped", "interrupted"):
         print(f"\n({done.status}{': ' + done.error if done.error else ''})", file=sys.stderr)
     if saved is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 from core.cli_ask import add_engine_arguments, engine_from_args
+from core.cli_evidence import chat_evidence_lines
 from core.history import save_answer
 
 
@@ -53,6 +54,8 @@ def cmd_chat(archivist, args, reporter) -> int:
                 print(done.text, end="")
             pages = ", ".join(f"[{c.n}] {c.path}" + (f" p. {c.page}" if c.page else "") for c in done.citations)
             print(f"\n  sources: {pages}" if pages else "")
+            for line in chat_evidence_lines(done):
+                print(line)
             saved = save_answer(store, conversation.id, retrieved, done)
             if interactive:
                 print(f"  (rate it: archivist-cli feedback up|down {saved.id[:8]})", file=sys.stderr)

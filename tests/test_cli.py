@@ -50,9 +50,11 @@ def test_add_search_status_files(library, data_dir):
     top = result["hits"][0]
     assert (top["path"], top["page"], top["heading"]) == (str(library / "handbook.pdf"), 2, "Refunds")
     assert set(top["found_by"]) <= {"vector", "text"} and result["trace"]["timings"]["total_ms"] > 0
+    assert top["match"].startswith(("strong match", "good match"))
 
     out = cli("search", "office cat Marmalade", data_dir=data_dir, check=0)
     assert b"caf\xe9-notes.txt" in out.stdout  # the real bytes of a non-UTF-8 name
+    assert b" match (meaning " in out.stdout and b"score" not in out.stdout  # words, not a fusion score
 
     assert cli("search", "--type", "docx", "refund", data_dir=data_dir).returncode == 4  # nothing found
 

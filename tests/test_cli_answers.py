@@ -41,6 +41,22 @@ def test_ask_streams_an_answer_and_lists_its_page(indexed, data_dir, server_url,
     assert cited and (cited[0]["path"], cited[0]["page"]) == (str(indexed / "handbook.pdf"), 2)
 
 
+def test_ask_quotes_the_cited_sentence_and_reports_the_check(indexed, data_dir, server_url):
+    question = "How long is the refund window for Acme widgets?"
+    out = cli("ask", "--json", "--engine", "ollama", "--model", MODEL, question, data_dir=data_dir, ollama=server_url)
+    assert out.returncode == 0, out.stderr.decode(errors="replace")
+    result = json.loads(out.stdout)
+    [evidence] = [e for e in result["evidence"] if e["page"] == 2]
+    assert any(FACTS[0] in " ".join(s["text"].split()) for s in evidence["sentences"])
+    assert result["trace"]["claims_checked"] >= 1 and result["check"]["claims_flagged"] == len(result["check"]["flagged"])
+    assert result["sources"][0]["match"].startswith(("strong match", "good match"))
+
+    out = cli("ask", "--engine", "ollama", "--model", MODEL, question, data_dir=data_dir, ollama=server_url)
+    text = out.stdout.decode()
+    assert "handbook.pdf (p. 2)" in text and "“The refund window for Acme widgets is 30 days from delivery.”" in text
+    assert "score" not in text and ("facts checked" in text or "fact checked" in text)
+
+
 def test_auto_falls_back_to_the_built_in_engine_and_says_so(indexed, data_dir):
     out = cli("ask", "Who was invoice INV-2024-0042 issued to?", data_dir=data_dir)
     assert out.returncode == 0
