@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QSizePolicy, QTextBr
 from desktop.chat_bubble import Bubble, blend
 from desktop.chat_markdown import SafeDocument, citation_number, render_markdown
 from desktop.chat_sources import SourcesPanel, source_title
+from desktop.claim_marks import NOT_IN_SOURCES, flagged_claims, mark_unsupported
 
 STATUS_TEXT = {
     "stopped": "Stopped — the answer may be incomplete.",
@@ -134,6 +135,7 @@ class AnswerWidget(Bubble):
         self.status = "streaming"
         self.engine = self.model = ""
         self.rating = 0
+        self.check: dict | None = None  # the claim check (core/answer/check.py as_dict); None before checks
         self.sources: SourcesPanel | None = None
 
         self.body = AnswerBody()
@@ -142,6 +144,9 @@ class AnswerWidget(Bubble):
         self.progress.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.status_label = StatusNote()
         self.status_label.hide()
+        self.unsupported_label = StatusNote()  # the legend of the wavy underlines in the answer
+        self.unsupported_label.setAccessibleName("Claims not in your sources")
+        self.unsupported_label.hide()
 
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
@@ -149,6 +154,7 @@ class AnswerWidget(Bubble):
         self.layout_.addWidget(self.body)
         self.layout_.addWidget(self.progress)
         self.layout_.addWidget(self.status_label)
+        self.layout_.addWidget(self.unsupported_label)
         self.footer = self._build_footer()
         self.footer.hide()
         self.layout_.addWidget(self.footer)
@@ -199,11 +205,18 @@ class AnswerWidget(Bubble):
         self.progress.setText(text)
         self.progress.setVisible(bool(text))
 
-    def finish(self, message_id, text: str, citations: list[dict], status: str, engine: str, model: str) -> None:
+    def finish(self, message_id, text: str, citations: list[dict], status: str, engine: str, model: str,
+               check: dict | None = None) -> None:
         self.message_id = message_id
         self.text, self.citations, self.status = text, [dict(c) for c in citations], status
         self.engine, self.model = engine, model
+        self.check = check if status != "refused" else None
         self._render_final()
+        flagged = list(dict.fromkeys(c["text"] for c in flagged_claims(self.check)))
+        self.unsupported_label.setText(f"{NOT_IN_SOURCES} (underlined above): {', '.join(flagged)}" if flagged else "")
+        self.unsupported_label.setToolTip("The answer states these, but none of the passages it was written from "
+                                          "does. Check them before relying on them.")
+        self.unsupported_label.setVisible(bool(flagged))
         self.progress.hide()
         status_text = STATUS_TEXT.get(status, "" if status == "complete" else f"Status: {status}")
         self.status_label.setText(status_text)
@@ -233,6 +246,7 @@ class AnswerWidget(Bubble):
         cited = {int(c["n"]): f"Source {c['n']}: {source_title(c)}" for c in self.citations if "n" in c}
         render_markdown(self.body.document(), self.text, cited, self.palette().color(QPalette.ColorRole.Link),
                         self._code_background())
+        mark_unsupported(self.body.document(), self.text, flagged_claims(self.check))
         self.body.setVisible(bool(self.text.strip()))
 
     def _code_background(self):
@@ -259,6 +273,10 @@ class AnswerWidget(Bubble):
                 if c.get("heading"):
                     where += f" ({c['heading']})"
                 lines.append(f"[{c.get('n', '')}] {where}")
+                lines += [f"    “{' '.join(str(s.get('text', '')).split())}”" for s in c.get("sentences") or ()]
+        flagged = list(dict.fromkeys(c["text"] for c in flagged_claims(self.check)))
+        if flagged:
+            lines += ["", f"{NOT_IN_SOURCES}: {', '.join(flagged)}"]
         return "\n".join(lines)
 
     def copy_to_clipboard(self) -> None:

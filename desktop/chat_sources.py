@@ -11,9 +11,13 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from core.match_strength import describe_match
 from desktop.chat_bubble import blend
 
 SNIPPET_CHARS = 220
+MATCH_TIP = ("How well this passage matched the question: \"meaning\" is the search by meaning (0-100), "
+             "\"exact words\" says the word search found it too")
+WORDING_TIP = "; the answer named no source, so this one was matched by its wording"
 
 
 def file_name(path: str) -> str:
@@ -51,7 +55,8 @@ class SourceCard(QFrame):
         self.setAttribute(Qt.WidgetAttribute.WA_Hover)
         title = source_title(citation)
         self.setAccessibleName(f"Source {citation.get('n', '')}: {title}")
-        self.setToolTip(f"{citation.get('path', '')}\nClick to open this passage")
+        opens = "these sentences" if citation.get("sentences") else "this passage"
+        self.setToolTip(f"{citation.get('path', '')}\nClick to open {opens} in the file")
 
         number = _plain_label(f"[{citation.get('n', '')}]")
         number.setForegroundRole(QPalette.ColorRole.Link)
@@ -68,25 +73,30 @@ class SourceCard(QFrame):
             details.append(f"p. {citation['page']}")
         if citation.get("heading"):
             details.append(str(citation["heading"]))
-        score_text = f"score {float(citation.get('score') or 0):.3f}"
+        match = describe_match(citation)  # "" for citations stored before matches were kept
         if citation.get("inferred"):
-            score_text = "matched by wording · " + score_text
-        # Page, heading and score wrap under the name when the column is narrow: nothing is clipped.
-        score = _plain_label(" · ".join(details + [score_text]), muted=True, wrap=True)
-        score.setMinimumWidth(40)
-        score.setToolTip("How well this passage matched the question (higher is better)"
-                         + ("; the answer named no source, so this one was matched by its wording"
-                            if citation.get("inferred") else ""))
-        top.addWidget(score, 1)
+            details.append("matched by wording")
+        # Page, heading and match wrap under the name when the column is narrow: nothing is clipped.
+        self.details = _plain_label(" · ".join(details + ([match] if match else [])), muted=True, wrap=True)
+        self.details.setMinimumWidth(40)
+        self.details.setToolTip((MATCH_TIP if match else "") + (WORDING_TIP if citation.get("inferred") else ""))
+        top.addWidget(self.details, 1)
 
-        snippet_text = " ".join(str(citation.get("snippet", "")).split())
-        if len(snippet_text) > SNIPPET_CHARS:
-            snippet_text = snippet_text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 8)
         layout.setSpacing(2)
         layout.addLayout(top)
-        if snippet_text:
+        # The sentences the answer rests on, word for word; without them (older answers, nearest
+        # passages) the start of the passage.
+        self.quotes = [_plain_label(f"“{' '.join(str(s.get('text', '')).split())}”", wrap=True)
+                       for s in citation.get("sentences") or ()]
+        for quote in self.quotes:
+            quote.setAccessibleName("Sentence the answer rests on")
+            layout.addWidget(quote)
+        snippet_text = " ".join(str(citation.get("snippet", "")).split())
+        if len(snippet_text) > SNIPPET_CHARS:
+            snippet_text = snippet_text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+        if snippet_text and not self.quotes:
             self.snippet = _plain_label(snippet_text, muted=True, wrap=True)
             layout.addWidget(self.snippet)
 

@@ -55,14 +55,15 @@ class AnswerHandle:
         if not self._detached and not self.finished:
             self.widget.set_progress(text)
 
-    def finish(self, message_id, text: str, citations: list[dict], status: str, engine: str, model: str) -> None:
+    def finish(self, message_id, text: str, citations: list[dict], status: str, engine: str, model: str,
+               check: dict | None = None) -> None:
         if self.finished or self._detached:
             return
         self.finished = True
         self._timer.stop()
         if not text.strip() and status in ("stopped", "interrupted"):
             text = self.text.strip()  # a failure that reports no text still keeps what was shown
-        self.widget.finish(message_id, text, citations, status, engine, model)
+        self.widget.finish(message_id, text, citations, status, engine, model, check)
         self.render_count += 1
 
     def detach(self) -> None:
@@ -128,9 +129,9 @@ class ChatView(QScrollArea):
         return message
 
     def add_answer(self, message_id, text: str, citations: list[dict], status: str, engine: str,
-                   model: str) -> AnswerWidget:
+                   model: str, check: dict | None = None) -> AnswerWidget:
         widget = self._new_answer()
-        widget.finish(message_id, text, citations, status, engine, model)
+        widget.finish(message_id, text, citations, status, engine, model, check)
         self._insert(widget)
         return widget
 

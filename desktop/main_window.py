@@ -293,7 +293,7 @@ class MainWindow(WindowDialogs, QMainWindow):
             citations = self._pending_sources[:3]
         if self._stream is not None:
             self._stream.finish(result["message_id"], result["text"], citations, result["status"],
-                                result["engine"], result["model"])
+                                result["engine"], result["model"], (result.get("trace") or {}).get("check"))
             self._stream = None
         if result.get("replaced"):
             self.answers.load(result["conversation_id"])
@@ -322,7 +322,8 @@ class MainWindow(WindowDialogs, QMainWindow):
                 self.chat.add_user(m.content, m.id)
             else:
                 self.last_sources.setdefault(m.id, [])
-                self.chat.add_answer(m.id, m.content, m.citations, m.status, m.engine or "", m.model or "")
+                self.chat.add_answer(m.id, m.content, m.citations, m.status, m.engine or "", m.model or "",
+                                     (m.trace or {}).get("check"))
 
     def _delete_conversation(self, conversation_id: str) -> None:
         self.answers.delete(conversation_id)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QStackedWidget, QTextEdit, QVBoxLayout, QWidget)
 
 from desktop.preview_jobs import Failure, PdfResult, TextResult, describe, load_pdf, load_text, pdf_pool
-from desktop.preview_locate import CHANGED, passage_of
+from desktop.preview_locate import CHANGED, highlight_spans
 from desktop.preview_pdf import PageView
 
 ZOOM_STEP = 1.25
@@ -53,7 +53,7 @@ class PreviewPane(QWidget):
         self._shown_zoom = 0.0  # logical pixels per point of the image on screen
         self._fit_width = 0  # the width the page on screen was fitted to
         self._text = ""
-        self._span: tuple[int, int] | None = None
+        self._spans: list[tuple[int, int]] = []  # marked in _text: the passage or its cited sentences
         self._document: QTextDocument | None = None  # the text on screen, once one was shown
         self._message = ""
         # No parent: a worker finishing after the pane is gone emits into a live object, and the
@@ -73,18 +73,17 @@ class PreviewPane(QWidget):
         path, page = str(citation["path"]), citation.get("page")
         self._pending = {job: 0 for job in self._pending}  # results still on their way are stale
         self._page = self._page_count = 0
-        self._highlights, self._span, self._text, self._zoom = {}, None, "", 1.0
+        self._highlights, self._spans, self._text, self._zoom = {}, [], "", 1.0
         self._controls.setEnabled(False)  # until the new file is on screen
         self._opening.start()  # says "Opening…" only if it takes long enough to notice
-        start, end = int(citation.get("start") or 0), int(citation.get("end") or 0)
+        spans = highlight_spans(citation)
         if page:
             self.layout().activate()  # a pane shown just now: fit the page to its real width
             self._cited_page = self._wanted = int(page)
-            self._request_pdf(passage_of(citation), start, end)
+            self._request_pdf(spans)
         else:
             self._cited_page = self._wanted = 0
-            self._submit("text", QThreadPool.globalInstance(), load_text, path, start, end,
-                         passage_of(citation))
+            self._submit("text", QThreadPool.globalInstance(), load_text, path, spans)
 
     def go_to_page(self, page: int) -> None:
         if self._page_count and 1 <= page <= self._page_count and page != self._wanted:
@@ -126,8 +125,8 @@ class PreviewPane(QWidget):
 
     @property
     def highlighted_text(self) -> str:
-        """The highlighted passage of a text format ("" when none)."""
-        return self._text[self._span[0]:self._span[1]] if self._span else ""
+        """The highlighted passage (or sentences, one per line) of a text format ("" when none)."""
+        return "\n".join(self._text[start:end] for start, end in self._spans)
 
     @property
     def note(self) -> str:
@@ -237,11 +236,11 @@ class PreviewPane(QWidget):
 
         pool.start(run)
 
-    def _request_pdf(self, passage: str | None = None, start: int = 0, end: int = 0) -> None:
+    def _request_pdf(self, spans: list[tuple[int, int, str]] | None = None) -> None:
         citation, width = self._citation, self._page_view.available_width(self._stack.width())
         self._fit_width = width
         bar = self._page_view.verticalScrollBar()
-        if passage is not None:
+        if spans is not None:
             self._scroll_to = "passage"
         elif self._wanted != self._page:
             self._scroll_to = "passage" if self._wanted == self._cited_page else "top"
@@ -250,7 +249,7 @@ class PreviewPane(QWidget):
             canvas = self._page_view.canvas  # scaled at once, sharp when rendered
             canvas.set_zoom(width / max(canvas.page_size[0], 1.0) * self._zoom)
         self._submit("pdf", pdf_pool(), load_pdf, str(citation["path"]), citation.get("kind"),
-                     self._wanted, start, end, passage, width, self._zoom, self.devicePixelRatioF())
+                     self._wanted, spans, width, self._zoom, self.devicePixelRatioF())
 
     def _set_zoom(self, zoom: float, text_steps: int) -> None:
         if self._stack.currentWidget() is self._text_view:
@@ -318,7 +317,7 @@ class PreviewPane(QWidget):
         self._text_view.setDocument(self._document)  # Qt deletes the view's own first document
         if old is not None:
             old.deleteLater()
-        self._text, self._span = result.text, result.span
+        self._text, self._spans = result.text, result.spans
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font = fixed if result.monospace else QFont(self.font())
         font.setPointSizeF(self._text_view.font().pointSizeF())  # keeps the user's zoom
@@ -326,26 +325,27 @@ class PreviewPane(QWidget):
         self._stack.setCurrentWidget(self._text_view)
         self._update_controls()
         self._message = ""
-        if not result.span:
+        if not result.spans:
             self._set_note(CHANGED)
         else:
             self._set_note(EXCERPT if result.excerpt else "")
         selections = []
-        if result.cursor_span:
+        for start, end in result.cursor_spans:
             selection = QTextEdit.ExtraSelection()
             selection.cursor = QTextCursor(result.document)
-            selection.cursor.setPosition(result.cursor_span[0])
-            selection.cursor.setPosition(result.cursor_span[1], QTextCursor.MoveMode.KeepAnchor)
+            selection.cursor.setPosition(start)
+            selection.cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
             selection.format.setBackground(TEXT_HIGHLIGHT)
             selections.append(selection)
+        if result.cursor_spans:
             cursor = QTextCursor(result.document)
-            cursor.setPosition(result.cursor_span[0])
+            cursor.setPosition(result.cursor_spans[0][0])
             self._text_view.setTextCursor(cursor)
         self._text_view.setExtraSelections(selections)
         QTimer.singleShot(0, self, self._finish_text)
 
     def _finish_text(self) -> None:
-        if self._span:
+        if self._spans:
             self._text_view.centerCursor()
         self.rendered.emit()
 

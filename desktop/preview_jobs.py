@@ -12,8 +12,7 @@ from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QPlainTextDocumentLayout
 
 from core.parsing import ParseError
-from desktop.preview_locate import (Located, locate_in_text, locate_on_document, open_paged,
-                                    read_parsed_text)
+from desktop.preview_locate import Located, locate_in_text, locate_spans_on_document, open_paged, read_parsed_text
 from desktop.preview_pdf import PageImage, render_page
 
 log = logging.getLogger(__name__)
@@ -54,46 +53,45 @@ class PdfResult:
 class TextResult:
     document: QTextDocument
     text: str  # the parsed text (offsets in Python characters)
-    span: tuple[int, int] | None  # the passage in ``text``; None when it is gone
-    cursor_span: tuple[int, int] | None  # the same in QTextDocument positions (UTF-16 units)
+    spans: list[tuple[int, int]]  # what is marked (the passage, or its cited sentences) in ``text``; [] when gone
+    cursor_spans: list[tuple[int, int]]  # the same in QTextDocument positions (UTF-16 units)
     monospace: bool  # source code and the like read better in a fixed-width font
     excerpt: bool = False  # only the part around the passage of a very long file
 
 
-def load_pdf(path: str, kind: str | None, page: int, start: int, end: int, passage: str | None,
+def load_pdf(path: str, kind: str | None, page: int, spans: list[tuple[int, int, str]] | None,
              width: int, zoom: float, pixel_ratio: float) -> PdfResult:
-    """Find the passage (when ``passage`` is not None) and render its page at ``zoom`` times
-    the zoom that fits ``width``; worker thread."""
+    """Find the spans (start, end, text: the passage or its cited sentences; None: only render)
+    and render their page at ``zoom`` times the zoom that fits ``width``; worker thread."""
     with open_paged(path, kind) as doc:
         if doc.needs_pass and not doc.authenticate(""):
             raise ParseError("skipped", "it is password-protected")
         located = None
-        if passage is not None:
-            located = locate_on_document(doc, page, start, end, passage)
+        if spans:
+            located = locate_spans_on_document(doc, page, spans)
             page = located.page
         page = min(max(page, 1), doc.page_count)
         fit = width / max(doc.load_page(page - 1).rect.width, 1.0)
         return PdfResult(located, render_page(doc, page, fit * zoom, pixel_ratio))
 
 
-def load_text(path: str, start: int, end: int, passage: str) -> TextResult:
-    """The file's parsed text as a document ready for a QPlainTextEdit; worker thread."""
+def load_text(path: str, spans: list[tuple[int, int, str]]) -> TextResult:
+    """The file's parsed text as a document ready for a QPlainTextEdit, with the spans (start, end,
+    text: the passage or its cited sentences) found in it; worker thread."""
     if not os.path.isfile(path):
         raise FileNotFoundError(path)
     parsed = read_parsed_text(path)
-    found = locate_in_text(parsed.text, parsed.to_display(start), parsed.to_display(end), passage)
-    offset, text = _around(parsed.text, found[0] if found else 0)
-    if found:
-        found = (found[0] - offset, found[1] - offset)
+    found = [span for start, end, passage in spans
+             if (span := locate_in_text(parsed.text, parsed.to_display(start), parsed.to_display(end), passage))]
+    offset, text = _around(parsed.text, found[0][0] if found else 0)
+    found = [(a - offset, b - offset) for a, b in found if offset <= a and b <= offset + len(text)]
     # QTextDocument counts UTF-16 units, and turns "\r" into a paragraph break like "\n" is.
     shown = text.replace("\r\n", " \n").replace("\r", "\n")
     document = QTextDocument()
     document.setPlainText(shown)
     document.setDocumentLayout(QPlainTextDocumentLayout(document))
     document.moveToThread(QCoreApplication.instance().thread())
-    units = None
-    if found:
-        units = tuple(len(text[:i].encode("utf-16-le")) // 2 for i in found)
+    units = [tuple(len(text[:i].encode("utf-16-le")) // 2 for i in span) for span in found]
     return TextResult(document, text, found, units, parsed.kind == "code",
                       excerpt=len(text) < len(parsed.text))
 

@@ -31,6 +31,13 @@ def passage_of(citation: dict) -> str:
     return citation.get("text") or citation.get("snippet") or ""
 
 
+def highlight_spans(citation: dict) -> list[tuple[int, int, str]]:
+    """What to mark, as (start, end, text): the sentences the answer rests on when the citation
+    names them (core/answer/support.py), else the whole passage."""
+    sentences = [(int(s["start"]), int(s["end"]), s["text"]) for s in citation.get("sentences") or ()]
+    return sentences or [(int(citation.get("start") or 0), int(citation.get("end") or 0), passage_of(citation))]
+
+
 def flatten(text: str) -> str:
     return " ".join(text.split())
 
@@ -232,6 +239,19 @@ def locate_on_document(doc: pymupdf.Document, page_no: int, start: int, end: int
         return Located(page_no, pieces, "The passage changed after indexing; what is left of it "
                                         "is highlighted.")
     return Located(page_no, [], CHANGED)
+
+
+def locate_spans_on_document(doc: pymupdf.Document, page_no: int,
+                             spans: list[tuple[int, int, str]]) -> Located:
+    """Several spans of one page (the sentences an answer rests on), marked together; they are
+    looked for on the page where the first one is."""
+    first = locate_on_document(doc, page_no, *spans[0])
+    rects = list(first.rects)
+    for start, end, text in spans[1:]:
+        more = locate_on_document(doc, first.page, start, end, text)
+        if more.page == first.page:
+            rects += [r for r in more.rects if r not in rects]
+    return Located(first.page, rects, first.note)
 
 
 def _find_on_other_pages(doc: pymupdf.Document, cited: int, passage: str) -> Located | None:

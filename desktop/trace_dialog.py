@@ -1,5 +1,6 @@
-"""'Why these sources?': what was retrieved for an answer, by which search, with which scores,
-what was cut to fit the model's window, and the prompt exactly as the model received it."""
+"""'Why these sources?': what was retrieved for an answer, by which search and how strongly, what
+was cut to fit the model's window, what the check of the answer found, and the prompt exactly as
+the model received it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import os
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-COLUMNS = ["#", "File", "Page", "Score", "Similarity", "Found by"]
+from core.match_strength import describe_match
+
+COLUMNS = ["#", "File", "Page", "Match", "Found by"]
+SEARCH_NAMES = {"vector": "meaning", "text": "exact words"}
 
 
 class TraceDialog(QDialog):
@@ -45,10 +49,8 @@ class TraceDialog(QDialog):
         table.setHorizontalHeaderLabels(COLUMNS)
         table.verticalHeader().hide()
         for row, s in enumerate(sources):
-            similarity = s.get("similarity")
             values = [s.get("n", row + 1), os.path.basename(s.get("path", "")), s.get("page") or "",
-                      f"{s.get('score', 0):.4f}", "" if similarity is None else f"{similarity:.2f}",
-                      " + ".join(s.get("found_by", []))]
+                      describe_match(s), " + ".join(SEARCH_NAMES.get(f, f) for f in s.get("found_by", []))]
             for column, value in enumerate(values):
                 item = QTableWidgetItem(str(value))
                 item.setToolTip(s.get("path", "") if column == 1 else (s.get("snippet") or "")[:300])
@@ -71,6 +73,9 @@ class TraceDialog(QDialog):
             parts.append(f"prompt {trace['prompt_tokens']} of {trace.get('context_tokens', '?')} tokens")
         if trace.get("cut"):
             parts.append(f"{trace['cut']} passage(s) left out for lack of room")
+        if "claims_checked" in trace:
+            parts.append(f"{trace['claims_checked']} fact(s) of the answer checked, "
+                         f"{trace.get('claims_flagged', 0)} not in the sources")
         if trace.get("strict") and not trace.get("relevant", True):
             parts.append("nothing relevant enough: strict mode did not let the model answer")
         return " · ".join(parts)

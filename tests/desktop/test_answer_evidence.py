@@ -1,0 +1,154 @@
+"""Under an answer, the sentences it rests on word for word; in it, the claims no source contains;
+and a click on a source highlights exactly those sentences, not the whole passage."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import pymupdf
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
+
+from core.answer.citations import resolve
+from core.answer.prompt import NumberedSource
+from core.answer.support import ground
+from desktop.chat_sources import SourceCard
+from desktop.chat_view import ChatView
+from desktop.claim_marks import is_marked
+from desktop.preview import PreviewPane
+from helpers import FACTS, FILLER, make_pdf, write
+from ollama_env import MODEL
+
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+PAGES = ["Chapter one. " + FILLER * 3, FILLER * 4 + FACTS[0] + " " + FILLER]
+MARKDOWN = f"# Finance\n\n## Invoices\n\n{FILLER * 2}\n\n{FACTS[1]} Payment is due in 14 days.\n\n{FILLER * 4}\n"
+
+
+@pytest.fixture
+def library(docs, make_archivist):
+    make_pdf(docs / "handbook.pdf", PAGES, toc=[(1, "Refunds", 2)])
+    write(docs / "finance.md", MARKDOWN)
+    archivist = make_archivist()
+    archivist.add_source(docs)
+    assert archivist.sync().failed == 0
+    return archivist
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = ChatView()
+    qtbot.addWidget(widget)
+    widget.resize(700, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.fixture
+def pane(qtbot):
+    widget = PreviewPane()
+    qtbot.addWidget(widget)
+    widget.resize(700, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def grounded(library, question, answer):
+    """The citations and check the pipeline would store for ``answer`` to ``question``."""
+    sources = [NumberedSource(n, hit) for n, hit in enumerate(library.search(question, k=4).hits, 1)]
+    citations, _ = resolve(answer, sources)
+    citations, check = ground(answer, sources, citations, question)
+    return [asdict(c) for c in citations], check.as_dict()
+
+
+def marked_text(document) -> list[str]:
+    marked, block = [], document.begin()
+    while block.isValid():
+        marked += [block.text()[f.start:f.start + f.length] for f in block.textFormats() if is_marked(f.format)]
+        block = block.next()
+    return marked
+
+
+def test_a_flagged_claim_is_marked_and_the_evidence_sentence_shown(qtbot, view, library):
+    answer = "The refund window for Acme widgets is 45 days from delivery [1]."
+    citations, check = grounded(library, "How long is the refund window for Acme widgets?", answer)
+    widget = view.add_answer("m1", answer, citations, "complete", "ollama", "m", check)
+    assert marked_text(widget.body.document()) == ["45 days"]
+    assert widget.unsupported_label.isVisibleTo(widget) and "45 days" in widget.unsupported_label.text()
+    [card] = widget.sources.cards
+    assert [q.text() for q in card.quotes] == [f"“{FACTS[0]}”"]  # word for word, the PDF's line breaks as spaces
+    assert " match (meaning " in card.details.text() and "score" not in card.details.text()
+    qtbot.mouseClick(widget.copy_button, Qt.MouseButton.LeftButton)
+    copied = QGuiApplication.clipboard().text()
+    assert f"“{FACTS[0]}”" in copied and "Not in your sources: 45 days" in copied
+
+
+def test_a_correct_answer_has_no_marks(view, library):
+    answer = "The refund window for Acme widgets is 30 days from delivery [1]."
+    citations, check = grounded(library, "How long is the refund window for Acme widgets?", answer)
+    widget = view.add_answer("m1", answer, citations, "complete", "ollama", "m", check)
+    assert marked_text(widget.body.document()) == [] and not widget.unsupported_label.isVisibleTo(widget)
+
+
+def test_an_answer_stored_before_checks_still_renders(view):
+    old = {"n": 1, "path": "/docs/report.pdf", "page": 3, "heading": "", "start": 0, "end": 40,
+           "snippet": "Passage from the report.", "score": 0.03, "inferred": False}
+    widget = view.add_answer("m1", "Seals wear out in 45 days [1].", [old], "complete", "ollama", "m")
+    [card] = widget.sources.cards
+    assert card.quotes == [] and card.snippet.text() == "Passage from the report."
+    assert card.details.text() == "p. 3" and marked_text(widget.body.document()) == []
+
+
+def test_clicking_the_source_highlights_the_cited_sentence_on_its_page(qtbot, view, pane, library, docs):
+    answer = "The refund window for Acme widgets is 30 days from delivery [1]."
+    citations, check = grounded(library, "How long is the refund window for Acme widgets?", answer)
+    widget = view.add_answer("m1", answer, citations, "complete", "ollama", "m", check)
+    view.citation_clicked.connect(pane.show_citation)
+    with qtbot.waitSignal(pane.rendered, timeout=20_000):
+        qtbot.mouseClick(widget.sources.cards[0], Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+    assert pane.current_page == 2
+    page = pymupdf.open(docs / "handbook.pdf")[1]
+    marked = [w[4] for w in page.get_text("words")
+              if any((pymupdf.Rect(w[:4]) & r).get_area() > 0.5 * pymupdf.Rect(w[:4]).get_area()
+                     for r in pane.highlight_rects)]
+    assert marked == FACTS[0].split()  # the sentence, not the filler around it in the same passage
+
+
+def test_clicking_a_text_source_highlights_only_its_sentence(qtbot, view, pane, library):
+    answer = "Invoice INV-2024-0042 was issued to Globex Corporation [1]."
+    citations, check = grounded(library, "Who was invoice INV-2024-0042 issued to?", answer)
+    assert check["claims_flagged"] == 0
+    widget = view.add_answer("m1", answer, citations, "complete", "ollama", "m", check)
+    view.citation_clicked.connect(pane.show_citation)
+    with qtbot.waitSignal(pane.rendered, timeout=20_000):
+        qtbot.mouseClick(widget.sources.cards[0], Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+    assert pane.highlighted_text == FACTS[1]
+
+
+def test_the_window_shows_evidence_and_highlights_it(window, qtbot, docs):
+    """End to end with a real model through the Ollama API stand-in."""
+    make_pdf(docs / "handbook.pdf", PAGES)
+    write(docs / "finance.md", MARKDOWN)
+    with qtbot.waitSignal(window.index.sync_finished, timeout=120_000, check_params_cb=lambda f: f.files_done):
+        window.add_paths([str(docs)])
+    window.answers.choose_engine("ollama", MODEL)
+    window.composer.set_text("How long is the refund window for Acme widgets?")
+    with qtbot.waitSignal(window.answers.answer_finished, timeout=180_000) as finished:
+        window.composer.submit()
+    result = finished.args[0]
+    assert result["trace"]["claims_checked"] >= 1
+    answer = window.chat.answer_widget(result["message_id"])
+    card = next(c for c in answer.findChildren(SourceCard) if c.citation.get("page") == 2)
+    assert f"“{FACTS[0]}”" in [q.text() for q in card.quotes]
+    qtbot.mouseClick(card, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+    qtbot.waitUntil(lambda: window.preview is not None and bool(window.preview.highlight_rects), timeout=30_000)
+    page = pymupdf.open(docs / "handbook.pdf")[1]
+    fact = pymupdf.Rect()
+    for rect in page.search_for("The refund window for Acme"):
+        fact |= rect
+    assert any(r.intersects(fact) for r in window.preview.highlight_rects)
+    filler = page.search_for("This paragraph is ordinary filler")[0]  # first filler sentence: not cited
+    assert not any(r.intersects(filler) for r in window.preview.highlight_rects)
