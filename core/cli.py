@@ -14,10 +14,11 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from core import cli_ask, cli_chat, cli_history, cli_summarize, events as ev
+from core import cli_ask, cli_chat, cli_history, cli_models, cli_summarize, events as ev
 from core.config import DATA_DIR_ENV, Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_NO_RESULTS, EXIT_SOME_FAILED = 0, 1, 2, 3, 4, 5
+WITHOUT_INDEX = {"models"}  # commands given None for the Archivist
 
 EPILOG = f"""\
 getting started:
@@ -84,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="switch to this model (the current index answers until it is done)")
 
     cli_ask.add_parser(sub, common)
-    cli_ask.add_models_parser(sub, common)
+    cli_models.add_parser(sub, common)
     cli_chat.add_parser(sub, common)
     cli_summarize.add_parser(sub, common)
     cli_history.add_parsers(sub, common)
@@ -104,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     args.json = getattr(args, "json", False)
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if args.command in WITHOUT_INDEX:  # importing and opening the index would only cost seconds
+        return COMMANDS[args.command](None, args, None)
     from core.api import Archivist, IndexBusy, SourceError
     from core.embedding import ModelUnavailable
 
@@ -341,7 +344,7 @@ def _record_json(record) -> dict:
 COMMANDS = {
     "add": cmd_add, "remove": cmd_remove, "sync": cmd_sync, "watch": cmd_watch,
     "search": cmd_search, "status": cmd_status, "files": cmd_files, "model": cmd_model,
-    "ask": cli_ask.cmd_ask, "models": cli_ask.cmd_models, "chat": cli_chat.cmd_chat,
+    "ask": cli_ask.cmd_ask, "models": cli_models.cmd_models, "chat": cli_chat.cmd_chat,
     "summarize": cli_summarize.cmd_summarize, "conversations": cli_history.cmd_conversations,
     "feedback": cli_history.cmd_feedback,
 }

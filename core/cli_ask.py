@@ -100,7 +100,7 @@ def cmd_ask(archivist, args, reporter) -> int:
         print(f"\n({done.status}{': ' + done.error if done.error else ''})", file=sys.stderr)
     if saved is not None:
         print(f"\n(saved; rate it with 'archivist-cli feedback up|down {saved.id[:8]}')", file=sys.stderr)
-    return 0
+    return 1 if done.status == "interrupted" else 0  # the engine failed mid-answer: an error
 
 
 def _save(archivist, question: str, retrieved, done):
@@ -117,77 +117,3 @@ def _save(archivist, question: str, retrieved, done):
         return save_answer(store, conversation.id, retrieved, done)
     finally:
         store.close()
-
-
-def add_models_parser(sub, common) -> None:
-    p = sub.add_parser("models", parents=[common], help="answer models: list Ollama's and the built-in one, or pull")
-    p.add_argument("action", nargs="?", choices=["list", "pull"], default="list")
-    p.add_argument("name", nargs="?", help="with pull: the Ollama model to download, e.g. llama3.2:3b")
-
-
-def cmd_models(archivist, args, reporter) -> int:
-    from core.llm.base import EngineError
-    from core.llm.embedded_engine import EmbeddedEngine
-    from core.llm.ollama_engine import OllamaEngine
-
-    ollama = OllamaEngine()
-    try:
-        if args.action == "pull":
-            if not args.name:
-                print("archivist-cli: say which model to pull, e.g. 'models pull llama3.2:3b'", file=sys.stderr)
-                return 2
-            return _pull(ollama, args.name, args.json)
-        rows = []
-        if ollama.is_running():
-            rows += [{"engine": "ollama", "name": m.name, "size_bytes": m.size_bytes,
-                      "parameters": m.parameter_size, "quantization": m.quantization}
-                     for m in ollama.list_models()]
-            ollama_state = f"Ollama at {ollama.host}: running"
-        else:
-            ollama_state = f"Ollama at {ollama.host}: not running (start it with `ollama serve`)"
-        builtin = EmbeddedEngine()
-        rows += [{"engine": "embedded", "name": m.name, "size_bytes": m.size_bytes,
-                  "parameters": m.parameter_size, "quantization": m.quantization}
-                 for m in builtin.list_models()]
-    except EngineError as exc:
-        print(f"archivist-cli: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        ollama.close()
-    if args.json:
-        print(json.dumps({"ollama": ollama_state, "models": rows}, indent=2))
-        return 0
-    print(ollama_state)
-    for row in rows:
-        size = f"{row['size_bytes'] / 2**20:,.0f} MB" if row["size_bytes"] else ""
-        print(f"  {row['engine']:9} {row['name']:40} {row['parameters'] or '':>8} {size:>10}")
-    return 0
-
-
-def _pull(ollama, name: str, json_mode: bool) -> int:
-    from core.llm.base import EngineError
-
-    bar = None
-    try:
-        def progress(p):
-            nonlocal bar
-            if json_mode:
-                return
-            if p.total and bar is None:
-                from tqdm import tqdm
-
-                bar = tqdm(total=p.total, unit="B", unit_scale=True, desc=name, file=sys.stderr)
-            if bar is not None and p.completed is not None:
-                bar.update(p.completed - bar.n)
-            elif not p.total:
-                print(p.status, file=sys.stderr)
-
-        ollama.pull(name, progress)
-    except EngineError as exc:
-        print(f"archivist-cli: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        if bar is not None:
-            bar.close()
-    print(json.dumps({"pulled": name}) if json_mode else f"pulled {name}")
-    return 0

@@ -1,13 +1,15 @@
 """The answer-model picker: which engine and model answer, whether Ollama is running (and what to do
-if not), pulling an Ollama model with progress, and the strict (documents-only) switch."""
+if not), getting a model with progress (a built-in one from its packages, or one through Ollama),
+and the strict (documents-only) switch."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QInputDialog, QLabel, QProgressBar,
-                               QPushButton, QWidget)
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QHBoxLayout, QInputDialog, QLabel,
+                               QMenu, QProgressBar, QPushButton, QWidget)
 
 from desktop.tasks import Tasks
 
@@ -21,6 +23,7 @@ class EngineState:
     ollama_models: list[str] = field(default_factory=list)
     builtin_model: str = ""
     problem: str = ""  # why the built-in engine cannot run, if it cannot
+    builtin: list = field(default_factory=list)  # core.llm.builtin_models.ModelStatus of each
 
 
 def probe() -> EngineState:
@@ -44,6 +47,9 @@ def probe() -> EngineState:
         state.builtin_model = EmbeddedEngine().list_models()[0].name
     except (EngineError, IndexError) as exc:
         state.problem = str(exc) or "the built-in model is not installed"
+    from core.llm import builtin_models
+
+    state.builtin = [builtin_models.status(m) for m in builtin_models.catalogue()]
     return state
 
 
@@ -64,8 +70,12 @@ class EngineBar(QWidget):
         self.status.setAccessibleName("Ollama status")
         self.status.setTextInteractionFlags(self.status.textInteractionFlags())
         self.pull_button = QPushButton("Get a model…")
-        self.pull_button.setAccessibleName("Download an Ollama model")
-        self.pull_button.setToolTip("Download a model through Ollama (needs Ollama running)")
+        self.pull_button.setAccessibleName("Download a model")
+        self.pull_button.setToolTip("Install a better built-in model, or download one through Ollama")
+        self.get_menu = QMenu(self.pull_button)
+        self.get_menu.aboutToShow.connect(self._fill_get_menu)
+        self.pull_button.setMenu(self.get_menu)
+        self._installing: threading.Event | None = None  # set it to stop the built-in install
         self.pull_bar = QProgressBar()
         self.pull_bar.setAccessibleName("Download progress")
         self.pull_bar.setMaximumWidth(160)
@@ -83,7 +93,7 @@ class EngineBar(QWidget):
         layout.addWidget(self.strict)
         self.combo.currentIndexChanged.connect(self._chosen)
         self.strict.toggled.connect(self.strict_changed.emit)
-        self.pull_button.clicked.connect(self._ask_pull)
+        QApplication.instance().aboutToQuit.connect(self.stop_install)
         self._timer = QTimer(self, interval=PROBE_EVERY_MS, timeout=self.refresh)
         self._timer.start()
         self._fill()
@@ -103,7 +113,6 @@ class EngineBar(QWidget):
             self.status.setToolTip(f"Nothing answers at {state.ollama_host}. Start Ollama (open the app, or run "
                                    "`ollama serve`) to use larger models; until then the built-in model answers.")
             self.status.setStyleSheet("color: #8a6d00;")
-        self.pull_button.setEnabled(state.ollama_running)
         self._fill()
         self.state_changed.emit(state)
 
@@ -114,15 +123,65 @@ class EngineBar(QWidget):
         self.combo.addItem("Automatic (Ollama if running, else built-in)", ("auto", ""))
         builtin = self.state.builtin_model or "SmolLM2-135M"
         self.combo.addItem(f"Built-in: {builtin}", ("embedded", ""))
+        for status in self.state.builtin:  # installed ones beside the default, chosen by their file
+            if status.path is not None and status.model.downloadable:
+                self.combo.addItem(f"Built-in: {status.model.display_name}", ("embedded", str(status.path)))
         for name in self.state.ollama_models:
             self.combo.addItem(f"Ollama: {name}", ("ollama", name))
-        index = self.combo.findData(current) if current else 0
-        self.combo.setCurrentIndex(max(0, index))
+        # findData cannot match tuples: it would return -1 and every refresh would reset the choice.
+        index = next((i for i in range(self.combo.count()) if self.combo.itemData(i) == current), 0)
+        self.combo.setCurrentIndex(index)
         self.combo.blockSignals(False)
 
     def _chosen(self, _index: int) -> None:
         preference, model = self.combo.currentData() or ("auto", "")
         self.choice_changed.emit(preference, model)
+
+    def _fill_get_menu(self) -> None:
+        menu = self.get_menu
+        menu.clear()
+        if self._installing is not None:
+            menu.addAction("Stop the download (it resumes next time)", self.stop_install)
+            return
+        for status in self.state.builtin:
+            model = status.model
+            if not model.downloadable:
+                continue
+            text = f"Built-in: {model.display_name} ({model.parameters}, {model.size_bytes / 1e9:.1f} GB)"
+            action = menu.addAction(text + (" — installed" if status.path else ""))
+            action.setEnabled(status.path is None)
+            action.setToolTip(status.detail)
+            action.triggered.connect(lambda _=False, name=model.name: self.install_builtin(name))
+        menu.addSeparator()
+        ollama = menu.addAction("Through Ollama…", self._ask_pull)
+        ollama.setEnabled(self.state.ollama_running)
+        if not self.state.ollama_running:
+            ollama.setText("Through Ollama… (start Ollama first)")
+
+    def install_builtin(self, name: str) -> None:
+        """Download, join and verify a built-in model off the GUI thread; ``pulled`` says how it went."""
+        from core.llm import builtin_models
+
+        model = builtin_models.find(name)
+        self._installing = cancel = threading.Event()
+        self.pull_bar.setRange(0, 0)
+        self.pull_bar.setFormat(f"{model.display_name} %p%")
+        self.pull_bar.show()
+
+        def progress(p):
+            if p.total_bytes and p.stage in ("checking", "downloading"):
+                self.tasks.gui(lambda: self._pull_progress(p.done_bytes, p.total_bytes))
+        self.tasks.run(lambda: builtin_models.install(name, progress, cancel),
+                       lambda _: self._installed(model.display_name), f"installing {model.display_name}",
+                       on_error=lambda exc: self._installed(model.display_name, str(exc)))
+
+    def stop_install(self) -> None:
+        if self._installing is not None:
+            self._installing.set()
+
+    def _installed(self, name: str, error: str = "") -> None:
+        self._installing = None
+        self._pulled(name, error)
 
     def _ask_pull(self) -> None:
         dialog = QInputDialog(self)

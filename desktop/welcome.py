@@ -64,5 +64,6 @@ class Welcome(QWidget):
                                      "(llama3.2:3b is a good start). Until then the built-in model answers.")
         else:
             self.engine_hint.setText("Answers come from the small built-in model (quick, good at simple look-ups). "
-                                     "For better answers install Ollama (ollama.com) and start it; Archivist "
+                                     "For better answers use “Get a model…” at the top to install a larger "
+                                     "built-in one, or install Ollama (ollama.com) and start it; Archivist "
                                      "finds it by itself.")
