@@ -41,6 +41,7 @@ _UNIT_WORDS = (r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|times|p
 _GLUED = re.compile(r"\d+(?:\.\d+)?(?:st|nd|rd|th|s|am|pm|k|m|bn|kg|g|mg|ml|l|km|cm|mm|h|hrs?|min|ms|rpm|"
                     r"kw|kwh|w|v|mb|gb|tb|kb|x|°c|°f)", re.IGNORECASE)
 _IDENTIFIER = re.compile(r"(?<![\w-])(?=[\w./-]*\d)(?=[\w./-]*[^\W\d_])[^\W_]+(?:[-_/.][^\W_]+)*(?![\w-])")
+_DOTTED = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?!\w|\.\d)")  # addresses and versions: "192.168.8.1"
 _MARKER = re.compile(r"\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]|\b[Ss]ources?\s+\d{1,3}\b|\b(?:[Pp]age|p\.)\s*\d+")
 _LIST_NUMBER = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]", re.MULTILINE)
 _QUOTE = re.compile(r"\"([^\"\n]{2,300})\"|“([^”\n]{2,300})”|‘([^’\n]{2,300})’|(?<!\w)'([^'\n]{2,120})'(?!\w)")
@@ -143,9 +144,9 @@ def extract_claims(answer: str, given: str = "") -> list[Claim]:
         add("quote", match.start(), match.end(), [p for p in parts if p])
     for date in find_dates(answer):
         add("date", date.start, date.end, [r.key for r in date.readings])
-    for match in _IDENTIFIER.finditer(answer):
-        if not _GLUED.fullmatch(match.group()):
-            add("identifier", match.start(), match.end(), [re.sub(r"[\W_]+", "", match.group()).upper()])
+    identifiers = [m for m in _IDENTIFIER.finditer(answer) if not _GLUED.fullmatch(m.group())]
+    for match in sorted(identifiers + list(_DOTTED.finditer(answer)), key=lambda m: m.start()):
+        add("identifier", match.start(), match.end(), [re.sub(r"[\W_]+", "", match.group()).upper()])
     _numbers(answer, add)
     _names(answer, add)
     claims.sort(key=lambda c: c.start)
