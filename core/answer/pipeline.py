@@ -15,18 +15,11 @@ from typing import Iterator, Union
 from core.answer.check import CheckResult
 from core.answer.citations import Citation, resolve
 from core.answer.prompt import NOT_FOUND, BuiltPrompt, build_prompt
+from core.answer.relevance import MIN_SIMILARITY, MIN_SIMILARITY_WITH_TEXT_MATCH, judge  # noqa: F401
 from core.answer.repetition import drop_repeats, is_looping
 from core.answer.support import ground
 from core.llm.base import ChatMessage, ConnectionLost, Engine
 from core.search import Filters, Hit
-
-# Cosine similarity of MiniLM between a question and a passage that answers it is typically
-# 0.35-0.8 here; off-topic questions score 0.0-0.15 (measured on the test library). A full-text
-# match lowers the bar a little, not to 0.15: on bench/answer_quality.py one shared word
-# ("population", "command") carried off-topic questions at 0.15-0.19, while the answerable ones'
-# best passages scored 0.20 and up.
-MIN_SIMILARITY = 0.25
-MIN_SIMILARITY_WITH_TEXT_MATCH = 0.20
 
 
 @dataclass(frozen=True)
@@ -62,14 +55,6 @@ class Answered:
 AnswerEvent = Union[Retrieved, Token, Answered]
 
 
-def is_relevant(hits: list[Hit]) -> bool:
-    for hit in hits:
-        similarity = hit.similarity or 0.0
-        if similarity >= MIN_SIMILARITY or (hit.text_rank and similarity >= MIN_SIMILARITY_WITH_TEXT_MATCH):
-            return True
-    return False
-
-
 def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (), *, strict: bool = True,
         k: int = 8, filters: Filters = Filters(), cancel: threading.Event | None = None,
         max_answer_tokens: int = 512) -> Iterator[AnswerEvent]:
@@ -77,13 +62,15 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
     cancel = cancel or threading.Event()
     query = standalone_question(engine, question, history) if history else question
     result = archivist.search(query, k=k, filters=filters)
-    relevant = is_relevant(result.hits)
+    verdict = judge(query, result.hits)
+    relevant = verdict.relevant
     prompt: BuiltPrompt = build_prompt(question, result.hits, engine.context_length(), engine.count_tokens,
                                        history=list(history)[-6:], answer_reserve=max_answer_tokens)
     timings = {"retrieval_ms": result.trace["timings"]["total_ms"],
                "before_model_ms": round((time.perf_counter() - started) * 1000, 1)}
     trace = dict(result.trace, prompt_tokens=prompt.tokens, context_tokens=engine.context_length(),
-                 cut=len(prompt.cut), strict=strict, relevant=relevant, query=query)
+                 cut=len(prompt.cut), strict=strict, relevant=relevant, relevance=verdict.reason,
+                 query=query)
     yield Retrieved(query, prompt.sources, prompt.cut, relevant, trace, prompt.messages)
 
     if strict and not relevant:
