@@ -286,8 +286,9 @@ def _source_lines(c: dict) -> list[str]:
     line = f"- \\[{c.get('n', '?')}\\] {md_inline(str(c.get('path', '')))}{page}"
     if c.get("heading"):
         line += " — " + md_inline(c["heading"])
-    snippet = short_title(c.get("snippet") or "", 200)
-    return [line] + ([f"  > “{md_inline(snippet)}”"] if snippet else [])
+    # The sentences the answer rests on, word for word; answers saved before them keep the snippet.
+    quotes = [s.get("text") or "" for s in c.get("sentences") or ()] or [short_title(c.get("snippet") or "", 200)]
+    return [line] + [f"  > “{md_inline(quote)}”" for quote in quotes if quote]
 
 
 # Document text must stay literal: no heading, list, link, image, code span, emphasis or HTML tag

@@ -277,3 +277,14 @@ def test_citations_from_hits():
     assert [c["n"] for c in cites] == [1, 2]
     assert cites[0] == {"n": 1, "path": "/docs/a.pdf", "page": 2, "heading": "H", "start": 5, "end": 50,
                         "snippet": ("word " * 4), "score": 0.03}
+
+
+def test_export_markdown_quotes_the_cited_sentences_when_the_answer_has_them(store):
+    conv = store.create("Refunds")
+    store.add_message(conv.id, "user", "How long is the refund window?")
+    cited = dict(CITATIONS[0], sentences=[{"start": 10, "end": 48, "text": "Refunds are\npossible for 30 days."},
+                                          {"start": 60, "end": 80, "text": "Ask the shop."}])
+    store.add_message(conv.id, "assistant", "30 days [1].", citations=[cited])
+    md = store.export_markdown(conv.id)
+    assert "  > “Refunds are possible for 30 days.”\n  > “Ask the shop.”" in md
+    assert CITATIONS[0]["snippet"] not in md
