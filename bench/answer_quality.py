@@ -87,6 +87,9 @@ def evaluate(archivist, engine, root: Path, facts, off_topic, progress=None) -> 
             "cites": "explicit" if explicit else "inferred" if inferred else None,
             "cites_right": any(at(c.path, c.page, root, fact) for c in answered.citations),
             "unknown_citations": answered.unknown_citations,
+            # The claim check (core/answer/check.py): a flag on a correct answer is a false alarm.
+            "claims_checked": answered.check.checked if answered.check else 0,
+            "flagged": [c.text for c in answered.check.flagged] if answered.check else [],
         }
         rows.append(row)
         if progress:
@@ -142,6 +145,11 @@ def figures(rows: list[dict], off_rows: list[dict], engine) -> dict:
         "citation_accuracy_inferred": fraction(sum(r["cites_right"] for r in inferred), len(inferred)),
         "answers_without_citation": len(generated) - len(citing),
         "answers_with_unknown_citation_numbers": sum(bool(r["unknown_citations"]) for r in rows),
+        "claims_checked": sum(r["claims_checked"] for r in rows),
+        "false_alarm_rate_correct_answers": fraction(sum(bool(r["flagged"]) for r in rows if r["correct"]),
+                                                      sum(r["correct"] for r in rows)),
+        "flag_rate_wrong_answers": fraction(sum(bool(r["flagged"]) for r in generated if not r["correct"]),
+                                            sum(not r["correct"] for r in generated)),
         "off_topic_refusal_rate": fraction(sum(not o["generated"] for o in off_rows), len(off_rows)),
         "false_refusal_rate": fraction(sum(not r["generated"] for r in rows), n),
         # Where strict mode's similarity gate sits between the two kinds of question.
@@ -180,6 +188,12 @@ def report(result: dict) -> None:
           f"inferred {pct(result['citation_accuracy_inferred'])} of {result['answers_citing_inferred']}; "
           f"{result['answers_without_citation']} answers cite nothing; "
           f"{result['answers_with_unknown_citation_numbers']} cite a number with no source")
+    print(f"claim check: {result['claims_checked']} claims; correct answers flagged (false alarms) "
+          f"{pct(result['false_alarm_rate_correct_answers'])}, wrong answers flagged "
+          f"{pct(result['flag_rate_wrong_answers'])}")
+    for r in result["rows"]:
+        if r["correct"] and r["flagged"]:
+            print(f"  - false alarm {r['flagged']} on {' '.join(r['answer'].split())[:120]!r}")
     print(f"strict mode: off-topic refused {pct(result['off_topic_refusal_rate'])}, "
           f"false refusals on answerable questions {pct(result['false_refusal_rate'])}")
     spread = (lambda d: "n/a" if d is None else f"{d['min']:.2f} / {d['median']:.2f} / {d['max']:.2f}")
