@@ -58,6 +58,27 @@ def snapshot_tree(root: Path) -> dict[str, tuple[int, int]]:
     return result
 
 
+def synced(make_archivist, folder):
+    """An Archivist that has indexed ``folder`` without failures."""
+    archivist = make_archivist()
+    archivist.add_source(folder)
+    assert archivist.sync().failed == 0
+    return archivist
+
+
+def add_folder_and_ask(window, qtbot, folder, question: str, model: str) -> dict:
+    """Add ``folder`` in the window, wait for its sync, ask ``question`` through ``model``; the
+    ``answer_finished`` result."""
+    # The first sync to finish may be the catch-up one started when the index opened: wait for ours.
+    with qtbot.waitSignal(window.index.sync_finished, timeout=120_000, check_params_cb=lambda f: f.files_done):
+        window.add_paths([str(folder)])
+    window.answers.choose_engine("ollama", model)
+    window.composer.set_text(question)
+    with qtbot.waitSignal(window.answers.answer_finished, timeout=180_000) as finished:
+        window.composer.submit()
+    return finished.args[0]
+
+
 FACTS = [
     "The refund window for Acme widgets is 30 days from delivery.",
     "Invoice INV-2024-0042 was issued to Globex Corporation for 1,250 euros.",

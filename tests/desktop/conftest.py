@@ -34,3 +34,28 @@ def window(qtbot, data_dir, embedder, server_url, monkeypatch):
     tasks.shutdown()
     answers.close()
     index.close()
+
+
+@pytest.fixture
+def view(qtbot):
+    """The conversation area on its own."""
+    from desktop.chat_view import ChatView
+
+    return _shown(qtbot, ChatView(), 700, 500)
+
+
+@pytest.fixture
+def pane(qtbot):
+    """The source preview on its own."""
+    from desktop.preview import PreviewPane
+
+    return _shown(qtbot, PreviewPane(), 700, 800)
+
+
+def _shown(qtbot, widget, width: int, height: int):
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+

@@ -14,10 +14,8 @@ from core.answer.citations import resolve
 from core.answer.prompt import NumberedSource
 from core.answer.support import ground
 from desktop.chat_sources import SourceCard
-from desktop.chat_view import ChatView
 from desktop.claim_marks import is_marked
-from desktop.preview import PreviewPane
-from helpers import FACTS, FILLER, make_pdf, write
+from helpers import FACTS, FILLER, add_folder_and_ask, make_pdf, synced, write
 from ollama_env import MODEL
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -30,30 +28,7 @@ MARKDOWN = f"# Finance\n\n## Invoices\n\n{FILLER * 2}\n\n{FACTS[1]} Payment is d
 def library(docs, make_archivist):
     make_pdf(docs / "handbook.pdf", PAGES, toc=[(1, "Refunds", 2)])
     write(docs / "finance.md", MARKDOWN)
-    archivist = make_archivist()
-    archivist.add_source(docs)
-    assert archivist.sync().failed == 0
-    return archivist
-
-
-@pytest.fixture
-def view(qtbot):
-    widget = ChatView()
-    qtbot.addWidget(widget)
-    widget.resize(700, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
-@pytest.fixture
-def pane(qtbot):
-    widget = PreviewPane()
-    qtbot.addWidget(widget)
-    widget.resize(700, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return synced(make_archivist, docs)
 
 
 def grounded(library, question, answer):
@@ -132,13 +107,7 @@ def test_the_window_shows_evidence_and_highlights_it(window, qtbot, docs):
     """End to end with a real model through the Ollama API stand-in."""
     make_pdf(docs / "handbook.pdf", PAGES)
     write(docs / "finance.md", MARKDOWN)
-    with qtbot.waitSignal(window.index.sync_finished, timeout=120_000, check_params_cb=lambda f: f.files_done):
-        window.add_paths([str(docs)])
-    window.answers.choose_engine("ollama", MODEL)
-    window.composer.set_text("How long is the refund window for Acme widgets?")
-    with qtbot.waitSignal(window.answers.answer_finished, timeout=180_000) as finished:
-        window.composer.submit()
-    result = finished.args[0]
+    result = add_folder_and_ask(window, qtbot, docs, "How long is the refund window for Acme widgets?", MODEL)
     assert result["trace"]["claims_checked"] >= 1
     answer = window.chat.answer_widget(result["message_id"])
     card = next(c for c in answer.findChildren(SourceCard) if c.citation.get("page") == 2)

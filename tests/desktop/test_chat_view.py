@@ -21,16 +21,6 @@ def citation(n: int, name: str, page=None, heading="") -> dict:
 CITATIONS = [citation(1, "report.pdf", 3, "Findings"), citation(2, "notes.md", None, "Budget")]
 
 
-@pytest.fixture
-def view(qtbot):
-    widget = ChatView()
-    qtbot.addWidget(widget)
-    widget.resize(700, 500)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
 def fragments(document: QTextDocument):
     block = document.begin()
     while block.isValid():

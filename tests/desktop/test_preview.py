@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication
 from core.answer.citations import Citation
 from desktop.preview import PreviewPane
 from desktop.preview_locate import PAGE_TEXT_FLAGS
-from helpers import FACTS, FILLER, bump_mtime, make_pdf, snapshot_tree, write
+from helpers import FACTS, FILLER, bump_mtime, make_pdf, snapshot_tree, synced, write
 
 # The offscreen platform cannot resize top-level windows to their size hints and says so.
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -31,20 +31,7 @@ MARKDOWN = f"# Finance\n\n## Invoices\n\n{FILLER * 6}\n\n{FACTS[1]}\n\n{FILLER *
 def library(docs, make_archivist):
     make_pdf(docs / "handbook.pdf", PAGES, toc=[(1, "Introduction", 1), (1, "Refunds", 2)])
     write(docs / "finance.md", MARKDOWN)
-    archivist = make_archivist()
-    archivist.add_source(docs)
-    assert archivist.sync().failed == 0
-    return archivist
-
-
-@pytest.fixture
-def pane(qtbot):
-    widget = PreviewPane()
-    qtbot.addWidget(widget)
-    widget.resize(700, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return synced(make_archivist, docs)
 
 
 def show(qtbot, pane, citation: dict, signal: str = "rendered"):

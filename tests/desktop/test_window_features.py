@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from helpers import FACTS, FILLER, make_pdf, write
+from helpers import FACTS, FILLER, add_folder_and_ask, make_pdf, write
 from ollama_env import MODEL, PULLABLE
 
 
@@ -16,14 +16,7 @@ def answered(window, qtbot, docs):
     """A window with an indexed folder and one answered question."""
     make_pdf(docs / "handbook.pdf", [FILLER * 2, FILLER + FACTS[0]])
     write(docs / "finance.md", f"# Finance\n\n{FACTS[1]}\n")
-    # The first sync to finish may be the catch-up one started when the index opened: wait for ours.
-    with qtbot.waitSignal(window.index.sync_finished, timeout=120_000, check_params_cb=lambda f: f.files_done):
-        window.add_paths([str(docs)])
-    window.answers.choose_engine("ollama", MODEL)
-    window.composer.set_text("How long is the refund window for Acme widgets?")
-    with qtbot.waitSignal(window.answers.answer_finished, timeout=180_000) as finished:
-        window.composer.submit()
-    return finished.args[0]
+    return add_folder_and_ask(window, qtbot, docs, "How long is the refund window for Acme widgets?", MODEL)
 
 
 def test_thumbs_and_an_ideal_answer_become_a_training_pair(window, answered, qtbot, tmp_path):
