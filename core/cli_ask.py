@@ -14,7 +14,8 @@ def add_engine_arguments(p, strict: bool = True) -> None:
     """The options every answering command shares."""
     p.add_argument("--engine", choices=["auto", "ollama", "embedded"], default="auto",
                    help="Ollama if it is running (auto, the default), or the built-in engine")
-    p.add_argument("--model", help="Ollama model name, or a GGUF file for the built-in engine")
+    p.add_argument("--model", help="an Ollama model, a built-in model (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, "
+                        "smollm2-135m: see `archivist-cli models`) or a GGUF file")
     if strict:
         p.add_argument("--no-strict", action="store_true",
                        help="answer even when no passage looks relevant (the model may then guess)")
@@ -23,11 +24,10 @@ def add_engine_arguments(p, strict: bool = True) -> None:
 def engine_from_args(args):
     """The engine the options ask for, or None after printing why none can answer."""
     from core.llm.base import EngineError
-    from core.llm.select import select_engine
+    from core.llm.select import engine_for
 
-    gguf = args.model if args.model and args.model.endswith(".gguf") else None
     try:
-        return select_engine(args.engine, ollama_model=None if gguf else args.model, gguf=gguf)
+        return engine_for(args.engine, args.model)
     except EngineError as exc:
         print(f"archivist-cli: {exc}", file=sys.stderr)
         return None

@@ -63,14 +63,13 @@ class AnswerBackend(QObject):
 
     def engine(self):
         """The engine for the current choice, created on first use (on a worker thread)."""
-        from core.llm.select import select_engine
+        from core.llm.select import engine_for
 
         key = (self.preference, self.model)
         if self._engine is None or self._engine_key != key:
             if self._engine is not None and hasattr(self._engine, "close"):
                 self._engine.close()
-            gguf = self.model if self.model and self.model.endswith(".gguf") else None
-            self._engine = select_engine(self.preference, ollama_model=None if gguf else self.model, gguf=gguf)
+            self._engine = engine_for(self.preference, self.model)
             self._engine_key = key
         return self._engine
 
@@ -117,12 +116,15 @@ class AnswerBackend(QObject):
             engine = self.engine()
             whole = files_to_read_whole(archivist, question)
             if whole:
-                saved = self._summarize(archivist, engine, whole, question, conversation_id, cancel, replace_id)
+                saved, error = self._summarize(archivist, engine, whole, question, conversation_id, cancel,
+                                               replace_id)
             else:
-                saved = self._ask(archivist, engine, question, history, conversation_id, cancel, replace_id)
+                saved, error = self._ask(archivist, engine, question, history, conversation_id, cancel,
+                                         replace_id)
         result = {"message_id": saved.id, "conversation_id": conversation_id, "text": saved.content,
                   "citations": saved.citations, "status": saved.status, "engine": saved.engine,
-                  "model": saved.model, "trace": saved.trace or {}, "replaced": replace_id is not None}
+                  "model": saved.model, "trace": saved.trace or {}, "replaced": replace_id is not None,
+                  "error": error}
         gui(lambda: self._finished(result))
 
     def _finished(self, result: dict) -> None:
@@ -155,7 +157,7 @@ class AnswerBackend(QObject):
                 gui(lambda piece=event.text: self.token.emit(piece))
             elif isinstance(event, Answered):
                 done = event
-        return save_answer(self.store, conversation_id, retrieved, done, replace_id)
+        return save_answer(self.store, conversation_id, retrieved, done, replace_id), done.error
 
     def _summarize(self, archivist, engine, paths, question, conversation_id, cancel, replace_id):
         from core.answer.pipeline import Token
@@ -171,7 +173,7 @@ class AnswerBackend(QObject):
                 gui(lambda piece=event.text: self.token.emit(piece))
             elif isinstance(event, Summarized):
                 done = event
-        return save_summary(self.store, conversation_id, done, replace_id)
+        return save_summary(self.store, conversation_id, done, replace_id), getattr(done, "error", "")
 
     # -- conversations and ratings -------------------------------------------------------------------
 

@@ -297,6 +297,8 @@ class MainWindow(WindowDialogs, QMainWindow):
             self._stream = None
         if result.get("replaced"):
             self.answers.load(result["conversation_id"])
+        if result.get("error"):  # e.g. the engine stopped mid-answer: what happened and what to do
+            self.notice.show_message(result["error"], "error")
 
     def _answer_failed(self, message: str) -> None:
         self.composer.set_busy(False)

@@ -51,24 +51,41 @@ def build(out: Path) -> Path:
         built = next(Path(tmp).glob("llama_cpp_python-*.whl"))
         out.mkdir(parents=True, exist_ok=True)
         target = out / built.name
-        without_dropped_variants(built, target)
+        repack(built, target)
     return target
 
 
-def without_dropped_variants(source: Path, target: Path) -> None:
-    """Copy the wheel without the unsafe CPU variants (and their RECORD lines)."""
-    def dropped(name: str) -> bool:
-        return any(f"ggml-cpu-{v}." in name for v in DROPPED_VARIANTS)
+def repack(source: Path, target: Path) -> None:
+    """Copy the wheel in the shape the engine loads it from: the CPU variants beside the other
+    libraries in llama_cpp/lib (the build puts them in a top-level bin/, which pip would install
+    as site-packages/bin), without the unsafe variants, and without the top-level lib/ and include/
+    copies meant for C programs. RECORD follows."""
+    def placed(name: str) -> str | None:
+        top = name.split("/", 1)[0]
+        if any(f"ggml-cpu-{v}." in name for v in DROPPED_VARIANTS):
+            return None
+        if top == "bin" and "ggml-cpu-" in name:
+            return "llama_cpp/lib/" + name.rsplit("/", 1)[-1]
+        if top in ("bin", "lib", "include"):
+            return None
+        return name
 
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target.with_suffix(".tmp"), "w",
                                                          zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
-            if dropped(item.filename):
+            name = placed(item.filename)
+            if name is None:
                 continue
             data = zin.read(item)
-            if item.filename.endswith(".dist-info/RECORD"):
-                data = b"".join(line for line in data.splitlines(keepends=True)
-                                if not dropped(line.decode("utf-8", "replace")))
+            if name.endswith(".dist-info/RECORD"):
+                lines = []
+                for line in data.decode("utf-8").splitlines():
+                    path, _, rest = line.partition(",")
+                    moved = placed(path)
+                    if moved is not None:
+                        lines.append(f"{moved},{rest}")
+                data = ("\n".join(lines) + "\n").encode("utf-8")
+            item.filename = name
             zout.writestr(item, data)
     target.with_suffix(".tmp").replace(target)
 

@@ -6,6 +6,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+# The built-in engine answers with SmolLM2 in tests (fast, always installed), whatever larger
+# built-in models this machine has; tests that want another name it.
+os.environ["ARCHIVIST_BUILTIN_MODEL"] = "smollm2-135m"
 
 from ollama_env import PULLABLE, REAL_HOST, serve_ollama_api  # noqa: E402
 

@@ -45,6 +45,10 @@ def variants(lib_dir: Path | None = None) -> dict[str, Path]:
 def scores(found: dict[str, Path]) -> dict[str, int]:
     """Each variant's own verdict for this CPU: 0 when it cannot run here, higher is better."""
     out = {}
+    if found:  # the variants name libggml-base by its soname and carry no search path: load it first
+        base = _library(next(iter(found.values())).parent, "ggml-base")
+        if base is not None:
+            ctypes.CDLL(str(base), mode=ctypes.RTLD_GLOBAL)
     for name, path in found.items():
         try:
             lib = ctypes.CDLL(str(path))
@@ -65,6 +69,17 @@ def choose(found: dict[str, Path], forced: str | None = None) -> str | None:
     return max(usable, key=usable.get) if usable else None
 
 
+def _library(lib_dir: Path, name: str) -> Path | None:
+    """The file of a library as the others name it (its soname, ``libggml.so.0``). A wheel holds
+    copies, not symlinks: opening ``libggml.so`` would load a second, separate ggml whose backend
+    registry llama.cpp never sees."""
+    if sys.platform == "win32":
+        candidates = [lib_dir / f"{name}.dll"]
+    else:
+        candidates = [lib_dir / f"lib{name}{_SUFFIX}.0", lib_dir / f"lib{name}.0.dylib", lib_dir / f"lib{name}{_SUFFIX}"]
+    return next((c for c in candidates if c.exists()), None)
+
+
 def load() -> str | None:
     """Load the chosen variant into llama.cpp's backend registry; returns its name (None for a
     build without runtime dispatch)."""
@@ -77,7 +92,7 @@ def load() -> str | None:
     name = choose(found, os.environ.get("ARCHIVIST_CPU_VARIANT") or None)
     if name is None:
         raise RuntimeError(f"none of llama.cpp's CPU variants runs on this processor ({', '.join(found)})")
-    ggml = ctypes.CDLL(str(lib_dir / (("ggml" if sys.platform == "win32" else "libggml") + _SUFFIX)))
+    ggml = ctypes.CDLL(str(_library(lib_dir, "ggml")))
     ggml.ggml_backend_load.restype = ctypes.c_void_p
     ggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
     if not ggml.ggml_backend_load(str(found[name]).encode()):

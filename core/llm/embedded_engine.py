@@ -42,13 +42,51 @@ def bundled_model_path() -> str | None:
     return path if os.path.isfile(path) else None
 
 
+# Which built-in model answers when none is named: the first installed of these. The order is
+# measured (bench/answer_quality.py, bench/RESULTS.md): the smallest model that reaches the answer
+# targets on a 2-core machine comes first; SmolLM2 is the fallback that is always there.
+DEFAULT_ORDER = ("qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b", "smollm2-135m")
+DEFAULT_ENV = "ARCHIVIST_BUILTIN_MODEL"  # a short name: pins the default (tests pin SmolLM2)
+
+
+def default_model() -> str:
+    """The short name of the built-in model that answers by default on this machine."""
+    from core.llm import builtin_models
+
+    pinned = os.environ.get(DEFAULT_ENV)
+    if pinned:
+        return pinned
+    for name in DEFAULT_ORDER[:-1]:
+        if builtin_models.model_path(name) is not None:
+            return name
+    return DEFAULT_ORDER[-1]
+
+
+def resolve_model(model: str | None) -> tuple[str | None, str]:
+    """(GGUF path or None when not installed, name to show) for a short name from the built-in
+    catalogue, a GGUF path, or None (the default)."""
+    from core.llm import builtin_models
+
+    name = default_model() if model is None else model
+    known = {m.name: m for m in builtin_models.catalogue()}
+    if name not in known:
+        return name, Path(name).name
+    if name == "smollm2-135m":
+        return bundled_model_path(), BUNDLED_NAME
+    found = builtin_models.model_path(name)
+    return (str(found) if found else None), f"{known[name].display_name} (built in)"
+
+
 class EmbeddedEngine:
     name = "embedded"
 
     def __init__(self, model_path: str | None = None, n_ctx: int = 4096, threads: int | None = None):
-        self.bundled = model_path is None
-        self.model_path = model_path or bundled_model_path()
-        self.model = BUNDLED_NAME if self.bundled else Path(model_path).name
+        """``model_path``: a GGUF file, a built-in model's short name ("qwen2.5-coder-1.5b"), or
+        None for the default built-in model."""
+        self.requested = model_path
+        self.model_path, self.model = resolve_model(model_path)
+        # SmolLM2 keeps Ollama's ChatML byte for byte; every other GGUF gets its own template.
+        self.bundled = self.model_path is not None and self.model_path == bundled_model_path()
         self.n_ctx = n_ctx
         # All cores: with OMP_WAIT_POLICY=PASSIVE idle workers sleep instead of spinning.
         self.threads = threads or os.cpu_count() or 1
@@ -70,7 +108,12 @@ class EmbeddedEngine:
         if not found:
             raise EngineUnavailable(f"The built-in engine needs llama-cpp-python. {INSTALL_HINT}")
         if self.model_path is None:
-            raise EngineUnavailable(f"The built-in model (SmolLM2) is not installed. {INSTALL_HINT}")
+            if self.model == BUNDLED_NAME:
+                raise EngineUnavailable(f"The built-in model (SmolLM2) is not installed. {INSTALL_HINT}")
+            name = self.requested or default_model()
+            raise EngineUnavailable(f"The built-in model {self.model} is not installed on this computer. "
+                                    f"Install it with `archivist-cli models install {name}` (or from "
+                                    "the model picker), or choose another model.")
         try:
             with open(self.model_path, "rb") as f:
                 magic = f.read(4)
@@ -112,13 +155,18 @@ class EmbeddedEngine:
         return f"Built-in engine ({version}), model {self.model}, context {self.n_ctx} tokens"
 
     def list_models(self) -> list[ModelInfo]:
-        """The bundled model (if installed) and the GGUF this engine was given (if it exists)."""
+        """This engine's model first (if its file exists), then the other installed built-in models."""
+        from core.llm import builtin_models
+
         out = []
-        bundled = bundled_model_path()
-        if bundled:
-            out.append(ModelInfo(BUNDLED_NAME, os.path.getsize(bundled)))
-        if not self.bundled and os.path.isfile(self.model_path) and self.model_path != bundled:
+        if self.model_path and os.path.isfile(self.model_path):
             out.append(ModelInfo(self.model, os.path.getsize(self.model_path)))
+        for status in builtin_models.installed():
+            path = str(status.path) if status.path else bundled_model_path()
+            if path and path != self.model_path:
+                out.append(ModelInfo(f"{status.model.display_name} (built in)", os.path.getsize(path),
+                                     parameter_size=status.model.parameters,
+                                     quantization=status.model.quantization))
         return out
 
     def context_length(self) -> int:

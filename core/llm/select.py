@@ -13,8 +13,27 @@ log = logging.getLogger(__name__)
 PREFERENCES = ("auto", "ollama", "embedded")
 
 
+def split_model(model: str | None) -> tuple[str | None, str | None]:
+    """(Ollama model, built-in model) for what a user typed: a GGUF file or a built-in model's short
+    name ("qwen2.5-coder-1.5b") is for the built-in engine, anything else names an Ollama model."""
+    from core.llm import builtin_models
+
+    if not model:
+        return None, None
+    if model.endswith(".gguf") or model in {m.name for m in builtin_models.catalogue()}:
+        return None, model
+    return model, None
+
+
+def engine_for(preference: str, model: str | None, ollama_host: str | None = None) -> Engine:
+    """``select_engine`` for a model name as a user gives it (see ``split_model``)."""
+    ollama_model, builtin = split_model(model)
+    return select_engine(preference, ollama_host, ollama_model, builtin)
+
+
 def select_engine(preference: str = "auto", ollama_host: str | None = None,
                   ollama_model: str | None = None, gguf: str | None = None) -> Engine:
+    # ``gguf``: a GGUF file or a built-in model's short name; None for the default built-in model.
     """``"ollama"`` and ``"embedded"`` return that engine without probing (its errors, with what to
     do, come on first use). ``"auto"`` returns Ollama when it answers within ~1 s and has
     ``ollama_model`` (or, with none chosen, any chat model: the most recently pulled one, see

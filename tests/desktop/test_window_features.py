@@ -224,3 +224,33 @@ def test_changing_the_embedding_model_rebuilds_beside_and_switches(window, qtbot
     assert "Now searching with all-MiniLM-L6-v2-int8" in window.notice.text
     qtbot.waitUntil(lambda: "all-MiniLM-L6-v2-int8" in window.index_label.text(), timeout=30_000)
     assert window.index.archivist.search("Globex invoice").hits[0].path == str(docs / "finance.md")
+
+
+def test_a_crash_of_the_built_in_engine_is_reported_and_the_window_keeps_answering(window, answered, qtbot):
+    """The engine dies mid-answer (as llama.cpp did with SIGILL on AMX CPUs): the window says what
+    happened and what to do, keeps the partial answer, and the next question gets a fresh engine."""
+    import os
+    import signal
+
+    window.answers.choose_engine("embedded", None)
+    tokens = []
+
+    def crash_after_three(piece):
+        tokens.append(piece)
+        if len(tokens) == 3:
+            os.kill(window.answers.engine().process_id, signal.SIGILL)
+    window.answers.token.connect(crash_after_three)
+    window.composer.set_text("Write a very long story about a dragon who keeps Acme widgets.")
+    with qtbot.waitSignal(window.answers.answer_finished, timeout=120_000) as finished:
+        window.composer.submit()
+    result = finished.args[0]
+    assert result["status"] == "interrupted" and result["text"].startswith("".join(tokens[:3]).strip()[:5])
+    assert "processor instruction" in window.notice.text and "Ollama" in window.notice.text
+    assert not window.composer.is_busy()
+    window.answers.token.disconnect(crash_after_three)
+
+    window.composer.set_text("How long is the refund window for Acme widgets?")
+    with qtbot.waitSignal(window.answers.answer_finished, timeout=120_000) as finished:
+        window.composer.submit()
+    again = finished.args[0]
+    assert again["engine"] == "embedded" and again["status"] == "complete" and "30" in again["text"]
