@@ -17,15 +17,14 @@ import json
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from common import open_archivist, percentile
+from common import percentile
 from core.answer.pipeline import MIN_SIMILARITY, MIN_SIMILARITY_WITH_TEXT_MATCH, Answered, Retrieved, ask
 from core.llm.base import ChatMessage, EngineError
 from core.llm.select import engine_for
-from qa_library import FACTS, OFF_TOPIC, build
+from qa_library import FACTS, OFF_TOPIC, indexed_library
 
 K = 8
 MAX_ANSWER_TOKENS = 160  # the facts need a sentence; bounds the time a rambling answer costs
@@ -225,16 +224,13 @@ def run(questions: int | None = None, engine: str = "embedded", model: str | Non
     facts = FACTS[:questions] if questions else FACTS
     say = (lambda line: print(line, flush=True)) if verbose else None
     answerer = make_engine(engine, model)  # first: a missing engine fails before the minute of setup
-    work = Path(tempfile.mkdtemp(prefix="archivist-qa-"))
-    root = work / "docs"
-    shape = build(root)
-    archivist = open_archivist(work / "data")
     try:
-        archivist.add_source(root)
-        started = time.perf_counter()
-        archivist.sync()
-        sync_s = round(time.perf_counter() - started, 1)
-        result = evaluate(archivist, answerer, root.resolve(), facts, OFF_TOPIC, progress=say)
+        archivist, root, shape, sync_s = indexed_library()
+    except BaseException:
+        getattr(answerer, "close", lambda: None)()
+        raise
+    try:
+        result = evaluate(archivist, answerer, root, facts, OFF_TOPIC, progress=say)
     finally:
         archivist.close()
         getattr(answerer, "close", lambda: None)()

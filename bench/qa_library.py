@@ -8,6 +8,8 @@ Questions paraphrase their fact rather than copy it, so full-text search alone d
 from __future__ import annotations
 
 import random
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,6 +166,25 @@ def build(root: Path, seed: int = 0) -> dict:
     return {"pdfs": len(PDF_PAGES) + FILLER_PDFS,
             "pdf_pages": sum(PDF_PAGES.values()) + FILLER_PDFS * FILLER_PAGES,
             "notes": len(notes) + FILLER_NOTES, "facts": len(FACTS), "distractors": len(DISTRACTORS)}
+
+
+def indexed_library(prefix: str = "archivist-qa-"):
+    """Build the library in a new temporary folder and index it with a fresh Archivist:
+    (archivist, library root, library shape, seconds the sync took). The caller closes the archivist."""
+    from common import open_archivist
+
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    root = work / "docs"
+    shape = build(root)
+    archivist = open_archivist(work / "data")
+    try:
+        archivist.add_source(root)
+        started = time.perf_counter()
+        archivist.sync()
+    except BaseException:
+        archivist.close()
+        raise
+    return archivist, root.resolve(), shape, round(time.perf_counter() - started, 1)
 
 
 def _check(root: Path, planted: dict) -> None:

@@ -262,8 +262,9 @@ class Archivist:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def search(self, query: str, k: int = 8, filters: Filters = Filters(), per_file: int = 3) -> SearchResult:
-        result = self.searcher.search(query, k=k, filters=filters, per_file=per_file)
+    def search(self, query: str, k: int = 8, filters: Filters = Filters(), per_file: int = 3,
+               sentence_rerank: bool = True) -> SearchResult:
+        result = self.searcher.search(query, k=k, filters=filters, per_file=per_file, sentence_rerank=sentence_rerank)
         hits = [self._true_path(hit) for hit in result.hits]
         return SearchResult(result.query, hits, result.trace)
 

@@ -14,6 +14,7 @@ from typing import Iterator, Union
 
 from core.answer.check import CheckResult
 from core.answer.citations import Citation, resolve
+from core.answer.evidence import EvidenceSentence, evidence_card
 from core.answer.prompt import NOT_FOUND, BuiltPrompt, build_prompt
 from core.answer.relevance import MIN_SIMILARITY, MIN_SIMILARITY_WITH_TEXT_MATCH, judge  # noqa: F401
 from core.answer.repetition import drop_repeats, is_looping
@@ -30,6 +31,9 @@ class Retrieved:
     relevant: bool
     trace: dict
     messages: list = field(default_factory=list)  # ChatMessage: the prompt exactly as the model gets it
+    # The sentences that best answer the question, found without the model (core/answer/evidence.py):
+    # shown before the first token.
+    evidence: list[EvidenceSentence] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -62,16 +66,19 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
     cancel = cancel or threading.Event()
     query = standalone_question(engine, question, history) if history else question
     result = archivist.search(query, k=k, filters=filters)
+    evidence_started = time.perf_counter()
+    evidence = evidence_card(query, result.hits, archivist.embedder)
+    evidence_ms = round((time.perf_counter() - evidence_started) * 1000, 1)
     verdict = judge(query, result.hits)
     relevant = verdict.relevant
     prompt: BuiltPrompt = build_prompt(question, result.hits, engine.context_length(), engine.count_tokens,
                                        history=list(history)[-6:], answer_reserve=max_answer_tokens)
-    timings = {"retrieval_ms": result.trace["timings"]["total_ms"],
+    timings = {"retrieval_ms": result.trace["timings"]["total_ms"], "evidence_ms": evidence_ms,
                "before_model_ms": round((time.perf_counter() - started) * 1000, 1)}
-    trace = dict(result.trace, prompt_tokens=prompt.tokens, context_tokens=engine.context_length(),
-                 cut=len(prompt.cut), strict=strict, relevant=relevant, relevance=verdict.reason,
-                 query=query)
-    yield Retrieved(query, prompt.sources, prompt.cut, relevant, trace, prompt.messages)
+    trace = dict(result.trace, timings=dict(result.trace["timings"], evidence_ms=evidence_ms),
+                 prompt_tokens=prompt.tokens, context_tokens=engine.context_length(), cut=len(prompt.cut),
+                 strict=strict, relevant=relevant, relevance=verdict.reason, query=query)
+    yield Retrieved(query, prompt.sources, prompt.cut, relevant, trace, prompt.messages, evidence)
 
     if strict and not relevant:
         yield Answered(NOT_FOUND, [], "refused", engine.name, engine.model, timings=timings)
