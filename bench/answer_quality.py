@@ -3,8 +3,13 @@
 Every question goes through the real answer pipeline (``core.answer.pipeline.ask``, strict mode),
 so retrieval, prompt fitting, the model and citation resolution are all measured together:
 
-    python bench/answer_quality.py [--questions N] [--engine embedded|ollama|auto] [--model NAME] [--json]
+    python bench/answer_quality.py [--set main|heldout] [--model NAME] [--prompt evidence|passages]
+                                   [--questions N] [--engine embedded|ollama|auto] [--json]
     python bench/answer_quality.py --retrieval-only   # retrieval and evidence only, no answer model
+
+``--set heldout`` uses bench/qa_heldout.py, a second library built differently, on which nothing is
+tuned: report both. ``--model`` takes a built-in model's short name (qwen2.5-coder-1.5b …), a GGUF
+file or an Ollama model.
 
 Retrieval hit@k is measured on the passages the model was shown (``Retrieved.sources``, in rank
 order), i.e. the pipeline's own ``archivist.search(question, k)`` minus any passage cut for room.
@@ -24,7 +29,11 @@ from common import percentile
 from core.answer.pipeline import MIN_SIMILARITY, MIN_SIMILARITY_WITH_TEXT_MATCH, Answered, Retrieved, ask
 from core.llm.base import ChatMessage, EngineError
 from core.llm.select import engine_for
-from qa_library import FACTS, OFF_TOPIC, indexed_library
+import qa_heldout
+import qa_library
+from qa_library import FACTS, indexed_library
+
+SETS = {"main": qa_library, "heldout": qa_heldout}
 
 K = 8
 MAX_ANSWER_TOKENS = 160  # the facts need a sentence; bounds the time a rambling answer costs
@@ -55,10 +64,11 @@ def make_engine(preference: str, model: str | None):
     return engine
 
 
-def run_one(archivist, engine, question: str) -> tuple[Retrieved, Answered, float]:
+def run_one(archivist, engine, question: str, prompt_style: str = "evidence") -> tuple[Retrieved, Answered, float]:
     started = time.perf_counter()
     retrieved = answered = None
-    for event in ask(archivist, engine, question, strict=True, k=K, max_answer_tokens=MAX_ANSWER_TOKENS):
+    for event in ask(archivist, engine, question, strict=True, k=K, max_answer_tokens=MAX_ANSWER_TOKENS,
+                     prompt_style=prompt_style):
         if isinstance(event, Retrieved):
             retrieved = event
         elif isinstance(event, Answered):
@@ -66,10 +76,17 @@ def run_one(archivist, engine, question: str) -> tuple[Retrieved, Answered, floa
     return retrieved, answered, time.perf_counter() - started
 
 
-def evaluate(archivist, engine, root: Path, facts, off_topic, progress=None) -> dict:
+def cites_sentence(answered: Answered, root: Path, fact) -> bool:
+    """Citation accuracy at sentence level: a cited sentence, on the expected file and page, states the
+    expected value (the sentence the user is shown as evidence is the one that holds the fact)."""
+    return any(at(c.path, c.page, root, fact) and contains_answer(" ".join(s.text for s in c.sentences), fact.answers)
+               for c in answered.citations)
+
+
+def evaluate(archivist, engine, root: Path, facts, off_topic, progress=None, prompt_style: str = "evidence") -> dict:
     rows, off_rows = [], []
     for i, fact in enumerate(facts, 1):
-        retrieved, answered, seconds = run_one(archivist, engine, fact.question)
+        retrieved, answered, seconds = run_one(archivist, engine, fact.question, prompt_style)
         ranks = [n for n, s in enumerate(retrieved.sources, 1) if at(s.hit.path, s.hit.page, root, fact)]
         explicit = [c for c in answered.citations if not c.inferred]
         inferred = [c for c in answered.citations if c.inferred]
@@ -86,6 +103,11 @@ def evaluate(archivist, engine, root: Path, facts, off_topic, progress=None) -> 
             "cites": "explicit" if explicit else "inferred" if inferred else None,
             "cites_right": any(at(c.path, c.page, root, fact) for c in answered.citations),
             "unknown_citations": answered.unknown_citations,
+            "cites_right_sentence": cites_sentence(answered, root, fact),
+            "prompt_tokens": retrieved.trace.get("prompt_tokens"),
+            "first_token_s": round(answered.timings["first_token_ms"] / 1000, 2)
+            if "first_token_ms" in answered.timings else None,
+            "evidence_ms": answered.timings.get("evidence_ms"),
             # The claim check (core/answer/check.py): a flag on a correct answer is a false alarm.
             "claims_checked": answered.check.checked if answered.check else 0,
             "flagged": [c.text for c in answered.check.flagged] if answered.check else [],
@@ -95,7 +117,7 @@ def evaluate(archivist, engine, root: Path, facts, off_topic, progress=None) -> 
             progress(f"[{i}/{len(facts)}] rank {row['rank']} {'ok ' if row['correct'] else 'no '} "
                      f"{seconds:5.1f} s  {fact.question}  ->  {' '.join(answered.text.split())[:100]}")
     for question in off_topic:
-        retrieved, answered, seconds = run_one(archivist, engine, question)
+        retrieved, answered, seconds = run_one(archivist, engine, question, prompt_style)
         best = max((s.hit.similarity or 0.0 for s in retrieved.sources), default=0.0)
         off_rows.append({"question": question, "status": answered.status, "answer": answered.text,
                          "seconds": round(seconds, 2), "generated": answered.status != "refused",
@@ -106,13 +128,10 @@ def evaluate(archivist, engine, root: Path, facts, off_topic, progress=None) -> 
 
 
 def passed_by(retrieved: Retrieved) -> str | None:
-    """Which passage made strict mode answer, and by which rule (see pipeline.is_relevant)."""
-    for s in retrieved.sources:
-        sim = s.hit.similarity or 0.0
-        if sim >= MIN_SIMILARITY or (s.hit.text_rank and sim >= MIN_SIMILARITY_WITH_TEXT_MATCH):
-            rule = "similarity" if sim >= MIN_SIMILARITY else f"text match (BM25 rank {s.hit.text_rank}) +"
-            return f"{rule} {sim:.2f}: {Path(s.hit.path).name} p{s.hit.page} {' '.join(s.hit.text.split())[:80]!r}"
-    return None
+    """Which rule made strict mode answer (core/answer/relevance.py), and the best passage."""
+    best = max(retrieved.sources, key=lambda s: s.hit.similarity or 0.0, default=None)
+    where = f" — best: {Path(best.hit.path).name} p{best.hit.page} {' '.join(best.hit.text.split())[:80]!r}" if best else ""
+    return f"{retrieved.trace.get('relevance')}{where}"
 
 
 def fraction(part: int, whole: int) -> float | None:
@@ -144,6 +163,12 @@ def figures(rows: list[dict], off_rows: list[dict], engine) -> dict:
         "citation_accuracy_inferred": fraction(sum(r["cites_right"] for r in inferred), len(inferred)),
         "answers_without_citation": len(generated) - len(citing),
         "answers_with_unknown_citation_numbers": sum(bool(r["unknown_citations"]) for r in rows),
+        "citation_accuracy_sentence": fraction(sum(r["cites_right_sentence"] for r in citing), len(citing)),
+        "prompt_tokens_mean": _mean([r["prompt_tokens"] for r in generated]),
+        "prompt_tokens_p95": _p95([r["prompt_tokens"] for r in generated]),
+        "first_token_s_p50": _p50([r["first_token_s"] for r in generated]),
+        "first_token_s_p95": _p95([r["first_token_s"] for r in generated]),
+        "evidence_ms_p95": _p95([r["evidence_ms"] for r in rows]),
         "claims_checked": sum(r["claims_checked"] for r in rows),
         "false_alarm_rate_correct_answers": fraction(sum(bool(r["flagged"]) for r in rows if r["correct"]),
                                                       sum(r["correct"] for r in rows)),
@@ -161,6 +186,25 @@ def figures(rows: list[dict], off_rows: list[dict], engine) -> dict:
     }
 
 
+def _known(values):
+    return [v for v in values if v is not None]
+
+
+def _mean(values):
+    values = _known(values)
+    return round(statistics.fmean(values), 1) if values else None
+
+
+def _p50(values):
+    values = _known(values)
+    return round(statistics.median(values), 2) if values else None
+
+
+def _p95(values):
+    values = _known(values)
+    return round(percentile(values, 95), 2) if values else None
+
+
 def _spread(values: list[float]) -> dict | None:
     if not values:
         return None
@@ -172,7 +216,7 @@ def report(result: dict) -> None:
         return "n/a" if value is None else f"{100 * value:.1f}%"
 
     n = result["questions"]
-    print(f"engine {result['engine']}, model {result['model']}; {n} questions + "
+    print(f"QA set {result.get('qa_set')}; engine {result['engine']}, model {result['model']}; {n} questions + "
           f"{result['off_topic_questions']} off-topic; strict, k={result['k']}, "
           f"max {result['max_answer_tokens']} answer tokens")
     print(f"library: {result.get('library')}, synced in {result.get('sync_s')} s")
@@ -187,6 +231,11 @@ def report(result: dict) -> None:
           f"inferred {pct(result['citation_accuracy_inferred'])} of {result['answers_citing_inferred']}; "
           f"{result['answers_without_citation']} answers cite nothing; "
           f"{result['answers_with_unknown_citation_numbers']} cite a number with no source")
+    print(f"citation accuracy at sentence level (a cited sentence on the expected page states the value): "
+          f"{pct(result['citation_accuracy_sentence'])} of {result['answers_citing']} citing answers")
+    print(f"prompt tokens: mean {result['prompt_tokens_mean']}, p95 {result['prompt_tokens_p95']} "
+          f"({result.get('prompt_style')} prompt); time to first token p50 {result['first_token_s_p50']} s, "
+          f"p95 {result['first_token_s_p95']} s; evidence card p95 {result['evidence_ms_p95']} ms")
     print(f"claim check: {result['claims_checked']} claims; correct answers flagged (false alarms) "
           f"{pct(result['false_alarm_rate_correct_answers'])}, wrong answers flagged "
           f"{pct(result['flag_rate_wrong_answers'])}")
@@ -220,21 +269,23 @@ def report(result: dict) -> None:
 
 
 def run(questions: int | None = None, engine: str = "embedded", model: str | None = None,
-        verbose: bool = True) -> dict:
-    facts = FACTS[:questions] if questions else FACTS
+        verbose: bool = True, qa_set: str = "main", prompt_style: str = "evidence") -> dict:
+    library = SETS[qa_set]
+    facts = library.FACTS[:questions] if questions else library.FACTS
     say = (lambda line: print(line, flush=True)) if verbose else None
     answerer = make_engine(engine, model)  # first: a missing engine fails before the minute of setup
     try:
-        archivist, root, shape, sync_s = indexed_library()
+        archivist, root, shape, sync_s = indexed_library(build_library=library.build)
     except BaseException:
         getattr(answerer, "close", lambda: None)()
         raise
     try:
-        result = evaluate(archivist, answerer, root, facts, OFF_TOPIC, progress=say)
+        result = evaluate(archivist, answerer, root, facts, library.OFF_TOPIC, progress=say,
+                          prompt_style=prompt_style)
     finally:
         archivist.close()
         getattr(answerer, "close", lambda: None)()
-    result.update(library=shape, sync_s=sync_s)
+    result.update(library=shape, sync_s=sync_s, qa_set=qa_set, prompt_style=prompt_style)
     return result
 
 
@@ -242,7 +293,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--questions", type=int, help=f"only the first N of {len(FACTS)} questions")
     parser.add_argument("--engine", default="embedded", choices=["embedded", "ollama", "auto"])
-    parser.add_argument("--model", help="Ollama model name, or a GGUF file for the built-in engine")
+    parser.add_argument("--model", help="a built-in model (qwen2.5-coder-1.5b …), a GGUF file, or an Ollama model")
+    parser.add_argument("--set", dest="qa_set", default="main", choices=sorted(SETS),
+                        help="main: bench/qa_library.py (tuned on); heldout: bench/qa_heldout.py (never tuned on)")
+    parser.add_argument("--prompt", default="evidence", choices=["evidence", "passages"],
+                        help="the model reads the best sentences of each passage, or whole passages")
     parser.add_argument("--json", action="store_true", help="print the figures (and every row) as JSON")
     parser.add_argument("--retrieval-only", action="store_true",
                         help="rank the expected pages without any answer model (bench/retrieval_quality.py)")
@@ -257,7 +312,8 @@ def main() -> None:
             retrieval_quality.report(result)
         return
     try:
-        result = run(args.questions, args.engine, args.model, verbose=not args.json)
+        result = run(args.questions, args.engine, args.model, verbose=not args.json, qa_set=args.qa_set,
+                     prompt_style=args.prompt)
     except EngineError as exc:
         sys.exit(f"answer_quality: {exc}")
     if args.json:

@@ -25,9 +25,9 @@ from corpus import module_texts
 GENERATE = 48
 
 
-def prompt_messages(engine: EmbeddedEngine, target_tokens: int = 1000) -> list[ChatMessage]:
+def prompt_messages(engine: EmbeddedEngine, target_tokens: int = 600) -> list[ChatMessage]:
     text = ""
-    for paragraph in (p for t in module_texts(limit=20) for p in t.split("\n\n") if len(p) > 200):
+    for paragraph in (p[:1500] for t in module_texts(limit=20) for p in t.split("\n\n") if len(p) > 200):
         text += paragraph + "\n\n"
         if engine.count_tokens(text) >= target_tokens:
             break

@@ -168,14 +168,14 @@ def build(root: Path, seed: int = 0) -> dict:
             "notes": len(notes) + FILLER_NOTES, "facts": len(FACTS), "distractors": len(DISTRACTORS)}
 
 
-def indexed_library(prefix: str = "archivist-qa-"):
+def indexed_library(prefix: str = "archivist-qa-", build_library=None):
     """Build the library in a new temporary folder and index it with a fresh Archivist:
     (archivist, library root, library shape, seconds the sync took). The caller closes the archivist."""
     from common import open_archivist
 
     work = Path(tempfile.mkdtemp(prefix=prefix))
     root = work / "docs"
-    shape = build(root)
+    shape = (build_library or build)(root)
     archivist = open_archivist(work / "data")
     try:
         archivist.add_source(root)

@@ -14,7 +14,8 @@ from typing import Iterator, Union
 
 from core.answer.check import CheckResult
 from core.answer.citations import Citation, resolve
-from core.answer.evidence import EvidenceSentence, evidence_card
+from core.answer.evidence import EvidenceSentence, evidence_card, sentence_scores
+from core.answer.excerpts import excerpts
 from core.answer.prompt import NOT_FOUND, BuiltPrompt, build_prompt
 from core.answer.relevance import MIN_SIMILARITY, MIN_SIMILARITY_WITH_TEXT_MATCH, judge  # noqa: F401
 from core.answer.repetition import drop_repeats, is_looping
@@ -58,10 +59,17 @@ class Answered:
 
 AnswerEvent = Union[Retrieved, Token, Answered]
 
+# The evidence prompt reads this many of the best passages, of whose sentences about this many
+# characters are embedded and scored (those sharing the question's words first; the card's are cached).
+PROMPT_PASSAGES = 6
+PROMPT_BUDGET_CHARS = 4000
+
 
 def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (), *, strict: bool = True,
         k: int = 8, filters: Filters = Filters(), cancel: threading.Event | None = None,
-        max_answer_tokens: int = 512) -> Iterator[AnswerEvent]:
+        max_answer_tokens: int = 512, prompt_style: str = "evidence") -> Iterator[AnswerEvent]:
+    """``prompt_style``: "evidence" gives the model the best sentences of the best passages (with
+    their neighbours); "passages" gives it the passages whole (slower to read, see excerpts.py)."""
     started = time.perf_counter()
     cancel = cancel or threading.Event()
     query = standalone_question(engine, question, history) if history else question
@@ -71,13 +79,20 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
     evidence_ms = round((time.perf_counter() - evidence_started) * 1000, 1)
     verdict = judge(query, result.hits)
     relevant = verdict.relevant
+    cut_down = None
+    if prompt_style == "evidence":
+        scored = sentence_scores(query, result.hits, archivist.embedder, passages=PROMPT_PASSAGES,
+                                 budget_chars=PROMPT_BUDGET_CHARS)
+        cut_down = excerpts(result.hits, scored) or None  # nothing scored: the passages whole
     prompt: BuiltPrompt = build_prompt(question, result.hits, engine.context_length(), engine.count_tokens,
-                                       history=list(history)[-6:], answer_reserve=max_answer_tokens)
+                                       history=list(history)[-6:], answer_reserve=max_answer_tokens,
+                                       excerpts=cut_down)
     timings = {"retrieval_ms": result.trace["timings"]["total_ms"], "evidence_ms": evidence_ms,
                "before_model_ms": round((time.perf_counter() - started) * 1000, 1)}
     trace = dict(result.trace, timings=dict(result.trace["timings"], evidence_ms=evidence_ms),
                  prompt_tokens=prompt.tokens, context_tokens=engine.context_length(), cut=len(prompt.cut),
-                 strict=strict, relevant=relevant, relevance=verdict.reason, query=query)
+                 strict=strict, relevant=relevant, relevance=verdict.reason, query=query,
+                 prompt_style="evidence" if cut_down else "passages")
     yield Retrieved(query, prompt.sources, prompt.cut, relevant, trace, prompt.messages, evidence)
 
     if strict and not relevant:

@@ -29,6 +29,7 @@ _OPEN, _CLOSE = "<source", "</source>"
 class NumberedSource:
     n: int
     hit: Hit
+    excerpt: str = ""  # what the model reads of the passage (its best sentences); "" = all of it
 
     @property
     def label(self) -> str:
@@ -46,7 +47,7 @@ class BuiltPrompt:
 
 
 def quote(source: NumberedSource) -> str:
-    text = source.hit.text.replace(_CLOSE, "</ source>").replace(_OPEN, "< source")
+    text = (source.excerpt or source.hit.text).replace(_CLOSE, "</ source>").replace(_OPEN, "< source")
     return f'{_OPEN} id="{source.n}" from="{source.label}">\n{text}\n{_CLOSE}'
 
 
@@ -57,16 +58,20 @@ def user_message(sources: list[NumberedSource], question: str) -> str:
 
 def build_prompt(question: str, hits: list[Hit], context_tokens: int,
                  count_tokens: Callable[[str], int], history: list[ChatMessage] = (),
-                 answer_reserve: int = ANSWER_RESERVE) -> BuiltPrompt:
-    """Add sources in rank order while the whole prompt still fits ``context_tokens``."""
+                 answer_reserve: int = ANSWER_RESERVE, excerpts: dict[int, str] | None = None) -> BuiltPrompt:
+    """Add sources in rank order while the whole prompt still fits ``context_tokens``. With
+    ``excerpts`` (text by 1-based hit rank, core/answer/excerpts.py), the model reads only those
+    passages, each cut down to its excerpt."""
     budget = context_tokens - answer_reserve
     fixed = count_tokens(SYSTEM_PROMPT) + count_tokens(user_message([], question))
     fixed += sum(count_tokens(m.content) + 8 for m in history)  # ~8 tokens of chat markup each
     chosen: list[NumberedSource] = []
     cut: list[Hit] = []
     used = fixed + 16
-    for hit in hits:
-        candidate = NumberedSource(len(chosen) + 1, hit)
+    for rank, hit in enumerate(hits, 1):
+        if excerpts is not None and rank not in excerpts:
+            continue
+        candidate = NumberedSource(len(chosen) + 1, hit, excerpts[rank] if excerpts else "")
         cost = count_tokens(quote(candidate)) + 2
         if used + cost <= budget:
             chosen.append(candidate)

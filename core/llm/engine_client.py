@@ -160,6 +160,8 @@ class EngineProcess:
 
     def _next_answer_message(self, cancel: threading.Event, cancelled_at: float | None):
         while True:
+            if cancelled_at is None and cancel.is_set():
+                return None  # before reading on: tokens already in the pipe are not shown after Stop
             with self._lock:
                 if self._answer:
                     return self._answer.popleft()
@@ -168,8 +170,6 @@ class EngineProcess:
                     if message[0] != "count":
                         return message
                     continue  # a count nobody waits for any more
-            if cancelled_at is None and cancel.is_set():
-                return None
             if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
                 log.warning("the engine ignored Stop for %.0f s: killing it", CANCEL_GRACE_S)
                 self.stop()
