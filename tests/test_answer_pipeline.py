@@ -73,3 +73,15 @@ def test_instructions_inside_a_document_are_not_followed(docs, make_archivist, e
     assert any("BANANA" in s.hit.text for s in retrieved.sources)  # the hostile text was in the prompt
     assert "30" in done.text and "BANANA" not in done.text.upper()
     assert done.citations and done.citations[0].path == str(docs / "policy.md")
+
+
+def test_the_answer_rests_on_sentences_of_the_expected_page_and_is_checked(indexed, engine, docs):
+    retrieved, _, done = run(indexed, engine, "How long is the refund window for Acme widgets?")
+    assert "30" in done.text and done.check is not None and done.check.checked >= 1
+    assert "30" not in [c.text.split()[0] for c in done.check.flagged]  # the right value is never flagged
+    on_page = [c for c in done.citations if (c.path, c.page) == (str(docs / "handbook.pdf"), 2)]
+    assert on_page and on_page[0].sentences
+    fact = on_page[0].sentences[0]
+    assert " ".join(fact.text.split()) == FACTS[0]  # the sentence, not the filler around it
+    passage = next(s.hit for s in retrieved.sources if s.n == on_page[0].n)
+    assert passage.text[fact.start - passage.start:fact.end - passage.start] == fact.text  # offsets in the page
