@@ -38,8 +38,12 @@ def highlight_spans(citation: dict) -> list[tuple[int, int, str]]:
     return sentences or [(int(citation.get("start") or 0), int(citation.get("end") or 0), passage_of(citation))]
 
 
+# Passages indexed before ligatures were expanded at extraction still hold them (core/parsing/pdf.py).
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
+
+
 def flatten(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(text.translate(_LIGATURES).split())
 
 
 class Flattened:

@@ -34,7 +34,10 @@ pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
 
 # Page text as the index reads it; the desktop preview maps passage offsets with the same flags.
-PAGE_TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_USE_CID_FOR_UNKNOWN_UNICODE
+# Ligatures are expanded: typeset PDFs (and any text shaped by HarfBuzz) write "ﬁnal oﬃce" with
+# single ligature glyphs, which neither full-text search nor the embedding model read as words.
+PAGE_TEXT_FLAGS = (pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_USE_CID_FOR_UNKNOWN_UNICODE
+                   & ~pymupdf.TEXT_PRESERVE_LIGATURES)
 _LABEL = {"pdf": "PDF", "epub": "EPUB", "xps": "XPS", "fb2": "FB2", "mobi": "MOBI"}
 _OCR_MAX_PIXELS = 25_000_000  # ~A4 at 300 dpi is 8.7 MP; a "bomb" page gets a lower dpi instead
 _BAD_CATEGORIES = frozenset({"Co", "Cc", "Cn", "Cs"})
