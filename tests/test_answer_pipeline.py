@@ -85,3 +85,25 @@ def test_the_answer_rests_on_sentences_of_the_expected_page_and_is_checked(index
     assert " ".join(fact.text.split()) == FACTS[0]  # the sentence, not the filler around it
     passage = next(s.hit for s in retrieved.sources if s.n == on_page[0].n)
     assert passage.text[fact.start - passage.start:fact.end - passage.start] == fact.text  # offsets in the page
+
+
+class _Declining:
+    """A stand-in engine whose model finds nothing in the sources (as real models do)."""
+    name, model = "embedded", "declining"
+
+    def context_length(self):
+        return 4096
+
+    def count_tokens(self, text):
+        return len(text) // 3 + 1
+
+    def stream_chat(self, messages, **_):
+        yield from ["I could not find this", " in your documents. The sources", " discuss other things."]
+
+
+def test_a_model_that_finds_no_answer_is_a_refusal_too(indexed):
+    from core.answer.pipeline import declines
+
+    assert declines("I could not find this in your documents.") and not declines("The window is 30 days.")
+    *_, done = ask(indexed, _Declining(), "How long is the refund window for Acme widgets?")
+    assert done.status == "refused" and done.check is None and done.text.startswith("I could not find")

@@ -117,15 +117,22 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
     finally:
         stream.close()  # frees the engine at once, whether the answer ended or was cut short
     text = drop_repeats("".join(pieces)).strip()
+    if status == "complete" and declines(text):
+        status = "refused"  # the model found no answer in the sources: say so the same way as strict mode
     citations, unknown = resolve(text, prompt.sources)
     check = None
-    if text and text != NOT_FOUND:
+    if text and status != "refused":
         given = "\n".join([question, query, *(m.content for m in history)])
         citations, check = ground(text, prompt.sources, citations, given)
     if first_token is not None:
         timings["first_token_ms"] = round((first_token - started) * 1000, 1)
     timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
     yield Answered(text, citations, status, engine.name, engine.model, unknown, error, timings, check)
+
+
+def declines(answer: str) -> bool:
+    """The model's answer is the refusal the system prompt asks for (perhaps with a reason after it)."""
+    return " ".join(answer.split()).lower().startswith(NOT_FOUND.lower().rstrip("."))
 
 
 REWRITE_PROMPT = """Rewrite the last question so that it can be understood without the conversation.
