@@ -35,7 +35,8 @@ def main() -> None:
             started = time.perf_counter()
             note.write_text(f"# Note {i}\n\nThe code word for round {i} is {word}.\n", encoding="utf-8")
             while True:
-                hits = archivist.search(word, k=1).hits
+                # Passage ranking only: this polls for the index, not for the ranking of sentences.
+                hits = archivist.search(word, k=1, sentence_rerank=False).hits
                 if hits and word in hits[0].text:
                     break
                 if time.perf_counter() - started > 30:

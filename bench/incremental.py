@@ -47,12 +47,17 @@ def main() -> None:
     archivist.sync()
     edit_s = time.perf_counter() - started
     embedded = sum(e.embedded for e in events if isinstance(e, ev.FileDone))
-    hits = archivist.search("warranty now lasts five years").hits
-    rank = next((n for n, h in enumerate(hits, 1) if "warranty now lasts" in h.text), None)
+    # Ranked with and without sentence re-ranking on the same index: the filler text (and so the
+    # ranks) changes with the packages installed, so only the same run compares the two.
+    ranks = {}
+    for rerank in (False, True):
+        hits = archivist.search("warranty now lasts five years", sentence_rerank=rerank).hits
+        ranks[rerank] = next((n for n, h in enumerate(hits, 1) if "warranty now lasts" in h.text), None)
     archivist.close()
     print(f"{args.pages}-page PDF: {chunks} chunks, first sync {first_s:.1f} s")
     print(f"after editing one paragraph on page {middle + 1}: {embedded} chunks re-embedded, "
-          f"re-sync {edit_s:.2f} s; the edited passage is search hit #{rank} of {len(hits)}  [target <= 3]")
+          f"re-sync {edit_s:.2f} s; the edited passage is search hit #{ranks[True]} of {len(hits)} "
+          f"(#{ranks[False]} ranking passages only)  [target <= 3]")
 
 
 if __name__ == "__main__":
