@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 class AnswerBackend(QObject):
     answer_started = Signal(str, str, str)  # conversation id, question message id, question
+    evidence_found = Signal(list)  # the evidence card: sentence dicts (path, page, start, end, text)
     sources_found = Signal(list, dict)  # citation dicts (numbered as the model saw them), trace
     token = Signal(str)
     progress = Signal(str, int, int, str)  # whole-document tasks: stage, done, total, label
@@ -143,13 +144,16 @@ class AnswerBackend(QObject):
         return [ChatMessage(m.role, m.content) for m in messages if m.status != "refused"]
 
     def _ask(self, archivist, engine, question, history, conversation_id, cancel, replace_id):
-        from core.answer.pipeline import Answered, Retrieved, Token, ask
+        from core.answer.pipeline import Answered, EvidenceFound, Retrieved, Token, ask
         from core.history import save_answer
 
         gui = self.tasks.gui
         retrieved = done = None
         for event in ask(archivist, engine, question, history, strict=self.strict, cancel=cancel):
-            if isinstance(event, Retrieved):
+            if isinstance(event, EvidenceFound):
+                card = [_sentence_dict(s) for s in event.sentences]
+                gui(lambda: self.evidence_found.emit(card))
+            elif isinstance(event, Retrieved):
                 retrieved = event
                 sources = [_citation_dict(s) for s in event.sources]
                 gui(lambda trace=event.trace: self.sources_found.emit(sources, trace))
@@ -226,3 +230,8 @@ def _citation_dict(source) -> dict:
     return {"n": source.n, "path": hit.path, "page": hit.page, "heading": hit.heading, "start": hit.start,
             "end": hit.end, "snippet": " ".join(hit.text.split())[:300], "text": hit.text, "score": hit.score,
             "similarity": hit.similarity, "text_rank": hit.text_rank, "found_by": list(hit.found_by)}
+
+
+def _sentence_dict(sentence) -> dict:
+    return {"path": sentence.path, "page": sentence.page, "heading": sentence.heading,
+            "start": sentence.start, "end": sentence.end, "text": sentence.text}

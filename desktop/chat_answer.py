@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QSizePolicy, QTextBr
 from desktop.chat_bubble import Bubble, blend
 from desktop.chat_markdown import SafeDocument, citation_number, render_markdown
 from desktop.chat_sources import SourcesPanel, source_title
+from desktop.evidence_card import EvidenceCard
 from desktop.claim_marks import NOT_IN_SOURCES, flagged_claims, mark_unsupported
 
 STATUS_TEXT = {
@@ -137,6 +138,7 @@ class AnswerWidget(Bubble):
         self.rating = 0
         self.check: dict | None = None  # the claim check (core/answer/check.py as_dict); None before checks
         self.sources: SourcesPanel | None = None
+        self.evidence: EvidenceCard | None = None  # shown from retrieval until the answer is complete
 
         self.body = AnswerBody()
         self.body.citation_activated.connect(self._on_citation_number)
@@ -201,6 +203,15 @@ class AnswerWidget(Bubble):
         self.text = text
         render_markdown(self.body.document(), text, code_background=self._code_background())
 
+    def show_evidence(self, sentences: list[dict]) -> None:
+        if self.evidence is not None:
+            self.evidence.deleteLater()
+            self.evidence = None
+        if sentences:
+            self.evidence = EvidenceCard(sentences)
+            self.evidence.clicked.connect(self.citation_clicked)
+            self.layout_.insertWidget(0, self.evidence)
+
     def set_progress(self, text: str) -> None:
         self.progress.setText(text)
         self.progress.setVisible(bool(text))
@@ -218,6 +229,11 @@ class AnswerWidget(Bubble):
                                           "does. Check them before relying on them.")
         self.unsupported_label.setVisible(bool(flagged))
         self.progress.hide()
+        if self.evidence is not None and status in ("complete", "refused"):
+            # The answer's own sources now quote what it rests on (or the nearest passages do);
+            # after Stop or a failure the card stays beside the partial answer.
+            self.evidence.deleteLater()
+            self.evidence = None
         status_text = STATUS_TEXT.get(status, "" if status == "complete" else f"Status: {status}")
         self.status_label.setText(status_text)
         self.status_label.setVisible(bool(status_text))

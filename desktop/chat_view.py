@@ -50,6 +50,11 @@ class AnswerHandle:
         if not self._timer.isActive():
             self._timer.start()
 
+    def show_evidence(self, sentences: list[dict]) -> None:
+        """The evidence card, before the model's first word."""
+        if not self._detached and not self.finished:
+            self.widget.show_evidence(sentences)
+
     def set_progress(self, text: str) -> None:
         """A line under the text while it is written, e.g. "Searching your documents…"."""
         if not self._detached and not self.finished:

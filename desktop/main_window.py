@@ -141,6 +141,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.composer.stop_requested.connect(ans.stop)
         ans.answer_started.connect(self._answer_started)
         ans.sources_found.connect(self._sources_found)
+        ans.evidence_found.connect(lambda card: self._stream and self._stream.show_evidence(card))
         ans.token.connect(lambda piece: self._stream and self._stream.append(piece))
         ans.progress.connect(self._task_progress)
         ans.answer_finished.connect(self._answer_finished)

@@ -6,7 +6,7 @@ import pymupdf
 import pytest
 
 from core.answer.evidence import best_sentences, evidence_card, sentence_scores, with_neighbours
-from core.answer.pipeline import Retrieved, ask
+from core.answer.pipeline import EvidenceFound, Retrieved, ask
 from core.parsing.pdf import PAGE_TEXT_FLAGS
 from helpers import make_pdf, write
 
@@ -113,6 +113,8 @@ class PromptOnlyEngine:
 
 def test_answer_events_carry_the_card_before_the_model_is_called(library, docs):
     events = ask(library, PromptOnlyEngine(), QUESTION, k=4)
+    card = next(events)  # first of all: before the prompt is built (the engine may still be loading)
+    assert isinstance(card, EvidenceFound) and card.sentences and flat(card.sentences[0].text) == FACT
     retrieved = next(events)
     events.close()
     assert isinstance(retrieved, Retrieved)

@@ -38,6 +38,14 @@ class Retrieved:
 
 
 @dataclass(frozen=True)
+class EvidenceFound:
+    """The evidence card, yielded as soon as retrieval is done: before the prompt is built (which
+    may wait for the engine to load) and before the model's first token."""
+    sentences: list[EvidenceSentence]
+    elapsed_ms: float  # from the question to the card
+
+
+@dataclass(frozen=True)
 class Token:
     text: str
 
@@ -57,7 +65,7 @@ class Answered:
     check: CheckResult | None = None
 
 
-AnswerEvent = Union[Retrieved, Token, Answered]
+AnswerEvent = Union[EvidenceFound, Retrieved, Token, Answered]
 
 # The evidence prompt reads this many of the best passages, of whose sentences about this many
 # characters are embedded and scored (those sharing the question's words first; the card's are cached).
@@ -77,6 +85,7 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
     evidence_started = time.perf_counter()
     evidence = evidence_card(query, result.hits, archivist.embedder)
     evidence_ms = round((time.perf_counter() - evidence_started) * 1000, 1)
+    yield EvidenceFound(evidence, round((time.perf_counter() - started) * 1000, 1))
     verdict = judge(query, result.hits)
     relevant = verdict.relevant
     cut_down = None

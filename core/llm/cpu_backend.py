@@ -99,3 +99,13 @@ def load() -> str | None:
         raise RuntimeError(f"llama.cpp could not load its CPU variant {name}")
     log.info("llama.cpp CPU variant: %s", name)
     return name
+
+
+_loaded: list[str | None] = []
+
+
+def load_once() -> str | None:
+    """``load`` for processes that create several llama.cpp models: the variant is loaded once."""
+    if not _loaded:
+        _loaded.append(load())
+    return _loaded[0]

@@ -121,3 +121,34 @@ def test_the_window_shows_evidence_and_highlights_it(window, qtbot, docs):
     assert any(r.intersects(fact) for r in window.preview.highlight_rects)
     filler = page.search_for("This paragraph is ordinary filler")[0]  # first filler sentence: not cited
     assert not any(r.intersects(filler) for r in window.preview.highlight_rects)
+
+
+def test_the_evidence_card_comes_before_the_first_word_and_opens_its_sentence(window, qtbot, docs):
+    """The best sentences for the question, found without the model, show while the answer is written;
+    a click highlights that sentence on its page; the finished answer's sources then take over."""
+    from desktop.evidence_card import EvidenceCard
+
+    make_pdf(docs / "handbook.pdf", PAGES, toc=[(1, "Refunds", 2)])
+    write(docs / "finance.md", MARKDOWN)
+    order, seen = [], {}
+
+    def on_evidence(card):
+        order.append("evidence")
+        stream = window._stream
+        seen["card"] = stream.widget.evidence if stream else None
+    window.answers.evidence_found.connect(on_evidence)
+    window.answers.token.connect(lambda _: order.append("token"))
+    result = add_folder_and_ask(window, qtbot, docs, "How long is the refund window for Acme widgets?", MODEL)
+    assert order and order[0] == "evidence" and "token" in order
+    card = seen["card"]
+    assert isinstance(card, EvidenceCard) and card.quotes
+    first = card.quotes[0]
+    assert FACTS[0] in " ".join(first.citation["text"].split()) and first.citation["page"] == 2
+    assert "handbook.pdf, p. 2" in first.text()
+    assert result["status"] == "complete"
+    answer = window.chat.answer_widget(result["message_id"])
+    assert answer.evidence is None  # replaced by the answer's own sources
+    first.clicked.emit(first.citation)
+    qtbot.waitUntil(lambda: window.preview is not None and window.preview.current_page == 2, timeout=30_000)
+    qtbot.waitUntil(lambda: bool(window.preview.highlight_rects), timeout=30_000)
+    assert len(window.preview.highlight_rects) <= 2  # one sentence (perhaps over two lines), not the passage

@@ -85,6 +85,10 @@ class Engine:
     def _load(self, key: tuple) -> Runner:
         import llama_cpp  # imported lazily: a slow import, and tests of
         # routes that never generate should not need it.
+
+        from core.llm import cpu_backend
+
+        cpu_backend.load_once()  # the portable build picks its CPU code at run time
         model, adapter, n_ctx, embedding = key
         kw = dict(model_path=model, n_ctx=n_ctx, n_threads=self.threads,
                   verbose=False)
