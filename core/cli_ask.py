@@ -43,9 +43,9 @@ def add_parser(sub, common) -> None:
 
 
 def cmd_ask(archivist, args, reporter) -> int:
-    from core.answer.pipeline import Answered, Retrieved, Token, ask
+    from core.answer.pipeline import Answered, EvidenceFound, Retrieved, Token, ask
     from core.answer.route import files_to_read_whole
-    from core.cli_evidence import evidence_json, print_answer_sources, source_line
+    from core.cli_evidence import card_json, evidence_json, print_answer_sources, print_card, source_line
     from core.llm.base import EngineError
     from core.match_strength import describe_match
 
@@ -61,13 +61,17 @@ def cmd_ask(archivist, args, reporter) -> int:
         return cli_summarize.run(archivist, engine, whole, args.question, args.json)
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
-    retrieved = done = None
+    retrieved = done = card = None
     try:
         if not args.json:
             print(f"({engine.describe()})", file=sys.stderr)
         for event in ask(archivist, engine, args.question, strict=not args.no_strict, k=args.limit,
                          cancel=cancel):
-            if isinstance(event, Retrieved):
+            if isinstance(event, EvidenceFound):
+                card = event.sentences
+                if not args.json:
+                    print_card(card)
+            elif isinstance(event, Retrieved):
                 retrieved = event
             elif isinstance(event, Token) and not args.json:
                 print(event.text, end="", flush=True)
@@ -83,6 +87,7 @@ def cmd_ask(archivist, args, reporter) -> int:
         check = done.check.as_trace() if done.check else {}
         print(json.dumps({"answer": asdict(done), "query": retrieved.query, "trace": dict(retrieved.trace, **check),
                           "evidence": evidence_json(done), "check": check.get("check"),
+                          "evidence_card": card_json(card or []),
                           "sources": [{"n": s.n, **asdict(s.hit), "match": describe_match(s.hit)}
                                       for s in retrieved.sources],
                           "conversation_id": saved and saved.conversation_id, "message_id": saved and saved.id},

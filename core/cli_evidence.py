@@ -37,6 +37,22 @@ def quoted(text: str, first_indent: str = QUOTE_INDENT) -> list[str]:
                          subsequent_indent=" " * (len(first_indent) + 1))
 
 
+def print_card(sentences) -> None:
+    """The evidence card, before the answer streams: the best sentences found without the model."""
+    if not sentences:
+        return
+    print("Found in your documents:")
+    for sentence in sentences:
+        name = sentence.path.rsplit("/", 1)[-1]
+        print("\n".join(quoted(sentence.text, "  ")) + f" — {name}, {where(sentence.page, sentence.start, sentence.end)}")
+    print()
+
+
+def card_json(sentences) -> list[dict]:
+    return [{"path": s.path, "page": s.page, "start": s.start, "end": s.end, "text": s.text,
+             "similarity": round(s.similarity, 3)} for s in sentences]
+
+
 def check_line(check) -> str:
     """"Not in your sources: 45 days, Brno (2 of 5 facts checked)"; "" when nothing was checked."""
     if check is None or not check.checked:
