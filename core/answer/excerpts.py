@@ -14,14 +14,15 @@ from typing import Sequence
 from core.answer.evidence import EvidenceSentence, with_neighbours
 from core.search import Hit
 
-SENTENCES_PER_PASSAGE = 2
+SENTENCES_PER_PASSAGE = 1
 GAP = " … "
 
 
 def excerpts(hits: Sequence[Hit], scored: Sequence[EvidenceSentence],
-             per_passage: int = SENTENCES_PER_PASSAGE) -> dict[int, str]:
+             per_passage: int | None = None) -> dict[int, str]:
     """Excerpt text by passage rank (1-based, as in ``EvidenceSentence.rank``), for the passages
     that have scored sentences; the others are left to the caller (whole, or out)."""
+    per_passage = per_passage or SENTENCES_PER_PASSAGE
     by_rank: dict[int, list[EvidenceSentence]] = {}
     for sentence in scored:
         by_rank.setdefault(sentence.rank, []).append(sentence)

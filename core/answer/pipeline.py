@@ -69,7 +69,10 @@ AnswerEvent = Union[EvidenceFound, Retrieved, Token, Answered]
 
 # The evidence prompt reads this many of the best passages, of whose sentences about this many
 # characters are embedded and scored (those sharing the question's words first; the card's are cached).
-PROMPT_PASSAGES = 6
+# Chosen on bench/qa_library.py with bench/prompt_size.py: the expected value is in the prompt for 29
+# of 30 questions with 8 whole passages (1,611 tokens on average) and equally with 4 passages cut to
+# their best sentence and its neighbours (542 tokens): a third of the time to the first word.
+PROMPT_PASSAGES = 4
 PROMPT_BUDGET_CHARS = 4000
 
 
