@@ -305,7 +305,7 @@ def main() -> None:
     if args.retrieval_only:
         import retrieval_quality
 
-        result = retrieval_quality.run(args.questions, verbose=not args.json)
+        result = retrieval_quality.run(args.questions, verbose=not args.json, qa_set=args.qa_set)
         if args.json:
             print(json.dumps(result, indent=2, ensure_ascii=False))
         else:

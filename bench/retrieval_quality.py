@@ -3,7 +3,7 @@ expected page ranks in ``archivist.search(question, k)`` (hit@1, hit@5, hit@k, M
 sentence-level re-ranking on the same library, and whether the evidence card's sentences hold the
 expected value.
 
-    python bench/answer_quality.py --retrieval-only [--json]
+    python bench/answer_quality.py --retrieval-only [--set main|heldout] [--json]
 
 Off-topic questions are searched too, to show the best similarity they reach next to the
 answerable ones (where strict mode's gate has to sit).
@@ -15,10 +15,10 @@ import statistics
 import time
 from pathlib import Path
 
-from answer_quality import K, at, contains_answer
+from answer_quality import K, SETS, at, contains_answer
 from common import percentile
 from core.answer.evidence import evidence_card
-from qa_library import FACTS, OFF_TOPIC, indexed_library
+from qa_library import indexed_library
 
 MODES = {"passages": False, "sentences": True}  # mode name → sentence_rerank
 
@@ -87,7 +87,8 @@ def _spread(values: list[float]) -> dict | None:
 
 
 def report(result: dict) -> None:
-    print(f"{result['questions']} questions, k={result['k']}; library {result.get('library')}, "
+    print(f"QA set {result.get('qa_set')}: {result['questions']} questions, k={result['k']}; "
+          f"library {result.get('library')}, "
           f"synced in {result.get('sync_s')} s")
     for mode, label in (("passages", "passage ranking only"), ("sentences", "with sentence re-ranking")):
         m = result[mode]
@@ -109,14 +110,15 @@ def report(result: dict) -> None:
                   f"card {r['card'][:1]})")
 
 
-def run(questions: int | None = None, verbose: bool = True) -> dict:
-    facts = FACTS[:questions] if questions else FACTS
-    archivist, root, shape, sync_s = indexed_library("archivist-retrieval-")
+def run(questions: int | None = None, verbose: bool = True, qa_set: str = "main") -> dict:
+    library = SETS[qa_set]
+    facts = library.FACTS[:questions] if questions else library.FACTS
+    archivist, root, shape, sync_s = indexed_library("archivist-retrieval-", build_library=library.build)
     try:
         archivist.search("warm up", k=K)  # the first search loads the model
         say = (lambda line: print(line, flush=True)) if verbose else None
-        result = evaluate(archivist, root, facts, OFF_TOPIC, progress=say)
+        result = evaluate(archivist, root, facts, library.OFF_TOPIC, progress=say)
     finally:
         archivist.close()
-    result.update(library=shape, sync_s=sync_s)
+    result.update(library=shape, sync_s=sync_s, qa_set=qa_set)
     return result
