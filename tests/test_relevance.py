@@ -2,6 +2,8 @@
 that holds it, however low that passage's cosine; off-topic questions are still refused.
 Real embedding model, real LanceDB."""
 
+from dataclasses import replace
+
 import pytest
 
 from core.answer.relevance import MIN_SIMILARITY_WITH_TEXT_MATCH, exact_terms, judge
@@ -29,11 +31,18 @@ def test_identifiers_and_quoted_terms_are_exact_terms_numbers_are_not():
     assert exact_terms("What happened in 2023 within the 30-day window, on the 5th?") == []
 
 
-def test_an_identifier_buried_in_a_table_is_not_refused(library):
+def test_a_buried_fact_is_judged_by_its_sentence_not_its_passage(library):
     question = "What is QX-5582?"
     hits = library.search(question, k=8).hits
     holder = next(h for h in hits if "QX-5582" in h.text)
-    assert (holder.similarity or 0) < MIN_SIMILARITY_WITH_TEXT_MATCH  # meaning alone would refuse it
+    assert (holder.similarity or 0) < MIN_SIMILARITY_WITH_TEXT_MATCH  # the passage alone would be refused
+    verdict = judge(question, hits)
+    assert verdict.relevant and "sentence" in verdict.reason
+
+
+def test_an_identifier_is_enough_when_no_sentence_was_scored(library):
+    question = "What is QX-5582?"
+    hits = [replace(h, sentence_similarity=None) for h in library.search(question, k=8).hits]
     verdict = judge(question, hits)
     assert verdict.relevant and "QX-5582" in verdict.reason
 

@@ -89,7 +89,7 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
     evidence = evidence_card(query, result.hits, archivist.embedder)
     evidence_ms = round((time.perf_counter() - evidence_started) * 1000, 1)
     yield EvidenceFound(evidence, round((time.perf_counter() - started) * 1000, 1))
-    verdict = judge(query, result.hits)
+    verdict = judge(query, result.hits, evidence)
     relevant = verdict.relevant
     cut_down = None
     if prompt_style == "evidence":

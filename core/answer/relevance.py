@@ -1,7 +1,10 @@
 """Strict mode's judgement: did retrieval find anything worth answering from?
 
-Meaning (cosine similarity of the question and a passage) is the main evidence: an answering
-passage scores 0.35–0.8 with MiniLM here, an off-topic question's best 0.0–0.19. Exact words are the
+Meaning is the main evidence, judged sentence by sentence: the sentence that answers a question
+scores 0.50–0.86 (cosine, MiniLM) on bench/qa_library.py, while an off-topic question's best sentence
+reaches 0.19–0.27. Whole passages separate worse (answering 0.17–0.55, off-topic up to 0.26: a fact
+buried in a passage about something else), so they decide only when no sentence was scored.
+Exact words are the
 other: a question that names an identifier ("INV-2024-0042", "F-12") or quotes a term is about
 that thing, and a passage holding it verbatim is relevant however low its cosine (a code in a long
 table, a name buried in an unrelated paragraph). Plain shared words are not enough: one common word
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 
 from core.search import Hit
 
+MIN_SENTENCE_SIMILARITY = 0.40  # between off-topic's best (0.27) and answering sentences' worst (0.50)
 MIN_SIMILARITY = 0.25
 # A full-text match lowers the bar a little, not to 0.15: on bench/answer_quality.py one shared
 # word carried off-topic questions at 0.15–0.19, while answerable ones' best passages scored 0.20+.
@@ -44,24 +48,38 @@ def exact_terms(question: str) -> list[str]:
     return [t for t in terms if t]
 
 
-def judge(question: str, hits: list[Hit]) -> Verdict:
-    for hit in hits:
-        similarity = hit.similarity or 0.0
-        if similarity >= MIN_SIMILARITY:
-            return Verdict(True, f"meaning: similarity {similarity:.2f} ≥ {MIN_SIMILARITY}")
-        if hit.text_rank and similarity >= MIN_SIMILARITY_WITH_TEXT_MATCH:
-            return Verdict(True, f"shared words and meaning: similarity {similarity:.2f} ≥ "
-                                 f"{MIN_SIMILARITY_WITH_TEXT_MATCH}")
+def judge(question: str, hits: list[Hit], sentences=()) -> Verdict:
+    """``sentences``: the evidence card's scored sentences (core/answer/evidence.py), if any."""
     terms = exact_terms(question)
+    if terms and not any(_holds(hit.text, t) for hit in hits for t in terms):
+        # "What did report QX-9999 say?" beside a report QX-5582: similar in meaning, about another thing.
+        return Verdict(False, f"nothing relevant: no passage holds {', '.join(terms)}")
+    scored = [s.similarity for s in sentences] + [h.sentence_similarity for h in hits
+                                                   if getattr(h, "sentence_similarity", None) is not None]
+    if scored:
+        best_sentence = max(scored)
+        if best_sentence >= MIN_SENTENCE_SIMILARITY:
+            return Verdict(True, f"meaning: a sentence's similarity {best_sentence:.2f} ≥ {MIN_SENTENCE_SIMILARITY}")
+    else:
+        for hit in hits:
+            similarity = hit.similarity or 0.0
+            if similarity >= MIN_SIMILARITY:
+                return Verdict(True, f"meaning: similarity {similarity:.2f} ≥ {MIN_SIMILARITY}")
+            if hit.text_rank and similarity >= MIN_SIMILARITY_WITH_TEXT_MATCH:
+                return Verdict(True, f"shared words and meaning: similarity {similarity:.2f} ≥ "
+                                     f"{MIN_SIMILARITY_WITH_TEXT_MATCH}")
     for hit in hits:
         if not hit.text_rank:
             continue
         held = [t for t in terms if _holds(hit.text, t)]
         if held:
             return Verdict(True, f"exact words: {', '.join(held)} in {hit.path.rsplit('/', 1)[-1]}")
-    best = max((h.similarity or 0.0 for h in hits), default=0.0)
-    return Verdict(False, f"nothing relevant: best similarity {best:.2f} < {MIN_SIMILARITY}"
-                          + (f"; no passage holds {', '.join(terms)}" if terms else ""))
+    if scored:
+        why = f"nothing relevant: best sentence similarity {max(scored):.2f} < {MIN_SENTENCE_SIMILARITY}"
+    else:
+        why = f"nothing relevant: best similarity {max((h.similarity or 0.0 for h in hits), default=0.0):.2f} " \
+              f"< {MIN_SIMILARITY}"
+    return Verdict(False, why)
 
 
 def _holds(text: str, term: str) -> bool:
