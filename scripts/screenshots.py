@@ -21,6 +21,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 QUESTION = "How long is the refund window for Acme widgets?"
+# Answered from "Main supplier: Globex Corporation, Lyon." — the country is true, but in no document:
+# the check marks it "not in your sources" (the answer is right; the claim is unsourced).
+SECOND_QUESTION = "In which city and country is our main supplier based?"
 
 
 class Driver:
@@ -82,6 +85,7 @@ def main() -> int:
     controller.start([])
     answers: list[dict] = []
     controller.answers.answer_finished.connect(answers.append)
+    cards: list = []
 
     def shot(name: str):
         def take():
@@ -92,6 +96,19 @@ def main() -> int:
     def ask():
         window.engine_bar.combo.setCurrentIndex(1)  # the built-in engine, whatever is installed here
         window.composer.set_text(QUESTION)
+        window.composer.submit()
+
+    def on_card(card):  # the evidence card, before the model's first word: photographed at once
+        if not cards:
+            cards.append(card)
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(50, shot("6-evidence-card"))
+    controller.answers.evidence_found.connect(on_card)
+
+    def ask_second():
+        window.splitter.setSizes([0, 1400, 0])
+        window.composer.set_text(SECOND_QUESTION)
         window.composer.submit()
 
     def open_citation():
@@ -127,6 +144,10 @@ def main() -> int:
         ("preview rendered", lambda: window.preview is not None and window.preview.current_page is not None,
          lambda: None),
         ("answer shot", lambda: True, shot("3-answer-and-preview")),
+        ("second question", lambda: True, ask_second),
+        ("second answer", lambda: len(answers) >= 2, lambda: None),
+        ("flagged claim shot", lambda: True, shot("7-flagged-claim")),
+        ("back to the layout", lambda: True, lambda: window.splitter.setSizes([300, 700, 400])),
         ("folders tab", lambda: True, show_problems),
         ("folders shot", lambda: True, shot("4-folders")),
         ("settings", lambda: True, open_indexing_settings),
