@@ -75,11 +75,13 @@ def main() -> None:
             print(f"round {round_ + 1} {variant:10} prompt {row['prompt_tokens']} tok: prefill "
                   f"{row['prefill_tok_s']:6.1f} tok/s, generation {row['generate_tok_s']:5.1f} tok/s", flush=True)
     print(f"\nmodel {args.model}, {os.cpu_count()} threads; median of {args.rounds} interleaved rounds")
-    base = statistics.median(r["prefill_tok_s"] for r in results.get("x64", results[next(iter(results))]))
+    first = next(iter(results))
+    base = statistics.median(r["prefill_tok_s"] for r in results[first])
     for variant, rows in results.items():
         prefill = statistics.median(r["prefill_tok_s"] for r in rows)
         generate = statistics.median(r["generate_tok_s"] for r in rows)
-        print(f"  {variant:10} prefill {prefill:6.1f} tok/s ({prefill / base:4.2f}x x64), generation {generate:5.1f} tok/s")
+        print(f"  {variant:10} prefill {prefill:6.1f} tok/s ({prefill / base:4.2f}x {first}), "
+              f"generation {generate:5.1f} tok/s")
 
 
 if __name__ == "__main__":
