@@ -33,14 +33,26 @@ def test_ask_survives_the_engine_dying_mid_answer(docs, data_dir):
     assert added.returncode == 0, added.stderr.decode(errors="replace")
 
     cli = subprocess.Popen([sys.executable, "-m", "core.cli", "ask", "--engine", "embedded", "--no-strict",
-                            "Write a very long story about the refund window for Acme widgets."],
+                            "Count from 1 to 300 in words, separated by commas."],
                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    first = cli.stdout.read(20)  # the answer has started streaming
-    assert first
-    engine = engine_process(psutil.Process(cli.pid))
-    assert engine is not None
-    engine.send_signal(signal.SIGILL)
-    out, err = cli.communicate(timeout=120)
+    try:
+        # The evidence card comes first, before the engine starts: wait for the engine, then its words.
+        deadline = time.monotonic() + 120
+        engine = None
+        while engine is None and time.monotonic() < deadline and cli.poll() is None:
+            engine = engine_process(psutil.Process(cli.pid))
+            time.sleep(0.2)
+        assert engine is not None
+        first = b""
+        while b"\n\n" not in first and len(first) < 4000:  # the card, then a blank line
+            first += cli.stdout.read1(4096)
+        first += cli.stdout.read1(4096)  # the answer has started
+        engine.send_signal(signal.SIGILL)
+        out, err = cli.communicate(timeout=120)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+        cli.wait(30)
     err = err.decode(errors="replace")
     assert cli.returncode == 1, err
     assert "processor instruction this computer does not have (SIGILL)" in err and "Ollama" in err

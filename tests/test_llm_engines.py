@@ -253,7 +253,7 @@ def test_pull_unknown_model_is_an_error(engine):
 def test_embedded_grounded_answer(embedded):
     assert embedded.model == BUNDLED_NAME and embedded.context_length() == 4096
     assert "SmolLM2" in embedded.describe()
-    assert [m.name for m in embedded.list_models()] == [BUNDLED_NAME]
+    assert [m.name for m in embedded.list_models()][0] == BUNDLED_NAME  # then any other installed built-in
     answer = "".join(embedded.stream_chat(GROUNDED, temperature=0.0, max_tokens=40))
     assert "30" in answer
 
