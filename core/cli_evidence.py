@@ -27,6 +27,10 @@ def source_line(n: int, item) -> str:
         parts.append(match)
     if getattr(item, "inferred", False):
         parts.append("matched by wording")
+    twins = getattr(item, "also_in", ())  # the same text in other files (core/twins.py)
+    if twins:
+        parts.append("also in " + ", ".join(f"{path.rsplit('/', 1)[-1]}" + (f" (p. {page})" if page else "")
+                                            for path, page in twins))
     return " · ".join(parts)
 
 

@@ -81,3 +81,13 @@ def test_what_adds_nothing_folds_and_what_adds_a_paragraph_does_not():
     kept, folded = collapse_twins(hits)
     assert [h.path for h in kept] == ["/a.md", "/a.md", "/c.md"] and folded == 2
     assert kept[0].also_in == (("/b.md", None), ("/d.md", None))
+
+
+def test_the_command_line_names_where_else_a_folded_passage_is():
+    from core.cli_evidence import source_line
+    from core.search import Hit
+
+    hit = Hit(doc_id="d1", path="/docs/guide.md", kind="markdown", page=None, heading="Setup", start=0, end=40,
+              text="Install the tool.", score=0.03, similarity=0.7, text_rank=1,
+              also_in=(("/docs/site/guide.html", None), ("/docs/guide.pdf", 3)))
+    assert source_line(1, hit).endswith("also in guide.html, guide.pdf (p. 3)")
