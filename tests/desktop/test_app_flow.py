@@ -40,9 +40,13 @@ def test_drop_index_ask_and_see_the_cited_passage_on_its_page(window, qtbot, doc
         assert drop(window, [docs])
     qtbot.waitUntil(lambda: window.folders.files_model.rowCount() == 3, timeout=10_000)
     assert "finance.md" in window.index_label.text() or "passages" in window.index_label.text()
-    statuses = {window.folders.files_model.record(r).path: window.folders.files_model.record(r).status
-                for r in range(3)}
-    assert statuses[str(docs / "broken.pdf")] == "failed" and statuses[str(docs / "handbook.pdf")] == "indexed"
+
+    def statuses():
+        model = window.folders.files_model
+        return {model.record(r).path: model.record(r).status for r in range(model.rowCount())}
+    # The files table is updated from batched events (a few a second): wait for the last of them.
+    qtbot.waitUntil(lambda: statuses().get(str(docs / "broken.pdf")) == "failed"
+                    and statuses().get(str(docs / "handbook.pdf")) == "indexed", timeout=60_000)
 
     answers.choose_engine("ollama", MODEL)
     tokens = []
