@@ -31,10 +31,7 @@ strict mode's gate would do). No model.
 
 from __future__ import annotations
 
-import gzip
-import html
 import random
-import re
 import unicodedata
 from pathlib import Path
 
@@ -43,9 +40,12 @@ import pymupdf
 from lxml import html as lxml_html
 
 from corpus import ParagraphPool
+from heldout_filler import filler_texts
+from heldout_render import (PAGE_CHARS, SENTENCES, Filler, filler_documents, write_docx, write_html, write_pdf,
+                            write_text)
 from qa_library import Fact
 
-_S: dict[str, str] = {}  # key → planted sentence, so documents and FACTS share one spelling
+_S = SENTENCES  # key → planted sentence, so documents and FACTS share one spelling
 
 
 def _f(key: str, file: str, page: int | None, sentence: str, question: str, answers: tuple[str, ...]) -> Fact:
@@ -228,121 +228,8 @@ OFF_TOPIC = [
 ]
 
 # ---------------------------------------------------------------------------------------------
-# Filler: other real text found on this machine.
-
-MAN_PAGES = [  # common Debian/Ubuntu pages; those missing are skipped
-    "man1/tar.1.gz", "man1/grep.1.gz", "man1/find.1.gz", "man1/sed.1.gz", "man1/ssh.1.gz", "man1/gzip.1.gz",
-    "man1/less.1.gz", "man1/diff.1.gz", "man1/ls.1.gz", "man1/cp.1.gz", "man1/sort.1.gz", "man1/date.1.gz",
-    "man1/dpkg.1.gz", "man1/bash.1.gz", "man1/make.1.gz", "man1/git.1.gz", "man1/curl.1.gz", "man1/wget.1.gz",
-    "man5/passwd.5.gz", "man5/fstab.5.gz", "man5/ssh_config.5.gz", "man5/sources.list.5.gz",
-    "man7/hier.7.gz", "man7/regex.7.gz", "man7/signal.7.gz", "man7/glob.7.gz", "man7/locale.7.gz",
-    "man8/apt-get.8.gz", "man8/mount.8.gz",
-]
-LICENSES = ["Apache-2.0", "GPL-3", "LGPL-2.1", "MPL-2.0", "GFDL-1.3", "Artistic", "CC0-1.0"]
-
-_ROFF_ESCAPES = [(re.compile(a), b) for a, b in [
-    (r"\\f(\[[^\]]*\]|\(..|.)", ""), (r"\\\(em|\\\[em\]", "-"), (r"\\\(en|\\\[en\]", "-"),
-    (r"\\\((aq|cq|oq)", "'"), (r"\\\((lq|rq)", '"'), (r"\\\(bu", ""), (r"\\\(co", "(c)"), (r"\\\(..", ""),
-    (r"\\\[[^\]]*\]", ""), (r"\\-", "-"), (r"\\e", "\\\\"), (r"\\s[+-]?\d", ""), (r"\\[&|^%:c/,)]", ""),
-    (r"\\\*(\(..|\[[^\]]*\]|.)", ""), (r"\\n(\(..|\[[^\]]*\]|.)", ""), (r"\\ ", " "), (r'\\"', ""),
-]]
-_ROFF_BREAK = {"PP", "LP", "P", "SH", "SS", "TP", "IP", "sp", "br", "HP", "TQ", "Sh", "Ss", "Pp", "Bl", "It"}
-_ROFF_TEXT = {"B", "I", "BR", "RB", "BI", "IB", "IR", "RI", "SM", "SB", "Nm", "Ar", "Fl", "Cm", "Pa", "Xr",
-              "Dq", "Sq", "Ql", "Em", "Va", "Ic", "Li", "Ev", "Dv"}
-
-
-def roff_paragraphs(source: str) -> list[str]:
-    """A manual page's prose from its roff source: text lines and font macros, headings dropped."""
-    paras: list[str] = []
-    current: list[str] = []
-    in_macro_definition = False
-    for line in source.splitlines():
-        if line.startswith(('.\\"', "'\\\"", '\\"')):
-            continue
-        if line.startswith((".", "'")):
-            m = re.match(r"[.'](\S+)\s*(.*)", line)
-            if not m:
-                continue
-            name, args = m.groups()
-            if name in ("de", "ig"):
-                in_macro_definition = True
-            elif in_macro_definition:
-                in_macro_definition = name != "."
-            elif name in _ROFF_BREAK:
-                if current:
-                    paras.append(" ".join(current))
-                    current = []
-            elif name in _ROFF_TEXT:
-                current.append(args.replace('"', ""))
-            continue
-        if in_macro_definition:
-            continue
-        if line.strip():
-            current.append(line)
-        elif current:
-            paras.append(" ".join(current))
-            current = []
-    if current:
-        paras.append(" ".join(current))
-    out = []
-    for p in paras:
-        for pattern, replacement in _ROFF_ESCAPES:
-            p = pattern.sub(lambda _m, r=replacement: r.replace("\\\\", "\\"), p)
-        out.append(" ".join(p.split()))
-    return out
-
-
-def _prose(paras: list[str]) -> list[str]:
-    """Paragraphs that read as prose: not code, not tables, not one-liners."""
-    keep = []
-    for p in paras:
-        if not 80 <= len(p) <= 1500:
-            continue
-        letters = sum(c.isalpha() or c == " " for c in p)
-        if letters / len(p) >= 0.82 and p.count(". ") + p.endswith(".") >= 1:
-            keep.append(p)
-    return keep
-
-
-def filler_texts() -> list[tuple[str, list[str]]]:
-    """(name, prose paragraphs) per source text: manual pages, licences, the language reference."""
-    texts = []
-    for rel in MAN_PAGES:
-        path = Path("/usr/share/man") / rel
-        if path.is_file():
-            try:
-                source = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
-            except (OSError, EOFError):
-                continue
-            texts.append((path.name.split(".")[0] + "-manual", _prose(roff_paragraphs(source))))
-    for name in LICENSES:
-        path = Path("/usr/share/common-licenses") / name
-        if path.is_file():
-            paras = [" ".join(p.split()) for p in path.read_text(encoding="utf-8", errors="replace").split("\n\n")]
-            texts.append((name.lower() + "-licence", _prose(paras)))
-    try:
-        from pydoc_data.topics import topics
-    except ImportError:
-        topics = {}
-    for name in sorted(topics):
-        paras = [" ".join(p.split()) for p in topics[name].split("\n\n")]
-        texts.append(("python-" + name, _prose(paras)))
-    # No paragraph twice (licences and manual pages repeat boilerplate).
-    seen: set[str] = set()
-    unique = []
-    for name, paras in texts:
-        paras = [p for p in paras if not (p in seen or seen.add(p))]
-        if paras:
-            unique.append((name, paras))
-    return unique
-
-
-# ---------------------------------------------------------------------------------------------
 # Documents as blocks: ("h1"|"h2"|"p", text), ("ul", [items]), ("table", [rows "a | b"]),
 # ("leaders", [rows "label | value"]), ("lines", [lines]), ("fill", n). A key in _S stands for its sentence.
-
-def _t(text: str) -> str:
-    return _S.get(text, text)
 
 
 def tenancy() -> list:
@@ -588,180 +475,6 @@ def notes() -> dict[str, list]:
     }
 
 
-# ---------------------------------------------------------------------------------------------
-# Rendering
-
-class _Filler:
-    def __init__(self, pool: ParagraphPool):
-        self.pool = pool
-
-    def expand(self, blocks: list, min_chars: int = 0) -> list:
-        """("fill", n) → n filler paragraphs (marked "fill" so a page can drop them to fit); then more
-        at the end until the blocks hold ``min_chars`` characters (a PDF page drops what does not fit)."""
-        out = []
-        for kind, value in blocks:
-            if kind == "fill":
-                out += [("fill", self.pool.draw()) for _ in range(value)]
-            else:
-                out.append((kind, value))
-        size = sum(len(_t(v)) if isinstance(v, str) else sum(len(_t(x)) for x in v) for _, v in out)
-        while size < min_chars:
-            out.append(("fill", self.pool.draw()))
-            size += len(out[-1][1])
-        return out
-
-
-def _rows(rows: list[str]) -> list[list[str]]:
-    return [[c.strip() for c in _t(row).split(" | ")] for row in rows]
-
-
-def _to_html(blocks: list) -> str:
-    out = []
-    for kind, value in blocks:
-        e = html.escape
-        if kind in ("h1", "h2"):
-            out.append(f"<{kind}>{e(_t(value))}</{kind}>")
-        elif kind in ("p", "fill"):
-            out.append(f"<p>{e(_t(value))}</p>")
-        elif kind == "ul":
-            out.append("<ul>" + "".join(f"<li>{e(_t(v))}</li>" for v in value) + "</ul>")
-        elif kind == "lines":
-            out.append("<p>" + "<br>".join(e(_t(v)) for v in value) + "</p>")
-        elif kind == "leaders":
-            lines = [f"{label} {'.' * max(3, 34 - len(label))} {amount}" for label, amount in _rows(value)]
-            out.append("<pre>" + "\n".join(e(line) for line in lines) + "</pre>")
-        elif kind == "table":
-            rows = _rows(value)
-            head = "<tr>" + "".join(f"<th>{e(c)}</th>" for c in rows[0]) + "</tr>"
-            body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
-            out.append(f"<table>{head}{body}</table>")
-    return "\n".join(out)
-
-
-PAGE_CHARS = 4500  # filler drawn per PDF page; what does not fit is dropped, so pages end up full
-_PDF_CSS = ("body {font-family: sans-serif; font-size: 9pt;} h1 {font-size: 15pt;} h2 {font-size: 11pt;} "
-            "pre {font-family: monospace; font-size: 8.5pt;} td, th {border: 1px solid #888; padding: 2px;}")
-
-
-def _fit(page, rect: pymupdf.Rect, blocks: list) -> None:
-    """Write blocks into rect; drop filler paragraphs from the end until the rest fits."""
-    blocks = list(blocks)
-    while True:
-        spare, _ = page.insert_htmlbox(rect, _to_html(blocks), css=_PDF_CSS, scale_low=1)
-        if spare >= 0:
-            return
-        fills = [i for i, (kind, _) in enumerate(blocks) if kind == "fill"]
-        if not fills:
-            raise RuntimeError(f"planted text does not fit on a page: {blocks[:2]}")
-        del blocks[fills[-1]]
-
-
-def _write_pdf(path: Path, pages: list, columns: bool = False) -> None:
-    doc = pymupdf.open()
-    for spec in pages:
-        page = doc.new_page()  # A4-ish default (595 × 842)
-        if not columns:
-            _fit(page, pymupdf.Rect(50, 50, 545, 792), spec)
-            continue
-        top, left, right = spec
-        y = 50
-        if top:
-            with pymupdf.open() as scratch:  # measure the full-width part, then put the columns below it
-                spare, _ = scratch.new_page().insert_htmlbox(pymupdf.Rect(50, 50, 545, 400), _to_html(top),
-                                                             css=_PDF_CSS, scale_low=1)
-            if spare < 0:
-                raise RuntimeError("datasheet header too long")
-            _fit(page, pymupdf.Rect(50, 50, 545, 400), top)
-            y = 50 + (350 - spare) + 12
-        _fit(page, pymupdf.Rect(50, y, 290, 792), left)
-        _fit(page, pymupdf.Rect(305, y, 545, 792), right)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.set_metadata({"title": path.stem.replace("-", " ")})
-    doc.save(str(path))
-    doc.close()
-
-
-def _write_docx(path: Path, blocks: list) -> None:
-    d = docx.Document()
-    for kind, value in blocks:
-        if kind == "h1":
-            d.add_heading(_t(value), level=1)
-        elif kind == "h2":
-            d.add_heading(_t(value), level=2)
-        elif kind in ("p", "fill"):
-            d.add_paragraph(_t(value))
-        elif kind == "ul":
-            for item in value:
-                d.add_paragraph(_t(item), style="List Bullet")
-        elif kind == "table":
-            rows = _rows(value)
-            table = d.add_table(rows=len(rows), cols=len(rows[0]))
-            table.style = "Table Grid"
-            for r, row in enumerate(rows):
-                for c, cell in enumerate(row):
-                    table.cell(r, c).text = cell
-    path.parent.mkdir(parents=True, exist_ok=True)
-    d.save(str(path))
-
-
-def _write_html(path: Path, title: str, blocks: list) -> None:
-    page = (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"<style>body {{font-family: sans-serif; max-width: 50em}}</style></head>\n<body>\n"
-            f"<nav><a href=\"/\">Home</a> &rsaquo; <a href=\"../\">{html.escape(path.parent.name)}</a></nav>\n"
-            f"<main>\n{_to_html(blocks)}\n</main>\n<footer>Page generated 2024-09-30</footer>\n</body>\n</html>\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
-
-
-def _write_text(path: Path, blocks: list, markdown: bool) -> None:
-    out = []
-    for kind, value in blocks:
-        if kind in ("h1", "h2"):
-            out.append(("# " if kind == "h1" else "## ") + _t(value) if markdown else _t(value))
-        elif kind in ("p", "fill"):
-            out.append(_t(value))
-        elif kind == "ul":
-            out.append("\n".join(("- " if markdown else "* ") + _t(v) for v in value))
-        elif kind in ("lines", "table"):
-            out.append("\n".join(_t(v) for v in value))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n\n".join(out) + "\n", encoding="utf-8")
-
-
-def _filler_documents(root: Path, texts: list[tuple[str, list[str]]], rng: random.Random) -> dict:
-    """Documents made of one source each, in every format: a manual page as a PDF, a licence as a DOCX."""
-    plan = ["pdf"] * 4 + ["docx"] * 3 + ["html"] * 4 + ["md"] * 10 + ["txt"] * 6
-    longest = sorted(texts, key=lambda t: -len(t[1]))[:4]  # the PDFs get the longest texts
-    texts = longest + [t for t in texts if t not in longest]
-    folders = {"pdf": "reference", "docx": "legal", "html": "wiki", "md": "notes/reading", "txt": "notes/misc"}
-    counts = {k: 0 for k in folders}
-    for fmt, (name, paras) in zip(plan, texts):
-        title = name.replace("-", " ").capitalize()
-        path = root / folders[fmt] / f"{name}.{fmt}"
-        if fmt == "pdf":
-            chunks, size = [[]], 0
-            for p in paras:
-                if size > PAGE_CHARS * 0.8:
-                    if len(chunks) == 10:
-                        break
-                    chunks.append([])
-                    size = 0
-                chunks[-1].append(p)
-                size += len(p)
-            _write_pdf(path, [[("h2", f"{title}, part {n}")] + [("fill", p) for p in chunk]
-                              for n, chunk in enumerate(chunks, 1)])
-        else:
-            blocks = [("h1", title)] + [("fill", p) for p in paras[:rng.randint(4, 12)]]
-            if fmt == "docx":
-                _write_docx(path, blocks)
-            elif fmt == "html":
-                _write_html(path, title, blocks)
-            else:
-                _write_text(path, blocks, markdown=fmt == "md")
-        counts[fmt] += 1
-    return counts
-
-
 def build(root: Path, seed: int = 0) -> dict:
     """Write the library under ``root``; returns its shape. Checks every planted sentence is in place."""
     rng = random.Random(seed)
@@ -771,24 +484,24 @@ def build(root: Path, seed: int = 0) -> dict:
     # the rest is cut into paragraphs that pad the documents holding facts.
     long_texts = [t for t in texts if len(t[1]) >= 8][:27]
     rest = [p for t in texts if t not in long_texts for p in t[1]]
-    fill = _Filler(ParagraphPool(rest, rng))
+    fill = Filler(ParagraphPool(rest, rng))
 
-    _write_docx(root / TENANCY, fill.expand(tenancy()))
-    _write_docx(root / FOODBANK, fill.expand(foodbank()))
-    _write_html(root / RUNBOOK, "Runbook: Payments Gateway (PGW)", fill.expand(runbook()))
-    _write_html(root / COURSES, "Autumn courses 2024 - Hartwell Community Centre", fill.expand(courses()))
-    _write_text(root / INCIDENTS, fill.expand(incidents()), markdown=False)
-    _write_text(root / RELEASES, fill.expand(releases()), markdown=False)
-    _write_pdf(root / STUDY, [fill.expand(p, PAGE_CHARS) for p in study()])
-    _write_pdf(root / BUDGET, [fill.expand(p, PAGE_CHARS) for p in budget()])
-    _write_pdf(root / DATASHEET, [(fill.expand(top), fill.expand(left, PAGE_CHARS // 2),
+    write_docx(root / TENANCY, fill.expand(tenancy()))
+    write_docx(root / FOODBANK, fill.expand(foodbank()))
+    write_html(root / RUNBOOK, "Runbook: Payments Gateway (PGW)", fill.expand(runbook()))
+    write_html(root / COURSES, "Autumn courses 2024 - Hartwell Community Centre", fill.expand(courses()))
+    write_text(root / INCIDENTS, fill.expand(incidents()), markdown=False)
+    write_text(root / RELEASES, fill.expand(releases()), markdown=False)
+    write_pdf(root / STUDY, [fill.expand(p, PAGE_CHARS) for p in study()])
+    write_pdf(root / BUDGET, [fill.expand(p, PAGE_CHARS) for p in budget()])
+    write_pdf(root / DATASHEET, [(fill.expand(top), fill.expand(left, PAGE_CHARS // 2),
                                    fill.expand(right, PAGE_CHARS // 2)) for top, left, right in datasheet()],
                columns=True)
-    _write_text(root / COOP_MAY, fill.expand(coop(may=True)), markdown=True)
-    _write_text(root / COOP_FEB, fill.expand(coop(may=False)), markdown=True)
+    write_text(root / COOP_MAY, fill.expand(coop(may=True)), markdown=True)
+    write_text(root / COOP_FEB, fill.expand(coop(may=False)), markdown=True)
     for file, blocks in notes().items():
-        _write_text(root / file, fill.expand(blocks), markdown=file.endswith(".md"))
-    filler_counts = _filler_documents(root, long_texts, rng)
+        write_text(root / file, fill.expand(blocks), markdown=file.endswith(".md"))
+    filler_counts = filler_documents(root, long_texts, rng)
 
     _check(root)
     files = sorted(p for p in root.rglob("*") if p.is_file())
