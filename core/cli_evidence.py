@@ -8,6 +8,7 @@ import textwrap
 from dataclasses import asdict
 
 from core.match_strength import describe_match
+from core.twins import describe_twins
 
 QUOTE_INDENT = " " * 6
 
@@ -27,10 +28,9 @@ def source_line(n: int, item) -> str:
         parts.append(match)
     if getattr(item, "inferred", False):
         parts.append("matched by wording")
-    twins = getattr(item, "also_in", ())  # the same text in other files (core/twins.py)
+    twins = describe_twins(getattr(item, "also_in", ()))  # the same text in other files
     if twins:
-        parts.append("also in " + ", ".join(f"{path.rsplit('/', 1)[-1]}" + (f" (p. {page})" if page else "")
-                                            for path, page in twins))
+        parts.append(twins)
     return " · ".join(parts)
 
 

@@ -61,3 +61,9 @@ def _folds_into(lower: set, kept: set) -> bool:
     if common / len(lower) >= MIN_CONTAINMENT:
         return True
     return common / len(kept) >= MIN_CONTAINMENT and common / len(lower | kept) >= MIN_JACCARD
+
+
+def describe_twins(also_in) -> str:
+    """"also in guide.html, guide.pdf (p. 3)" for a kept passage's ``also_in`` ("" when it has none)."""
+    places = [f"{str(path).rsplit('/', 1)[-1]}" + (f" (p. {page})" if page else "") for path, page in also_in or ()]
+    return "also in " + ", ".join(places) if places else ""

@@ -12,6 +12,7 @@ from PySide6.QtGui import QPainter, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.match_strength import describe_match
+from core.twins import describe_twins
 from desktop.chat_bubble import blend
 
 SNIPPET_CHARS = 220
@@ -76,6 +77,9 @@ class SourceCard(QFrame):
         match = describe_match(citation)  # "" for citations stored before matches were kept
         if citation.get("inferred"):
             details.append("matched by wording")
+        twins = describe_twins(citation.get("also_in"))  # the same text in other files
+        if twins:
+            details.append(twins)
         # Page, heading and match wrap under the name when the column is narrow: nothing is clipped.
         self.details = _plain_label(" · ".join(details + ([match] if match else [])), muted=True, wrap=True)
         self.details.setMinimumWidth(40)

@@ -152,3 +152,18 @@ def test_the_evidence_card_comes_before_the_first_word_and_opens_its_sentence(wi
     qtbot.waitUntil(lambda: window.preview is not None and window.preview.current_page == 2, timeout=30_000)
     qtbot.waitUntil(lambda: bool(window.preview.highlight_rects), timeout=30_000)
     assert len(window.preview.highlight_rects) <= 2  # one sentence (perhaps over two lines), not the passage
+
+
+def test_a_source_with_a_twin_names_the_other_file(view, docs, make_archivist):
+    """A Markdown note and its HTML page fold into one source (core/twins.py); its card names both."""
+    text = ("The pump house was rebuilt in 2019 after the flood, with the floor raised half a metre. "
+            "Each pump is inspected by the duty engineer at the start of every shift.")
+    write(docs / "guide.md", f"# Pump house guide\n\n{text}\n")
+    write(docs / "site/guide.html", f"<html><body><h1>Pump house guide</h1><p>{text}</p></body></html>")
+    library = synced(make_archivist, docs)
+    answer = "The duty engineer inspects each pump at the start of every shift [1]."
+    citations, check = grounded(library, "Who inspects the pumps, and when?", answer)
+    widget = view.add_answer("m1", answer, citations, "complete", "ollama", "m", check)
+    [card] = widget.sources.cards
+    other = "guide.html" if card.citation["path"].endswith("guide.md") else "guide.md"
+    assert f"also in {other}" in card.details.text()
