@@ -68,6 +68,7 @@ class Archivist:
         if not read_only:
             layout.set_active_model(self.data_dir, embedder.name)
             self.index.requeue_lost_passages()
+            self.index.reread_older_readers()
 
     def _embedder(self, model: str) -> Embedder:
         return Embedder(model, layout.models_dir(self.data_dir), batch_size=self.settings.embed_batch_size)
@@ -202,6 +203,7 @@ class Archivist:
             return True
         new = Index(self.data_dir, self.settings, self._embedder(model), _LazyPool(self), self._emit)
         try:
+            new.reread_older_readers()  # a build resumed from an older version reads those files again
             wanted = set(self.sources())
             for source in wanted - {r["path"] for r in new.manifest.sources()}:
                 new.manifest.add_source(source)

@@ -6,6 +6,7 @@ build a new index while the old one keeps answering, then switch in one step.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from core.embedding import Embedder
 from core.indexer import Indexer
 from core.ingest import Ingestor
 from core.manifest import Manifest
+from core.parsing.formats import READER_VERSIONS
 from core.search import Searcher
 from core.store import ChunkStore
 
@@ -45,6 +47,24 @@ class Index:
         with self.indexer.lock:  # not while a plan is running with the old chunker
             self.ingestor = self.indexer.ingestor = self._ingestor(settings)
         return self.manifest.requeue(self.manifest.referenced_hashes(), "waiting to be cut into passages again")
+
+    def reread_older_readers(self) -> int:
+        """Files whose kind's reader improved since they were indexed (``READER_VERSIONS``) are read
+        again by the next sync; returns how many."""
+        try:
+            indexed_with = json.loads(self.manifest.get_meta("reader_versions") or "{}")
+        except ValueError:
+            indexed_with = {}
+        outdated = [kind for kind, version in READER_VERSIONS.items() if indexed_with.get(kind, 1) < version]
+        n = 0
+        if outdated:
+            n = self.manifest.requeue(self.manifest.hashes_of_kinds(outdated),
+                                      "waiting to be read again: Archivist reads this kind of file better now")
+            if n:
+                log.info("%d files will be read again by a newer reader (%s)", n, ", ".join(sorted(outdated)))
+        if indexed_with != dict(READER_VERSIONS):
+            self.manifest.set_meta("reader_versions", json.dumps(dict(READER_VERSIONS), sort_keys=True))
+        return n
 
     def requeue_lost_passages(self) -> None:
         """Files the manifest calls indexed whose passages are not in the chunk table are read

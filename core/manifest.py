@@ -189,6 +189,16 @@ class Manifest:
         )
         return {r["content_hash"] for r in rows}
 
+    def hashes_of_kinds(self, kinds: Iterable[str]) -> set[str]:
+        """Contents held by searchable files of these kinds."""
+        kinds = list(kinds)
+        if not kinds:
+            return set()
+        marks = ", ".join("?" for _ in kinds)
+        rows = self._query(f"SELECT DISTINCT content_hash FROM files WHERE kind IN ({marks}) AND status IN (?, ?)"
+                           " AND content_hash IS NOT NULL", (*kinds, *SEARCHABLE))
+        return {r["content_hash"] for r in rows}
+
     def requeue(self, hashes: Iterable[str], reason: str) -> int:
         """Mark the searchable files holding these contents pending, so the next sync reads them."""
         hashes = list(hashes)

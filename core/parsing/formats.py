@@ -12,6 +12,11 @@ from types import MappingProxyType
 
 # Formats MuPDF extracts real text from (CBZ/images are left out: they have no text layer).
 PYMUPDF_KINDS = frozenset({"pdf", "epub", "xps", "fb2", "mobi"})
+# Which version of its reader each kind's text came from (1 when not listed). Bump a kind when its
+# text comes out differently (better), so files indexed by the older reader are read again once:
+# an index must not keep old text until each file happens to change.
+#   2: typographic ligatures ("ﬁ", "ﬀ") are expanded, so "final office" matches (pdf.py)
+READER_VERSIONS: MappingProxyType[str, int] = MappingProxyType({kind: 2 for kind in PYMUPDF_KINDS})
 # Formats decoded as text by ``text.py`` / ``html_text.py``.
 TEXT_KINDS = frozenset({"markdown", "text", "rst", "html", "code"})
 
