@@ -3,13 +3,14 @@
 Every question goes through the real answer pipeline (``core.answer.pipeline.ask``, strict mode),
 so retrieval, prompt fitting, the model and citation resolution are all measured together:
 
-    python bench/answer_quality.py [--set main|heldout] [--model NAME] [--prompt evidence|passages]
+    python bench/answer_quality.py [--set main|heldout|fresh] [--model NAME] [--prompt evidence|passages]
                                    [--questions N] [--engine embedded|ollama|auto] [--json]
     python bench/answer_quality.py --retrieval-only   # retrieval and evidence only, no answer model
 
 ``--set heldout`` uses bench/qa_heldout.py, a second library built differently, on which nothing is
-tuned: report both. ``--model`` takes a built-in model's short name (qwen2.5-coder-1.5b …), a GGUF
-file or an Ollama model.
+tuned: report both. ``--set fresh`` uses bench/qa_fresh.py, a third library written after the parameters
+were fixed, for measuring only (never tuned on). ``--model`` takes a built-in model's short name
+(qwen2.5-coder-1.5b …), a GGUF file or an Ollama model.
 
 Retrieval hit@k is measured on the passages the model was shown (``Retrieved.sources``, in rank
 order), i.e. the pipeline's own ``archivist.search(question, k)`` minus any passage cut for room.
@@ -26,14 +27,16 @@ import time
 from pathlib import Path
 
 from common import percentile
+from core.answer import excerpts, pipeline
 from core.answer.pipeline import MIN_SIMILARITY, MIN_SIMILARITY_WITH_TEXT_MATCH, Answered, Retrieved, ask
 from core.llm.base import ChatMessage, EngineError
 from core.llm.select import engine_for
+import qa_fresh
 import qa_heldout
 import qa_library
 from qa_library import FACTS, indexed_library
 
-SETS = {"main": qa_library, "heldout": qa_heldout}
+SETS = {"main": qa_library, "heldout": qa_heldout, "fresh": qa_fresh}
 
 K = 8
 MAX_ANSWER_TOKENS = 160  # the facts need a sentence; bounds the time a rambling answer costs
@@ -218,6 +221,7 @@ def report(result: dict) -> None:
     n = result["questions"]
     print(f"QA set {result.get('qa_set')}; engine {result['engine']}, model {result['model']}; {n} questions + "
           f"{result['off_topic_questions']} off-topic; strict, k={result['k']}, "
+          f"prompt {result.get('prompt_style')} {result.get('prompt_shape')}, "
           f"max {result['max_answer_tokens']} answer tokens")
     print(f"library: {result.get('library')}, synced in {result.get('sync_s')} s")
     print(f"retrieval (passages shown to the model): hit@1 {pct(result['hit_at_1'])}, "
@@ -285,7 +289,8 @@ def run(questions: int | None = None, engine: str = "embedded", model: str | Non
     finally:
         archivist.close()
         getattr(answerer, "close", lambda: None)()
-    result.update(library=shape, sync_s=sync_s, qa_set=qa_set, prompt_style=prompt_style)
+    result.update(library=shape, sync_s=sync_s, qa_set=qa_set, prompt_style=prompt_style,
+                  prompt_shape=f"{pipeline.PROMPT_PASSAGES}x{excerpts.SENTENCES_PER_PASSAGE}")
     return result
 
 
@@ -295,9 +300,12 @@ def main() -> None:
     parser.add_argument("--engine", default="embedded", choices=["embedded", "ollama", "auto"])
     parser.add_argument("--model", help="a built-in model (qwen2.5-coder-1.5b …), a GGUF file, or an Ollama model")
     parser.add_argument("--set", dest="qa_set", default="main", choices=sorted(SETS),
-                        help="main: bench/qa_library.py (tuned on); heldout: bench/qa_heldout.py (never tuned on)")
+                        help="main: bench/qa_library.py (tuned on); heldout: bench/qa_heldout.py and fresh: "
+                             "bench/qa_fresh.py (never tuned on)")
     parser.add_argument("--prompt", default="evidence", choices=["evidence", "passages"],
                         help="the model reads the best sentences of each passage, or whole passages")
+    parser.add_argument("--shape", metavar="PxS", help="evidence prompt of P passages × S best sentences each "
+                        "(default: the pipeline's own, see bench/prompt_size.py)")
     parser.add_argument("--json", action="store_true", help="print the figures (and every row) as JSON")
     parser.add_argument("--retrieval-only", action="store_true",
                         help="rank the expected pages without any answer model (bench/retrieval_quality.py)")
@@ -311,6 +319,9 @@ def main() -> None:
         else:
             retrieval_quality.report(result)
         return
+    if args.shape:
+        passages, per_passage = (int(n) for n in args.shape.lower().split("x"))
+        pipeline.PROMPT_PASSAGES, excerpts.SENTENCES_PER_PASSAGE = passages, per_passage
     try:
         result = run(args.questions, args.engine, args.model, verbose=not args.json, qa_set=args.qa_set,
                      prompt_style=args.prompt)

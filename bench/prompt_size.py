@@ -1,6 +1,6 @@
 """How small can the prompt be and still hold the answer? No answer model runs, only its tokenizer.
 
-    python bench/prompt_size.py [--set main|heldout] [--model qwen2.5-coder-1.5b]
+    python bench/prompt_size.py [--set main|heldout|fresh] [--model qwen2.5-coder-1.5b]
 
 For each question of a QA set, the real pipeline builds its prompt (retrieval, re-ranking, evidence
 sentences, excerpts) and stops before the model is called. Reported per prompt shape: prompt tokens

@@ -1,6 +1,7 @@
 """A generated library with known answers: each fact is one distinctive sentence on a known page of a
 known file, amid filler text (the standard library's documentation), next to near-miss distractors
-(same subject, other place or figure) so that retrieval has to pick the right passage.
+(same subject, other place or figure) so that retrieval has to pick the right passage; some facts are
+told mid-paragraph beside a near miss, so the prompt has to keep the right sentence of the passage.
 
 Questions paraphrase their fact rather than copy it, so full-text search alone does not find it.
 """
@@ -100,6 +101,52 @@ FACTS = [
       "Which firm sends the engineers who maintain the Vesta boiler?", ("Thermoprag",)),
 ]
 
+# Facts told mid-paragraph beside a near miss on the same subject (last year's rate, another group's
+# figure): the best sentence of the passage is not always the fact, so a prompt cut to one sentence
+# can lose it. Each paragraph holds its fact's sentence word for word.
+_PARAGRAPHS = [
+    (F("policies/travel-policy-2024.pdf", 3, "Staff using a private car are reimbursed 0.30 euros per kilometre.",
+       "What is the current rate per kilometre for driving your own car on business?", ("0.30", "0.3")),
+     "Until March 2024 the rate was 0.25 euros per kilometre. {} Motorcycles are reimbursed at 0.20 euros per "
+     "kilometre, and car sharing is preferred when three or more colleagues travel together."),
+    (F("policies/travel-policy-2024.pdf", 1, "Longer flights may be booked in premium economy.",
+       "Which cabin class may employees book on long-haul flights?", ("premium economy",)),
+     "Flights shorter than six hours are booked in economy class. {} Business class always needs the written "
+     "approval of a director."),
+    (F("reports/annual-report-2023.pdf", 7, "Operating margin reached 11.4 percent in 2023.",
+       "What operating margin did the company achieve in 2023?", ("11.4",)),
+     "In 2022 the operating margin had been 9.8 percent. {} The board's target for 2025 is 13 percent, "
+     "helped by lower freight costs."),
+    (F("reports/annual-report-2023.pdf", 11, "Capital expenditure came to 7.9 million euros in 2023.",
+       "How much did the company invest in total during 2023?", ("7.9",)),
+     "{} Of this, 3.1 million euros went to the new warehouse. For 2024 the board has approved a budget of "
+     "6.5 million euros."),
+    (F("it/it-handbook.pdf", 3, "Passwords for staff accounts must be at least 14 characters long.",
+       "What is the minimum length of an employee's password?", ("14",)),
+     "Service accounts need passwords of 24 characters. {} Passwords expire after 180 days, and the last "
+     "five may not be reused."),
+    (F("lab/enzyme-protocols.pdf", 6, "Samples of protocol P-17 are incubated at 37 degrees for 45 minutes.",
+       "For how long are the P-17 samples kept in the incubator?", ("45 minutes",)),
+     "Control samples are incubated at 25 degrees for 30 minutes. {} Plates are then cooled on ice for "
+     "5 minutes before reading."),
+    (F("manuals/plant-maintenance.pdf", 2, "The oil in the Halvorsen pump's gearbox is changed every 2,000 hours.",
+       "How often is the gearbox oil of the Halvorsen pump replaced?", ("2,000",)),
+     "The pump's filter is swapped every 500 hours and its seals are inspected every 1,000 hours. {}"),
+    (F("manuals/boiler-service.pdf", 2, "When cold, the Vesta heating system should show 1.5 bar.",
+       "What pressure should the Vesta system read before it warms up?", ("1.5",)),
+     "The Vesta boiler is serviced once a year, and its expansion vessel is recharged to 1.0 bar every two "
+     "years. {} Above 2.5 bar the safety valve opens."),
+    (F("notes/school.md", None, "On Fridays Ella is picked up at 13:30.",
+       "What time does Ella need collecting at the end of the week?", ("13:30", "1:30")),
+     "Ella's school day starts at 8:10 and ends at 15:15 from Monday to Thursday. {} Swimming lessons are on "
+     "Wednesdays, so she needs her kit that day."),
+    (F("notes/car.md", None, "The Skoda's next service is due at 90,000 km.",
+       "At what mileage does the Skoda have to go in for servicing again?", ("90,000",)),
+     "The timing belt was replaced at 60,000 km, and the winter tyres went on at 74,500 km. {}"),
+]
+FACTS += [fact for fact, _ in _PARAGRAPHS]
+PARAGRAPH_OF = {fact.sentence: paragraph.format(fact.sentence) for fact, paragraph in _PARAGRAPHS}
+
 # Near misses: same subject as a fact, other place or figure, on other pages.
 DISTRACTORS = [
     ("manuals/plant-maintenance.pdf", 6, "The Halvorsen pump at the Brno plant runs at 2,900 rpm."),
@@ -120,6 +167,12 @@ OFF_TOPIC = [
     "Who painted the ceiling of the Sistine Chapel?",
     "How do I teach a puppy to sit on command?",
     "How tall is Mount Kilimanjaro?",
+    # These name something the library mentions, and ask what it does not say.
+    "What colour is the Halvorsen pump in Ostrava painted?",
+    "How many square metres does the Tilburg warehouse cover?",
+    "How long does grandma's plum cake bake in the oven?",
+    "Which hotel chain does the travel policy prefer in London?",
+    "What download speed does the Lighthouse-Guest network offer?",
 ]
 
 PDF_PAGES = {"manuals/plant-maintenance.pdf": 12, "policies/travel-policy-2024.pdf": 8,
@@ -143,7 +196,7 @@ def build(root: Path, seed: int = 0) -> dict:
     pool = ParagraphPool(paragraphs(module_texts(limit=200, seed=seed)), rng)
     planted: dict[tuple[str, int | None], list[str]] = {}
     for file, page, sentence in [(f.file, f.page, f.sentence) for f in FACTS] + DISTRACTORS:
-        planted.setdefault((file, page), []).append(sentence)
+        planted.setdefault((file, page), []).append(PARAGRAPH_OF.get(sentence, sentence))
 
     for file, n_pages in PDF_PAGES.items():
         pages = pages_from(pool, n_pages, rng, chars_per_page=2000)
@@ -165,7 +218,8 @@ def build(root: Path, seed: int = 0) -> dict:
     _check(root, planted)
     return {"pdfs": len(PDF_PAGES) + FILLER_PDFS,
             "pdf_pages": sum(PDF_PAGES.values()) + FILLER_PDFS * FILLER_PAGES,
-            "notes": len(notes) + FILLER_NOTES, "facts": len(FACTS), "distractors": len(DISTRACTORS)}
+            "notes": len(notes) + FILLER_NOTES, "facts": len(FACTS), "distractors": len(DISTRACTORS),
+            "near_misses_in_paragraph": len(PARAGRAPH_OF)}
 
 
 def indexed_library(prefix: str = "archivist-qa-", build_library=None):

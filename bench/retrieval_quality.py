@@ -3,7 +3,7 @@ expected page ranks in ``archivist.search(question, k)`` (hit@1, hit@5, hit@k, M
 sentence-level re-ranking on the same library, and whether the evidence card's sentences hold the
 expected value.
 
-    python bench/answer_quality.py --retrieval-only [--set main|heldout] [--json]
+    python bench/answer_quality.py --retrieval-only [--set main|heldout|fresh] [--json]
 
 Off-topic questions are searched too, to show the best similarity they reach next to the
 answerable ones (where strict mode's gate has to sit).
