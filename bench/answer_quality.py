@@ -273,7 +273,10 @@ def report(result: dict) -> None:
 
 
 def run(questions: int | None = None, engine: str = "embedded", model: str | None = None,
-        verbose: bool = True, qa_set: str = "main", prompt_style: str = "evidence") -> dict:
+        verbose: bool = True, qa_set: str = "main", prompt_style: str = "evidence",
+        shapes: list[tuple[int, int]] = ()) -> list[dict]:
+    """One result per prompt shape (passages, sentences each; the pipeline's own when none), all on
+    the same library, index and model: comparing shapes across runs compares libraries too."""
     library = SETS[qa_set]
     facts = library.FACTS[:questions] if questions else library.FACTS
     say = (lambda line: print(line, flush=True)) if verbose else None
@@ -283,15 +286,19 @@ def run(questions: int | None = None, engine: str = "embedded", model: str | Non
     except BaseException:
         getattr(answerer, "close", lambda: None)()
         raise
+    results = []
     try:
-        result = evaluate(archivist, answerer, root, facts, library.OFF_TOPIC, progress=say,
-                          prompt_style=prompt_style)
+        for passages, per_passage in shapes or [(pipeline.PROMPT_PASSAGES, excerpts.SENTENCES_PER_PASSAGE)]:
+            pipeline.PROMPT_PASSAGES, excerpts.SENTENCES_PER_PASSAGE = passages, per_passage
+            result = evaluate(archivist, answerer, root, facts, library.OFF_TOPIC, progress=say,
+                              prompt_style=prompt_style)
+            result.update(library=shape, sync_s=sync_s, qa_set=qa_set, prompt_style=prompt_style,
+                          prompt_shape=f"{passages}x{per_passage}")
+            results.append(result)
     finally:
         archivist.close()
         getattr(answerer, "close", lambda: None)()
-    result.update(library=shape, sync_s=sync_s, qa_set=qa_set, prompt_style=prompt_style,
-                  prompt_shape=f"{pipeline.PROMPT_PASSAGES}x{excerpts.SENTENCES_PER_PASSAGE}")
-    return result
+    return results
 
 
 def main() -> None:
@@ -304,8 +311,8 @@ def main() -> None:
                              "bench/qa_fresh.py (never tuned on)")
     parser.add_argument("--prompt", default="evidence", choices=["evidence", "passages"],
                         help="the model reads the best sentences of each passage, or whole passages")
-    parser.add_argument("--shape", metavar="PxS", help="evidence prompt of P passages × S best sentences each "
-                        "(default: the pipeline's own, see bench/prompt_size.py)")
+    parser.add_argument("--shape", metavar="PxS[,PxS…]", help="evidence prompt of P passages × S best sentences "
+                        "each; several shapes are compared on one library and index (default: the pipeline's own)")
     parser.add_argument("--json", action="store_true", help="print the figures (and every row) as JSON")
     parser.add_argument("--retrieval-only", action="store_true",
                         help="rank the expected pages without any answer model (bench/retrieval_quality.py)")
@@ -319,18 +326,17 @@ def main() -> None:
         else:
             retrieval_quality.report(result)
         return
-    if args.shape:
-        passages, per_passage = (int(n) for n in args.shape.lower().split("x"))
-        pipeline.PROMPT_PASSAGES, excerpts.SENTENCES_PER_PASSAGE = passages, per_passage
+    shapes = [tuple(int(n) for n in shape.lower().split("x")) for shape in (args.shape or "").split(",") if shape]
     try:
-        result = run(args.questions, args.engine, args.model, verbose=not args.json, qa_set=args.qa_set,
-                     prompt_style=args.prompt)
+        results = run(args.questions, args.engine, args.model, verbose=not args.json, qa_set=args.qa_set,
+                      prompt_style=args.prompt, shapes=shapes)
     except EngineError as exc:
         sys.exit(f"answer_quality: {exc}")
     if args.json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
+        print(json.dumps(results if len(results) > 1 else results[0], indent=2, ensure_ascii=False))
     else:
-        report(result)
+        for result in results:
+            report(result)
 
 
 if __name__ == "__main__":

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import io
-import pkgutil
 import pydoc
 import random
+import sys
 import warnings
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pymupdf
 
-# Not the project's own modules (the bench scripts run with bench/ and the checkout on sys.path):
-# their docs would put the benches' own data, e.g. answer_quality's known answers, into the filler.
-_OWN = {str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)}
-MODULES = [m.name for m in pkgutil.iter_modules() if not m.name.startswith("_")
-           and str(Path(getattr(m.module_finder, "path", None) or "/nonexistent").resolve()) not in _OWN]
+# Standard-library modules only: the filler must not change when a package is installed (a bench
+# run before and after `pip install pyinstaller` read two different libraries) nor with the folder
+# the bench is started from (the project's own modules would put the benches' known answers into it).
+MODULES = sorted(name for name in sys.stdlib_module_names if not name.startswith("_"))
 
 
 def module_texts(limit: int = 400, seed: int = 0) -> list[str]:
