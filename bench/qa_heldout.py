@@ -1,7 +1,8 @@
 """A second, held-out QA set: same interface as qa_library (FACTS, OFF_TOPIC, build), made differently.
 
-Nobody tunes thresholds or ranking on this set; report it beside qa_library's figures. It differs from
-qa_library on purpose:
+It was measured once before anything was chosen on it (bench/RESULTS.md, 2026-12-01); its failures
+were then studied, so it is now a second development set, and bench/qa_fresh.py is the set that is
+only measured. It differs from qa_library on purpose:
 - formats: DOCX (body paragraphs and tables), HTML pages, Markdown with headings and bullet lists,
   plain text, and PDFs laid out with headings, bullet lists, dot-leader lines, tables and two columns
   (pymupdf's HTML box), not one text box per page;

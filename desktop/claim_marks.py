@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextDocument
 NOT_IN_SOURCES = "Not in your sources"
 MARK_COLOUR = QColor("#d13438")  # red that reads on light and dark bases
 KIND_WORDS = {"number": "number", "date": "date", "amount": "amount", "percent": "percentage",
-              "identifier": "identifier", "name": "name", "quote": "quotation"}
+              "identifier": "identifier", "name": "name", "quote": "quotation", "time": "time"}
 
 
 def flagged_claims(check: dict | None) -> list[dict]:

@@ -91,3 +91,17 @@ def test_list_numbers_are_not_claims_but_values_in_the_items_are():
 def test_a_quote_must_be_word_for_word_but_not_punctuation_for_punctuation():
     assert flags("The handbook says “30 days from delivery” [1].", REFUND) == []
     assert flags("The handbook says “thirty days after purchase” [1].", REFUND)[0][0] == "quote"
+
+
+@pytest.mark.parametrize("answer", ["Ella is picked up at 1:30 pm on Fridays.", "Pick-up is at 1.30 p.m.",
+                                    "She is collected at 13:30.", "Collect her at 1:30."])
+def test_a_time_of_day_written_another_way_is_supported(answer):
+    result = check_answer(answer, Evidence("On Fridays Ella is picked up at 13:30."))
+    assert result.flagged == () and "time" in {c.kind for c in extract_claims(answer)}
+
+
+@pytest.mark.parametrize("answer, flagged", [("Ella is picked up at 2:30 pm.", "2:30 pm"),
+                                             ("Pick-up is at 13:45.", "13:45"), ("Collect her at 1 am.", "1 am")])
+def test_another_time_of_day_is_flagged(answer, flagged):
+    assert [c.text for c in check_answer(answer, Evidence("On Fridays Ella is picked up at 13:30.")).flagged] \
+        == [flagged]

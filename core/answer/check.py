@@ -3,7 +3,8 @@ quoted term the answer states must appear in the sentences it rests on, or it is
 
 No model is involved: claims are found by their shape and compared through normalised keys
 (core/answer/values.py), so the same fact written differently still matches ("3,450 rpm" and
-"3450", "7 percent" and "7%", "four hours" and "4 hours", "3 March 2023" and "2023-03-03").
+"3450", "7 percent" and "7%", "four hours" and "4 hours", "3 March 2023" and "2023-03-03",
+"1:30 pm" and "13:30").
 False alarms cost trust, so the comparison errs towards "supported": a value found anywhere in the
 evidence counts, and what the question (or the conversation) already said is not a claim at all.
 """
@@ -15,9 +16,9 @@ from dataclasses import dataclass, field
 
 from core.answer.sentences import split_sentences
 from core.answer.values import (DIGITS, NUMBER_WORDS, ORDINAL_VALUES, ORDINAL_WORDS, SCALE_AFTER, canonical,
-                                find_dates, scaled, words_value)
+                                find_dates, find_times, scaled, words_value)
 
-KINDS = ("number", "date", "amount", "percent", "identifier", "name", "quote")
+KINDS = ("number", "date", "time", "amount", "percent", "identifier", "name", "quote")
 
 # Words that are not claims when capitalised mid-sentence (titles, pronouns, words of the trade).
 COMMON_WORDS = set("""i i'm i've i'd i'll a an the this that these those it its he she they we you my our your
@@ -84,12 +85,15 @@ class Evidence:
         self.compact = re.sub(r"[\W_]+", "", text).upper()
         self.values = _values(text)
         self.dates = [reading for match in find_dates(text) for reading in match.readings]
+        self.times = {reading for match in find_times(text) for reading in match.readings}
 
     def supports(self, claim: Claim) -> bool:
         if claim.kind in ("number", "amount", "percent"):
             return any(key in self.values for key in claim.keys)
         if claim.kind == "date":
             return any(self._has_date(key) for key in claim.keys)
+        if claim.kind == "time":
+            return any(key in self.times for key in claim.keys)
         if claim.kind == "identifier":
             return any(key in self.compact for key in claim.keys)
         if claim.kind == "name":
@@ -144,6 +148,8 @@ def extract_claims(answer: str, given: str = "") -> list[Claim]:
         add("quote", match.start(), match.end(), [p for p in parts if p])
     for date in find_dates(answer):
         add("date", date.start, date.end, [r.key for r in date.readings])
+    for time in find_times(answer):
+        add("time", time.start, time.end, time.readings)
     identifiers = [m for m in _IDENTIFIER.finditer(answer) if not _GLUED.fullmatch(m.group())]
     for match in sorted(identifiers + list(_DOTTED.finditer(answer)), key=lambda m: m.start()):
         add("identifier", match.start(), match.end(), [re.sub(r"[\W_]+", "", match.group()).upper()])

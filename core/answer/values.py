@@ -1,7 +1,8 @@
 """Numbers and dates as values: one canonical key however they are written.
 
 "3,450" and "3450", "7.20" and "7.2", "four" and "4", "1.5 million" and "1,500,000" give the same
-number key; "3 March 2023", "March 3, 2023", "2023-03-03" and "03/03/2023" give the same date.
+number key; "3 March 2023", "March 3, 2023", "2023-03-03" and "03/03/2023" give the same date;
+"13:30", "1:30 pm" and "1.30 p.m." the same time of day.
 The claim checker (core/answer/check.py) compares answers with their sources through these keys.
 """
 
@@ -145,3 +146,32 @@ def _readings(match: re.Match, order: str) -> tuple[DateValue, ...]:
 
 def _year(text: str | None) -> int | None:
     return int(text) if text else None
+
+
+# "13:30", "8:10", "1:30 pm", "1 p.m.", "7.45am": a clock time. Without am/pm only with a colon
+# ("8.10" is a number); a time is not part of a longer number ("10:30:15" keeps its seconds).
+TIMES = re.compile(r"(?<![\w:.])(\d{1,2})(?:([:.])(\d{2}))?\s*([ap])(?:\.\s?m\.|m\b)"
+                   r"|(?<![\w:.])(\d{1,2}):(\d{2})(?![\w]|[:.]\d)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TimeMatch:
+    start: int
+    end: int
+    readings: tuple[str, ...]  # "HH:MM"; "1:30" without am/pm reads as 01:30 or 13:30
+
+
+def find_times(text: str) -> list[TimeMatch]:
+    found = []
+    for match in TIMES.finditer(text):
+        if match.group(4):  # with am/pm
+            hour, minute = int(match.group(1)), int(match.group(3) or 0)
+            if not 1 <= hour <= 12:
+                continue
+            hours = [hour % 12 + (12 if match.group(4).lower() == "p" else 0)]
+        else:
+            hour, minute = int(match.group(5)), int(match.group(6))
+            hours = [hour, hour + 12] if 1 <= hour < 12 else [0, 12] if hour == 12 else [hour]
+        if minute < 60 and all(h < 24 for h in hours):
+            found.append(TimeMatch(match.start(), match.end(), tuple(f"{h:02d}:{minute:02d}" for h in hours)))
+    return found
