@@ -275,9 +275,19 @@ def report(result: dict) -> None:
                   f"{' '.join(r['answer'].split())[:160]!r}")
 
 
+def parse_shape(text: str) -> tuple[int, tuple[int, ...]]:
+    """"4x2" → 4 passages, 2 sentences each; "4x2+1" → 2 sentences of the first, 1 of the others."""
+    passages, per = text.lower().split("x")
+    return int(passages), tuple(int(n) for n in per.split("+"))
+
+
+def shape_name(passages: int, per_passage) -> str:
+    return f"{passages}x{'+'.join(str(n) for n in per_passage)}"
+
+
 def run(questions: int | None = None, engine: str = "embedded", model: str | None = None,
         verbose: bool = True, qa_set: str = "main", prompt_style: str = "evidence",
-        shapes: list[tuple[int, int]] = ()) -> list[dict]:
+        shapes: list[tuple[int, tuple[int, ...]]] = ()) -> list[dict]:
     """One result per prompt shape (passages, sentences each; the pipeline's own when none), all on
     the same library, index and model: comparing shapes across runs compares libraries too."""
     library = SETS[qa_set]
@@ -296,7 +306,7 @@ def run(questions: int | None = None, engine: str = "embedded", model: str | Non
             result = evaluate(archivist, answerer, root, facts, library.OFF_TOPIC, progress=say,
                               prompt_style=prompt_style)
             result.update(library=shape, sync_s=sync_s, qa_set=qa_set, prompt_style=prompt_style,
-                          prompt_shape=f"{passages}x{per_passage}")
+                          prompt_shape=shape_name(passages, per_passage))
             results.append(result)
     finally:
         archivist.close()
@@ -315,7 +325,8 @@ def main() -> None:
     parser.add_argument("--prompt", default="evidence", choices=["evidence", "passages"],
                         help="the model reads the best sentences of each passage, or whole passages")
     parser.add_argument("--shape", metavar="PxS[,PxS…]", help="evidence prompt of P passages × S best sentences "
-                        "each; several shapes are compared on one library and index (default: the pipeline's own)")
+                        "each (4x2+1: 2 of the first passage, 1 of the others); several shapes are compared on "
+                        "one library and index (default: the pipeline's own)")
     parser.add_argument("--json", action="store_true", help="print the figures (and every row) as JSON")
     parser.add_argument("--retrieval-only", action="store_true",
                         help="rank the expected pages without any answer model (bench/retrieval_quality.py)")
@@ -329,7 +340,7 @@ def main() -> None:
         else:
             retrieval_quality.report(result)
         return
-    shapes = [tuple(int(n) for n in shape.lower().split("x")) for shape in (args.shape or "").split(",") if shape]
+    shapes = [parse_shape(shape) for shape in (args.shape or "").split(",") if shape]
     try:
         results = run(args.questions, args.engine, args.model, verbose=not args.json, qa_set=args.qa_set,
                       prompt_style=args.prompt, shapes=shapes)

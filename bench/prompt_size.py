@@ -23,10 +23,12 @@ from core.answer.pipeline import Retrieved, ask
 from core.llm.embedded_engine import EmbeddedEngine
 from qa_library import indexed_library
 
-# (label, prompt style, passages read, sentences per passage)
-SHAPES = [("whole passages (k=8)", "passages", 8, 2), ("evidence 6 × 2", "evidence", 6, 2),
-          ("evidence 4 × 2", "evidence", 4, 2), ("evidence 6 × 1", "evidence", 6, 1),
-          ("evidence 4 × 1", "evidence", 4, 1), ("evidence 3 × 1", "evidence", 3, 1)]
+# (label, prompt style, passages read, best sentences kept per passage by rank: see core/answer/excerpts.py)
+SHAPES = [("whole passages (k=8)", "passages", 8, (2,)), ("evidence 6 × 2", "evidence", 6, (2,)),
+          ("evidence 4 × 2", "evidence", 4, (2,)), ("evidence 4 × 2+2+1", "evidence", 4, (2, 2, 1)),
+          ("evidence 4 × 2+1", "evidence", 4, (2, 1)), ("evidence 3 × 2", "evidence", 3, (2,)),
+          ("evidence 6 × 1", "evidence", 6, (1,)), ("evidence 4 × 1", "evidence", 4, (1,)),
+          ("evidence 3 × 1", "evidence", 3, (1,))]
 
 
 class TokenizerOnly:
@@ -58,7 +60,7 @@ def prompt_for(archivist, engine, question: str) -> Retrieved:
 pipeline_style = ["evidence"]
 
 
-def measure(archivist, engine, root: Path, facts, style: str, passages: int, per_passage: int) -> dict:
+def measure(archivist, engine, root: Path, facts, style: str, passages: int, per_passage: tuple) -> dict:
     pipeline_style[0] = style
     pipeline.PROMPT_PASSAGES = passages
     excerpts_module.SENTENCES_PER_PASSAGE = per_passage
@@ -87,7 +89,7 @@ def main() -> None:
             row = measure(archivist, TokenizerOnly(engine), root, library.FACTS, style, passages, per_passage)
             print(f"  {label:22} prompt tokens mean {row['tokens_mean']:5}, p95 {row['tokens_p95']:5}; "
                   f"answer in prompt {100 * row['answer_in_prompt']:.1f}%", flush=True)
-        print(f"(the pipeline's default: {defaults[0]} passages × {defaults[1]} sentences)")
+        print(f"(the pipeline's default: {defaults[0]} passages × {'+'.join(map(str, defaults[1]))} sentences)")
     finally:
         archivist.close()
         engine.close()

@@ -14,22 +14,24 @@ from typing import Sequence
 from core.answer.evidence import EvidenceSentence, with_neighbours
 from core.search import Hit
 
-SENTENCES_PER_PASSAGE = 1
+# Best sentences kept per passage, by rank (the last number holds for the ranks after it).
+SENTENCES_PER_PASSAGE: tuple[int, ...] = (1,)
 GAP = " … "
 
 
 def excerpts(hits: Sequence[Hit], scored: Sequence[EvidenceSentence],
-             per_passage: int | None = None) -> dict[int, str]:
+             per_passage: Sequence[int] | None = None) -> dict[int, str]:
     """Excerpt text by passage rank (1-based, as in ``EvidenceSentence.rank``), for the passages
     that have scored sentences; the others are left to the caller (whole, or out)."""
-    per_passage = per_passage or SENTENCES_PER_PASSAGE
+    per_passage = tuple(per_passage or SENTENCES_PER_PASSAGE)
     by_rank: dict[int, list[EvidenceSentence]] = {}
     for sentence in scored:
         by_rank.setdefault(sentence.rank, []).append(sentence)
     out = {}
     for rank, sentences in by_rank.items():
         hit = hits[rank - 1]
-        best = sorted(sentences, key=lambda s: s.score, reverse=True)[:per_passage]
+        keep = per_passage[min(rank, len(per_passage)) - 1]
+        best = sorted(sentences, key=lambda s: s.score, reverse=True)[:keep]
         spans = sorted((w.start - hit.start, w.end - hit.start)
                        for w in (with_neighbours(s, hits) for s in best))
         out[rank] = _join(hit.text, _merged(spans))
