@@ -15,7 +15,7 @@ from core.answer.evidence import EvidenceSentence, with_neighbours
 from core.search import Hit
 
 # Best sentences kept per passage, by rank (the last number holds for the ranks after it).
-SENTENCES_PER_PASSAGE: tuple[int, ...] = (1,)
+SENTENCES_PER_PASSAGE: tuple[int, ...] = (2,)
 GAP = " … "
 
 

@@ -67,12 +67,15 @@ class Answered:
 
 AnswerEvent = Union[EvidenceFound, Retrieved, Token, Answered]
 
-# The evidence prompt reads this many of the best passages, of whose sentences about this many
-# characters are embedded and scored (those sharing the question's words first; the card's are cached).
-# Chosen on bench/qa_library.py with bench/prompt_size.py: the expected value is in the prompt for 29
-# of 30 questions with 8 whole passages (1,611 tokens on average) and equally with 4 passages cut to
-# their best sentence and its neighbours (542 tokens): a third of the time to the first word.
-PROMPT_PASSAGES = 4
+# The evidence prompt reads this many of the best passages (each cut to its best sentences,
+# excerpts.SENTENCES_PER_PASSAGE), of whose sentences about PROMPT_BUDGET_CHARS characters are
+# embedded and scored (those sharing the question's words first; the card's are cached). Chosen with
+# bench/prompt_size.py and bench/answer_quality.py on the main and held-out sets (2026-12-02): 3
+# passages × 2 sentences cost what 4 × 1 did (~500 tokens, a third of 8 whole passages) and keep the
+# expected value in the prompt for 90.6 % of held-out questions instead of 71.9 %: the fact's
+# passage often holds a near miss (last year's figure, another group's rate) that outscores it.
+# Answers: 58 of 72 right over both sets instead of 56; 4 × 2 did as well but cost 2 s more.
+PROMPT_PASSAGES = 3
 PROMPT_BUDGET_CHARS = 4000
 
 
