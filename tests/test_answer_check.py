@@ -105,3 +105,9 @@ def test_a_time_of_day_written_another_way_is_supported(answer):
 def test_another_time_of_day_is_flagged(answer, flagged):
     assert [c.text for c in check_answer(answer, Evidence("On Fridays Ella is picked up at 13:30.")).flagged] \
         == [flagged]
+
+
+def test_a_weekday_written_out_is_supported_by_its_abbreviation():
+    evidence = Evidence("Sat 12 Jul | SP 217 | Lisbon | Ponta Delgada | 09:40 | 11:05")
+    assert check_answer("The plane takes off at 09:40 on Saturday, July 12.", evidence).flagged == ()
+    assert [c.text for c in check_answer("The plane takes off at 09:40 on Sunday.", evidence).flagged] == ["Sunday"]

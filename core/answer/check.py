@@ -48,6 +48,8 @@ _LIST_NUMBER = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]", re.MULTILINE)
 _QUOTE = re.compile(r"\"([^\"\n]{2,300})\"|“([^”\n]{2,300})”|‘([^’\n]{2,300})’|(?<!\w)'([^'\n]{2,120})'(?!\w)")
 _CAPITALISED_RUN = re.compile(r"[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*(?:[ \t]+[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*)*")
 _WORD = re.compile(r"[^\W_]+")
+_WEEKDAYS = {"monday": ("mon",), "tuesday": ("tue", "tues"), "wednesday": ("wed",),
+             "thursday": ("thu", "thur", "thurs"), "friday": ("fri",), "saturday": ("sat",), "sunday": ("sun",)}
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ class Evidence:
         # "Corp" for "Corporation", "Acme" for "Acme's": a shared stem of four letters or more counts.
         if word in self.words:
             return True
+        if word in _WEEKDAYS and any(short in self.words for short in _WEEKDAYS[word]):
+            return True  # "Saturday" for a timetable's "Sat 12 Jul"
         return len(word) >= 4 and any(len(w) >= 4 and (w.startswith(word) or word.startswith(w))
                                       for w in self.words)
 
