@@ -107,3 +107,26 @@ def test_a_model_that_finds_no_answer_is_a_refusal_too(indexed):
     assert declines("I could not find this in your documents.") and not declines("The window is 30 days.")
     *_, done = ask(indexed, _Declining(), "How long is the refund window for Acme widgets?")
     assert done.status == "refused" and done.check is None and done.text.startswith("I could not find")
+
+
+class _Rewriter:
+    """Answers the follow-up rewrite with a fixed text, as a small model may."""
+    name, model = "stub", "stub"
+
+    def __init__(self, reply: str):
+        self.reply = reply
+
+    def stream_chat(self, messages, **_):
+        yield self.reply
+
+
+def test_a_rewrite_that_loses_the_question_is_not_searched_for():
+    from core.answer.pipeline import standalone_question
+    from core.llm.base import ChatMessage
+
+    history = [ChatMessage("user", "Count from 1 to 300 in words."), ChatMessage("assistant", "One, two, three")]
+    question = "How long is the refund window for Acme widgets?"
+    assert "refund window for Acme widgets" in standalone_question(_Rewriter("This is a sentence."), question, history)
+    follow_up = standalone_question(_Rewriter("What is the refund window for Globex gadgets?"), "And for Globex?",
+                                    [ChatMessage("user", question), ChatMessage("assistant", "30 days [1].")])
+    assert follow_up == "What is the refund window for Globex gadgets?"

@@ -17,6 +17,7 @@ from core.answer.citations import Citation, resolve
 from core.answer.evidence import EvidenceSentence, evidence_card, sentence_scores
 from core.answer.excerpts import excerpts
 from core.answer.prompt import NOT_FOUND, BuiltPrompt, build_prompt
+from core.answer.query_terms import query_terms
 from core.answer.relevance import MIN_SIMILARITY, MIN_SIMILARITY_WITH_TEXT_MATCH, judge  # noqa: F401
 from core.answer.repetition import drop_repeats, is_looping
 from core.answer.support import ground
@@ -154,6 +155,9 @@ REWRITE_PROMPT = """Rewrite the last question so that it can be understood witho
 Reply with the rewritten question only."""
 
 
+MIN_REWRITE_KEEPS = 0.5  # share of the question's own words and codes a usable rewrite keeps
+
+
 def standalone_question(engine: Engine, question: str, history: list[ChatMessage]) -> str:
     """Follow-ups ("and the second one?") are rewritten before retrieval; if the model's rewrite
     looks unusable (empty, rambling), the previous question is prepended instead."""
@@ -165,7 +169,11 @@ def standalone_question(engine: Engine, question: str, history: list[ChatMessage
         rewritten = "".join(engine.stream_chat(messages, max_tokens=64)).strip().strip('"')
     except Exception:  # noqa: BLE001 - retrieval must go on without the rewrite
         rewritten = ""
-    if rewritten and len(rewritten) < 4 * len(question) + 200 and "\n" not in rewritten:
+    # A rewrite adds what the conversation implies; it must not lose what the question says (a small
+    # model answered "How long is the refund window for Acme widgets?" with "This is a sentence.").
+    terms = query_terms(question)
+    keeps_question = not terms.weight or terms.share(rewritten) >= MIN_REWRITE_KEEPS
+    if rewritten and len(rewritten) < 4 * len(question) + 200 and "\n" not in rewritten and keeps_question:
         return rewritten
     last_user = next((m.content for m in reversed(history) if m.role == "user"), "")
     return f"{last_user} {question}".strip()
