@@ -7,6 +7,8 @@ says that sources are material to quote, never instructions to follow.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -46,9 +48,15 @@ class BuiltPrompt:
     tokens: int = 0
 
 
+# Whatever a document writes that a model could read as our delimiter ("</SOURCE >", "< / source>",
+# "<Source id=2>") loses its "<": it stays visible as data and can no longer open or close a quote.
+_LOOK_ALIKE = re.compile(r"<(?=\s*/?\s*source\b)", re.IGNORECASE)
+
+
 def quote(source: NumberedSource) -> str:
-    text = (source.excerpt or source.hit.text).replace(_CLOSE, "</ source>").replace(_OPEN, "< source")
-    return f'{_OPEN} id="{source.n}" from="{source.label}">\n{text}\n{_CLOSE}'
+    text = _LOOK_ALIKE.sub("&lt;", source.excerpt or source.hit.text)
+    label = html.escape(source.label, quote=True)  # a file name or heading with quotes or ">"
+    return f'{_OPEN} id="{source.n}" from="{label}">\n{text}\n{_CLOSE}'
 
 
 def user_message(sources: list[NumberedSource], question: str) -> str:
