@@ -109,7 +109,7 @@ class Searcher:
         timings["vector_ms"] = _ms(t1)
 
         t2 = time.perf_counter()
-        by_text = self._text_candidates(query, where, candidates)
+        by_text, text_error = self._text_candidates(query, where, candidates)
         timings["text_ms"] = _ms(t2)
 
         fused, twins = collapse_twins(_fuse(by_vector, by_text))
@@ -129,19 +129,32 @@ class Searcher:
             "filters": {k: v for k, v in filters.__dict__.items() if v},
             "timings": timings,
         }
+        if text_error:
+            trace["text_search_error"] = text_error  # shown in "Why these sources?" and --json
         return SearchResult(query, hits, trace)
 
-    def _text_candidates(self, query: str, where: Expr | None, limit: int) -> list[dict]:
+    def _text_candidates(self, query: str, where: Expr | None, limit: int) -> tuple[list[dict], str]:
+        """Full-text candidates, and why there are none when the search failed ("" when it ran):
+        the answer goes on from meaning alone, and the trace says that exact words were not searched."""
         if not query.strip():
-            return []
+            return [], ""
         try:
             tq = self.store.table.search(query, query_type="fts", fts_columns="text")
             if where is not None:
                 tq = tq.where(where, prefilter=True)
-            return tq.select(_COLUMNS + ["_score"]).limit(limit).to_list()
-        except (ValueError, RuntimeError) as exc:  # no FTS index yet (empty table), odd syntax
-            log.debug("full-text search unavailable: %s", exc)
-            return []
+            return tq.select(_COLUMNS + ["_score"]).limit(limit).to_list(), ""
+        except (ValueError, RuntimeError, OSError) as exc:  # a damaged or missing full-text index
+            if _empty(self.store):
+                return [], ""  # nothing indexed yet: no full-text index to search, nothing to say
+            log.warning("full-text search failed, searching by meaning only: %s", exc)
+            return [], f"full-text search failed, searched by meaning only: {exc}"
+
+
+def _empty(store: ChunkStore) -> bool:
+    try:
+        return store.table.count_rows() == 0
+    except (ValueError, RuntimeError, OSError):
+        return False
 
 
 def _fuse(by_vector: list[dict], by_text: list[dict]) -> list[Hit]:

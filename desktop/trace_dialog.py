@@ -78,4 +78,6 @@ class TraceDialog(QDialog):
                          f"{trace.get('claims_flagged', 0)} not in the sources")
         if trace.get("strict") and not trace.get("relevant", True):
             parts.append("nothing relevant enough: strict mode did not let the model answer")
+        if trace.get("text_search_error"):
+            parts.append(str(trace["text_search_error"]))  # exact words were not searched this time
         return " · ".join(parts)
