@@ -33,24 +33,36 @@ def _init_worker(memory_mb: int) -> None:
     if resource is not None and memory_mb:
         # The cap is on growth: a spawned worker has already imported the app's main module,
         # whose libraries reserve address space they never touch.
-        cap = _address_space() + memory_mb * 2**20
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        except (ValueError, OSError) as exc:
-            log.warning("could not cap parser memory at %d MB: %s", memory_mb, exc)
+        used = _address_space()
+        if used is None:
+            # An absolute cap of memory_mb would be below what the worker already maps (GBs of
+            # reserved address space): every parse would fail. Timeout and recycling still apply.
+            log.warning("cannot read the parser's address space: its memory is not capped")
+        else:
+            cap = used + memory_mb * 2**20
+            try:
+                resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+            except (ValueError, OSError) as exc:
+                log.warning("could not cap parser memory at %d MB: %s", memory_mb, exc)
     try:
         os.nice(5)  # parsing is background work; the UI and queries come first
     except (AttributeError, OSError):
         pass
 
 
-def _address_space() -> int:
+def _address_space() -> int | None:
+    """Bytes of address space this process maps, or None when it cannot be read."""
     try:
         import psutil
 
         return psutil.Process().memory_info().vms
-    except Exception:  # noqa: BLE001 - best effort; fall back to an absolute cap
-        return 0
+    except Exception:  # noqa: BLE001 - psutil missing or refused: try the kernel's own count
+        pass
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
 
 
 RECYCLE_EXIT = 75  # a worker's way of saying "I grew too big: rerun this task in a fresh one"
