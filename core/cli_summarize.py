@@ -57,7 +57,7 @@ def run(archivist, engine, paths: list[str], focus: str, json_mode: bool) -> int
         if bar is not None:
             bar.close()
     if json_mode:
-        print(json.dumps(asdict(done), indent=2, default=str))
+        print(json.dumps(dict(asdict(done), caveat=done.caveat), indent=2, default=str))
         return 0
     print()
     if done.status == "stopped":
@@ -67,6 +67,8 @@ def run(archivist, engine, paths: list[str], focus: str, json_mode: bool) -> int
         print("\nSources:")
     for c in done.citations:
         print(f"  [{c.n}] {c.path}{f' ({c.heading})' if c.heading else ''}")
+    if done.caveat:
+        print(f"\n{done.caveat}")
     print(f"\n(read {done.passages} passages in {done.parts} parts, "
           f"{done.timings['total_ms'] / 1000:.0f} s)", file=sys.stderr)
     return 0

@@ -26,7 +26,7 @@ def save_answer(store: ConversationStore, conversation_id: str, retrieved, done,
 def save_summary(store: ConversationStore, conversation_id: str, done, replace_id: str | None = None) -> Message:
     """Store a summary or comparison (core.answer.summarize Summarized) like an answer."""
     trace = {"task": done.task, "files": done.files, "parts": done.parts, "passages": done.passages,
-             "rounds": done.rounds, "timings": done.timings}
+             "rounds": done.rounds, "timings": done.timings, "left_out": done.left_out, "caveat": done.caveat}
     return _save(store, conversation_id, done, trace, replace_id)
 
 

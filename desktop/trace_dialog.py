@@ -64,7 +64,8 @@ class TraceDialog(QDialog):
     def _summary(trace: dict) -> str:
         if trace.get("task"):
             return (f"Whole-document {trace['task']}: {trace.get('passages', '?')} passages read in "
-                    f"{trace.get('parts', '?')} parts from {len(trace.get('files', []))} file(s).")
+                    f"{trace.get('parts', '?')} parts from {len(trace.get('files', []))} file(s)."
+                    + (f" {trace['caveat']}" if trace.get("caveat") else ""))
         timings = trace.get("timings", {})
         parts = [f"Searched for: “{trace.get('query', '')}”"]
         if timings:

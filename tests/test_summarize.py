@@ -74,6 +74,22 @@ def test_notes_too_many_for_one_window_are_reduced_in_rounds(docs, make_archivis
     combines = [e for e in events if isinstance(e, Progress) and e.stage == "combine"]
     assert combines and len(engine.calls) == done.parts + len(combines) + 1  # map, reduce, the answer
     assert done.citations and done.citations[0].heading.startswith("pages 1-")  # a note spans pages
+    assert "shortened" in done.caveat and not done.left_out  # the reader is told details may be lost
+
+
+def test_notes_that_still_do_not_fit_are_named_as_left_out(docs, make_archivist, monkeypatch):
+    from core.answer import summarize as summarize_module
+
+    make_pdf(docs / "long.pdf", PAGE_TEXTS * 5)
+    archivist = make_archivist()
+    archivist.add_source(docs)
+    archivist.sync()
+    monkeypatch.setattr(summarize_module, "MAX_ROUNDS", 0)  # no shortening: what does not fit is dropped
+    engine = RecordingEngine(context=1000)
+    engine.stream_chat = _long_notes(engine.stream_chat)
+    done = list(summarize(archivist, engine, [str(docs / "long.pdf")]))[-1]
+    assert done.left_out and all("long.pdf" in label for label in done.left_out)
+    assert done.caveat.startswith("This summary is incomplete: ") and done.left_out[-1] in done.caveat
 
 
 def _long_notes(stream_chat):

@@ -64,6 +64,21 @@ class Summarized:
     passages: int  # every passage read
     rounds: int  # reduce rounds needed before the notes fitted one window
     timings: dict = field(default_factory=dict)
+    left_out: list[str] = field(default_factory=list)  # labels of notes dropped for lack of room
+
+    @property
+    def caveat(self) -> str:
+        """What the reader should know about how the summary was made to fit ("" when it read all
+        its notes at once): notes summarized again, or parts left out."""
+        said = []
+        if self.rounds:
+            said.append(f"the notes were shortened {self.rounds} time{'s' if self.rounds > 1 else ''} to fit "
+                        "the model's window, so details may be lost")
+        if self.left_out:
+            said.append("left out for lack of room: " + "; ".join(self.left_out))
+        if not said:
+            return ""
+        return ("This summary is incomplete: " if self.left_out else "Note: ") + ", and ".join(said) + "."
 
 
 SummaryEvent = Union[Progress, Token, Summarized]
@@ -92,9 +107,11 @@ def summarize(archivist, engine: Engine, paths: list[str], instruction: str = ""
         notes.append(part.noted(_complete(engine, quote(NumberedSource(n, part.as_hit())), instruction, cancel)))
     yield Progress("read", len(notes), len(parts))
     rounds = 0
+    left_out: list[str] = []
     while len(notes) > 1 and not _fits(engine, notes, task, instruction) and not cancel.is_set():
         if rounds == MAX_ROUNDS:  # cannot shrink further: keep the notes that fit, in order
             while len(notes) > 1 and not _fits(engine, notes, task, instruction):
+                left_out.insert(0, notes[-1].label)
                 notes = notes[:-1]
             break
         notes = yield from _collapse(engine, notes, instruction, cancel, budget)
@@ -116,7 +133,7 @@ def summarize(archivist, engine: Engine, paths: list[str], instruction: str = ""
     yield Summarized(text, citations, "stopped" if cancel.is_set() else "complete", engine.name, engine.model,
                      task, [os.path.normpath(p) for p, _ in documents], len(parts),
                      sum(len(p) for _, p in documents), rounds,
-                     {"total_ms": round((time.perf_counter() - started) * 1000, 1)})
+                     {"total_ms": round((time.perf_counter() - started) * 1000, 1)}, left_out)
 
 
 @dataclass(frozen=True)
