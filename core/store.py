@@ -86,6 +86,7 @@ class ChunkStore:
         self.dim = dim
         self.name = table_name(model, dim)
         self._db = lancedb.connect(str(db_dir))
+        self._optimized_mark = Path(db_dir) / f"{self.name}.optimized-version"
         self._table = self._open_or_create()
         self._writes_since_optimize = 0
         self._fts_lock = threading.Lock()
@@ -195,12 +196,25 @@ class ChunkStore:
         """Fold new rows into the indexes and drop old versions, on a cadence, or sooner when
         much of the table is not yet in the full-text index (its ranking of unindexed rows is
         poor: a replaced 300-page PDF lost its edited passage from the top 30)."""
-        if self._writes_since_optimize == 0:
+        pending = max(self._writes_since_optimize, self._commits_since_optimize())
+        if pending == 0:
             return False
-        if self._writes_since_optimize < every and not self._fts_lagging():
+        if pending < every and not self._fts_lagging():
             return False
         self.optimize()
         return True
+
+    def _commits_since_optimize(self) -> int:
+        """Commits by any process since the last optimize: a CLI run writes a few and exits, so
+        an in-process count alone never reached the cadence and old versions piled up."""
+        try:
+            done = int(self._optimized_mark.read_text())
+        except (OSError, ValueError):
+            done = 0
+        try:
+            return max(0, self._table.version - done)
+        except (OSError, ValueError, RuntimeError):
+            return 0
 
     def _fts_lagging(self) -> bool:
         try:
@@ -217,6 +231,10 @@ class ChunkStore:
         self.ensure_vector_index()
         self._table.optimize(cleanup_older_than=timedelta(minutes=5))
         self._writes_since_optimize = 0
+        try:
+            self._optimized_mark.write_text(str(self._table.version))
+        except OSError as exc:
+            log.warning("cannot record the chunk table's optimization: %s", exc)
 
 
 def _doc_filter(doc_ids: Sequence[str]) -> Expr:

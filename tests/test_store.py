@@ -51,3 +51,15 @@ def test_repoint_keeps_rows_and_handles_quotes(tmp_path):
     store.apply(rows_for("doc", ["a"]))
     store.repoint("doc", "/docs/it's \"new\".md", "markdown")
     assert store.doc_paths(["doc"]) == {"doc": "/docs/it's \"new\".md"}
+
+
+def test_short_lived_writers_still_reach_the_optimization_cadence(tmp_path):
+    """Each CLI run opens the store, writes a little and exits: the commits of all of them count
+    towards the next optimization (old versions dropped, indexes folded), not only this process's."""
+    optimized = []
+    for run in range(6):
+        store = ChunkStore(tmp_path, "m", 8)
+        store.apply(rows_for(f"doc{run}", [f"text {run}"]))
+        optimized.append(store.maybe_optimize(every=5))
+    assert optimized[:4] == [False, False, False, True]  # as soon as 5 commits piled up across runs
+    assert table_rows(ChunkStore(tmp_path, "m", 8))["doc5:0"] == "text 5"
