@@ -10,8 +10,8 @@ so retrieval, prompt fitting, the model and citation resolution are all measured
 Three QA sets. ``main`` (bench/qa_library.py) is where parameters are chosen. ``heldout``
 (bench/qa_heldout.py), built differently, was measured once untuned; its failures were then studied,
 so it has become a second development set (the prompt shape was chosen on both). ``fresh``
-(bench/qa_fresh.py), written after that by someone who had not seen the pipeline's failures, is for
-measuring only: nothing is chosen on it. ``--model`` takes a built-in model's short name
+(bench/qa_fresh.py), generated from a brief ("realistic and hard") without looking at the pipeline's
+answers, is for measuring only: nothing is chosen on it. ``--model`` takes a built-in model's short name
 (qwen2.5-coder-1.5b …), a GGUF file or an Ollama model.
 
 Retrieval hit@k is measured on the passages the model was shown (``Retrieved.sources``, in rank
