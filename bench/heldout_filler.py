@@ -70,7 +70,7 @@ def roff_paragraphs(source: str) -> list[str]:
     return out
 
 
-def _prose(paras: list[str]) -> list[str]:
+def prose(paras: list[str]) -> list[str]:
     """Paragraphs that read as prose: not code, not tables, not one-liners."""
     keep = []
     for p in paras:
@@ -92,19 +92,19 @@ def filler_texts() -> list[tuple[str, list[str]]]:
                 source = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
             except (OSError, EOFError):
                 continue
-            texts.append((path.name.split(".")[0] + "-manual", _prose(roff_paragraphs(source))))
+            texts.append((path.name.split(".")[0] + "-manual", prose(roff_paragraphs(source))))
     for name in LICENSES:
         path = Path("/usr/share/common-licenses") / name
         if path.is_file():
             paras = [" ".join(p.split()) for p in path.read_text(encoding="utf-8", errors="replace").split("\n\n")]
-            texts.append((name.lower() + "-licence", _prose(paras)))
+            texts.append((name.lower() + "-licence", prose(paras)))
     try:
         from pydoc_data.topics import topics
     except ImportError:
         topics = {}
     for name in sorted(topics):
         paras = [" ".join(p.split()) for p in topics[name].split("\n\n")]
-        texts.append(("python-" + name, _prose(paras)))
+        texts.append(("python-" + name, prose(paras)))
     # No paragraph twice (licences and manual pages repeat boilerplate).
     seen: set[str] = set()
     unique = []

@@ -27,19 +27,17 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from pathlib import Path
 
-import docx
 import pymupdf
-from lxml import html as lxml_html
 
 import fresh_documents as fd
 import heldout_render
+import planted
 from corpus import ParagraphPool, module_texts
 from fresh_documents import (CAR, CHANGELOG, CLUB, CONTRACT, CONTRIB, LAB, LAB_PREV, MUSEUM, NEWS24, NEWS25,
                              RECIPES, S, TAXLETTER, TAXNOTES, TRIP)
-from heldout_filler import _prose, filler_texts
+from heldout_filler import filler_texts, prose
 from heldout_render import PAGE_CHARS, Filler, write_docx, write_html, write_pdf
 from qa_library import Fact
 
@@ -253,7 +251,7 @@ def build(root: Path, seed: int = 0) -> dict:
     # Whole texts make the filler-only documents; the rest, cut into prose paragraphs, pads the others.
     whole = [t for t in texts if len(t[1]) >= 6][:25]
     pool = [p for t in texts if t not in whole for p in t[1]]
-    pool += _prose([p for t in pydoc[8:] for p in _pydoc_paragraphs(t)])
+    pool += prose([p for t in pydoc[8:] for p in _pydoc_paragraphs(t)])
     fill = Filler(ParagraphPool(pool, rng))
 
     for file, make in _PDFS.items():
@@ -286,46 +284,11 @@ def _pydoc_paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in re.split(r"\n\s*\n", "\n".join(lines)) if p.strip()]
 
 
-def _flat(text: str) -> str:
-    """Whitespace collapsed, and ligatures (the PDF font writes "ﬁ" for "fi") expanded for comparing."""
-    return " ".join(unicodedata.normalize("NFKC", text).split())
-
-
-def _texts(root: Path) -> dict[tuple[Path, int | None], str]:
-    """Flattened text per (file, page) of everything under root (page None for formats without pages)."""
-    texts = {}
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root)
-        if path.suffix == ".pdf":
-            with pymupdf.open(str(path)) as doc:
-                for i, page in enumerate(doc, 1):
-                    texts[(rel, i)] = _flat(page.get_text())
-        elif path.suffix == ".docx":
-            d = docx.Document(str(path))
-            texts[(rel, None)] = _flat("\n".join([p.text for p in d.paragraphs] + [
-                c.text for t in d.tables for row in t.rows for c in row.cells]))
-        elif path.suffix == ".html":
-            texts[(rel, None)] = _flat(lxml_html.fromstring(path.read_text(encoding="utf-8")).text_content())
-        else:
-            texts[(rel, None)] = _flat(path.read_text(encoding="utf-8"))
-    return texts
-
-
-def _where(sentence: str, texts: dict) -> list[tuple[Path, int | None]]:
-    """Every (file, page) whose text holds every part of a planted sentence (a table row's cells)."""
-    parts = [_flat(p) for p in sentence.split(" | ")]
-    return [where for where, text in texts.items() if all(part in text for part in parts)]
-
-
 def _check(root: Path) -> None:
     """Each fact and each near miss is on its file and page and nowhere else."""
-    texts = _texts(root)
-    planted = [(f.file, f.page, f.sentence, f.question) for f in FACTS]
-    planted += [(file, page, sentence, f"near miss {key}") for key, (file, page, sentence) in _NEAR.items()]
-    for file, page, sentence, label in planted:
-        where = _where(sentence, texts)
-        if where != [(Path(file), page)]:
-            raise RuntimeError(f"{label!r}: planted sentence found at {where}, expected {file} page {page}")
+    planted_sentences = [(f.file, f.page, f.sentence, f.question) for f in FACTS]
+    planted_sentences += [(file, page, sentence, f"near miss {key}") for key, (file, page, sentence) in _NEAR.items()]
+    planted.check(root, planted_sentences)
 
 
 def filler_only(root: Path, whole: list[tuple[str, list[str]]], pydoc: list[str], rng: random.Random) -> dict:

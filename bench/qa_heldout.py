@@ -33,13 +33,11 @@ strict mode's gate would do). No model.
 from __future__ import annotations
 
 import random
-import unicodedata
 from pathlib import Path
 
-import docx
 import pymupdf
-from lxml import html as lxml_html
 
+import planted
 from corpus import ParagraphPool
 from heldout_documents import (BUDGET, COOP_FEB, COOP_MAY, COURSES, DATASHEET, FOODBANK, INCIDENTS, METERS,
                                MOVING, PASSPORTS, RELEASES, RUNBOOK, STUDY, TENANCY, VET, budget, coop, courses,
@@ -258,55 +256,10 @@ def build(root: Path, seed: int = 0) -> dict:
             "filler_sources": len(texts)}
 
 
-def _text_of(path: Path, page: int | None) -> str:
-    if path.suffix == ".docx":
-        d = docx.Document(str(path))
-        text = "\n".join([p.text for p in d.paragraphs]
-                         + [c.text for t in d.tables for row in t.rows for c in row.cells])
-    elif path.suffix == ".html":
-        text = lxml_html.fromstring(path.read_text(encoding="utf-8")).text_content()
-    else:
-        text = path.read_text(encoding="utf-8")
-    return _flat(text)
-
-
-def _flat(text: str) -> str:
-    """Whitespace collapsed, and ligatures (the PDF font writes "ﬁ" for "fi") expanded for comparing."""
-    return " ".join(unicodedata.normalize("NFKC", text).split())
-
-
-def _texts(root: Path) -> dict[tuple[Path, int | None], str]:
-    """Flattened text per (file, page) of everything under root (page None for formats without pages)."""
-    texts = {}
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        if path.suffix == ".pdf":
-            with pymupdf.open(str(path)) as doc:
-                for i, page in enumerate(doc, 1):
-                    texts[(path.relative_to(root), i)] = _flat(page.get_text())
-        else:
-            texts[(path.relative_to(root), None)] = _text_of(path, None)
-    return texts
-
-
-def _where(key: str, texts: dict) -> list[tuple[Path, int | None]]:
-    """Every (file, page) whose text holds every part of a planted sentence."""
-    parts = [_flat(p) for p in _S[key].split(" | ")]
-    return [where for where, text in texts.items() if all(part in text for part in parts)]
-
-
 def _check(root: Path) -> None:
-    """Each fact is on its file and page and nowhere else; each near miss is somewhere."""
-    texts = _texts(root)
-    for fact in FACTS:
-        key = next(k for k, s in _S.items() if s == fact.sentence)
-        where = _where(key, texts)
-        if where != [(Path(fact.file), fact.page)]:
-            raise RuntimeError(f"{fact.question!r}: planted sentence found at {where}, "
-                               f"expected {fact.file} page {fact.page}")
-    for key, (file, page) in _NEAR_MISS_AT.items():
-        where = _where(key, texts)
-        if where != [(Path(file), page)]:
-            raise RuntimeError(f"near miss {key!r} found at {where}, expected {file} page {page}")
+    """Each fact and each near miss is on its file and page and nowhere else."""
+    planted.check(root, [(f.file, f.page, f.sentence, f.question) for f in FACTS]
+                  + [(file, page, _S[key], f"near miss {key}") for key, (file, page) in _NEAR_MISS_AT.items()])
 
 
 def _retrieval_check() -> None:
@@ -340,11 +293,11 @@ def _retrieval_check() -> None:
             passages = [h for h in archivist.passages(str(root / fact.file))
                         if fact.page is None or h.page == fact.page]
             raw = " ".join(h.text for h in passages)
-            flat = _flat(raw)
-            missing = [p for p in fact.sentence.split(" | ") if _flat(p) not in flat]
+            flat = planted.flat(raw)
+            missing = [p for p in fact.sentence.split(" | ") if planted.flat(p) not in flat]
             if missing:
                 print(f"  NOT IN INDEXED TEXT: {fact.file} p{fact.page}: {missing}")
-            ligatures += any(_flat(p) not in " ".join(raw.split()) for p in fact.sentence.split(" | "))
+            ligatures += any(planted.flat(p) not in " ".join(raw.split()) for p in fact.sentence.split(" | "))
         print(f"facts whose indexed text differs from the sentence only by ligatures (ﬁ, ﬂ): {ligatures}")
         try:  # strict mode's gate, which needs no model
             from core.answer.relevance import judge

@@ -58,7 +58,7 @@ class Index:
         outdated = [kind for kind, version in READER_VERSIONS.items() if indexed_with.get(kind, 1) < version]
         n = 0
         if outdated:
-            n = self.manifest.requeue(self.manifest.hashes_of_kinds(outdated),
+            n = self.manifest.requeue(self.manifest.referenced_hashes(outdated),
                                       "waiting to be read again: Archivist reads this kind of file better now")
             if n:
                 log.info("%d files will be read again by a newer reader (%s)", n, ", ".join(sorted(outdated)))

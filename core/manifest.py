@@ -181,22 +181,15 @@ class Manifest:
         rows = self._query("SELECT status, COUNT(*) AS n FROM files GROUP BY status")
         return {r["status"]: r["n"] for r in rows}
 
-    def referenced_hashes(self) -> set[str]:
+    def referenced_hashes(self, kinds: Iterable[str] | None = None) -> set[str]:
+        """Contents whose passages are in the index (of files of these kinds only, when given)."""
+        kinds = list(kinds or ())
+        of_kinds = f" AND kind IN ({', '.join('?' for _ in kinds)})" if kinds else ""
         rows = self._query(
             "SELECT DISTINCT content_hash FROM files WHERE status IN (?, ?) AND chunks > 0"
-            " AND content_hash IS NOT NULL",
-            SEARCHABLE,
+            " AND content_hash IS NOT NULL" + of_kinds,
+            (*SEARCHABLE, *kinds),
         )
-        return {r["content_hash"] for r in rows}
-
-    def hashes_of_kinds(self, kinds: Iterable[str]) -> set[str]:
-        """Contents held by searchable files of these kinds."""
-        kinds = list(kinds)
-        if not kinds:
-            return set()
-        marks = ", ".join("?" for _ in kinds)
-        rows = self._query(f"SELECT DISTINCT content_hash FROM files WHERE kind IN ({marks}) AND status IN (?, ?)"
-                           " AND content_hash IS NOT NULL", (*kinds, *SEARCHABLE))
         return {r["content_hash"] for r in rows}
 
     def requeue(self, hashes: Iterable[str], reason: str) -> int:

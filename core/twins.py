@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 MIN_CONTAINMENT = 0.9  # share of one passage's word triples found in the other
 # When the kept passage is the one contained, the other may add a little (the overlap with the
@@ -65,5 +66,5 @@ def _folds_into(lower: set, kept: set) -> bool:
 
 def describe_twins(also_in) -> str:
     """"also in guide.html, guide.pdf (p. 3)" for a kept passage's ``also_in`` ("" when it has none)."""
-    places = [f"{str(path).rsplit('/', 1)[-1]}" + (f" (p. {page})" if page else "") for path, page in also_in or ()]
+    places = [Path(path).name + (f" (p. {page})" if page else "") for path, page in also_in or ()]
     return "also in " + ", ".join(places) if places else ""
