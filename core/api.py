@@ -62,6 +62,10 @@ class Archivist:
         self._pool = parser_pool
         self._pool_lock = threading.Lock()
         self._switch_lock = threading.Lock()
+        # Plan and carry out as one step: add, remove, sync and the watcher's rounds never
+        # interleave (a plan made while another step runs acts on a stale picture of the index).
+        self._writer = threading.RLock()
+        self.watcher = None
         active = layout.active_model(self.data_dir, self.settings.embedding_model)
         embedder = embedder or self._embedder(active)
         self.index = Index(self.data_dir, self.settings, embedder, _LazyPool(self), self._emit)
@@ -69,6 +73,8 @@ class Archivist:
             layout.set_active_model(self.data_dir, embedder.name)
             self.index.requeue_lost_passages()
             self.index.reread_older_readers()
+            for source in self.manifest.sources_being_removed():  # cut short by a crash
+                self._finish_removal(source)
 
     def _embedder(self, model: str) -> Embedder:
         return Embedder(model, layout.models_dir(self.data_dir), batch_size=self.settings.embed_batch_size)
@@ -90,6 +96,7 @@ class Archivist:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def close(self) -> None:
+        self.stop_watching()
         if self._pool is not None:
             self._pool.close()
             self._pool = None
@@ -122,6 +129,7 @@ class Archivist:
     # -- sources --------------------------------------------------------------------------------
 
     def add_source(self, path: str | os.PathLike) -> str:
+        """Watch a folder or file from now on (when watching); the next sync indexes it."""
         self._require_writer()
         source = os.path.abspath(os.path.expanduser(os.fspath(path)))
         if not os.path.exists(source):
@@ -131,26 +139,37 @@ class Archivist:
         data = os.path.abspath(self.data_dir)
         if source == data or source.startswith(data + os.sep):
             raise SourceError(f"{source} is inside Archivist's own data folder")
-        existing = self.sources()
-        covering = next((s for s in existing if _inside(source, s)), None)
-        if covering is not None:
-            return covering  # already watched as part of a larger source
-        self.manifest.add_source(source)
-        for inner in (s for s in existing if _inside(s, source)):
-            self.manifest.absorb_source(inner, into=source)  # one watch for the whole tree
+        with self._writer:
+            existing = self.sources()
+            covering = next((s for s in existing if _inside(source, s)), None)
+            if covering is not None:
+                return covering  # already watched as part of a larger source
+            self.manifest.add_source(source)
+            for inner in (s for s in existing if _inside(s, source)):
+                self.manifest.absorb_source(inner, into=source)  # one watch for the whole tree
+                if self.watcher is not None:
+                    self.watcher.unwatch(inner)
+        if self.watcher is not None:
+            self.watcher.watch(source)  # before the caller's sync: no change can fall between
         return source
 
     def remove_source(self, path: str | os.PathLike) -> bool:
         """Stop watching a source and drop its files from the index (the files stay on disk)."""
         self._require_writer()
         source = os.path.abspath(os.path.expanduser(os.fspath(path)))
-        known = {r["path"] for r in self.manifest.sources()}
-        if source not in known:
+        if source not in {r["path"] for r in self.manifest.sources(include_removing=True)}:
             return False
-        plan = Plan(delete=[r.path for r in self.manifest.files(source=source)])
-        self.indexer.execute(plan)
-        self.manifest.remove_source(source)
+        self.manifest.mark_removing(source)  # hidden from sources() now: nothing plans for it again
+        if self.watcher is not None:
+            self.watcher.unwatch(source)
+        with self._writer:
+            self._finish_removal(source)
         return True
+
+    def _finish_removal(self, source: str) -> None:
+        with self._writer:
+            self.indexer.execute(Plan(delete=[r.path for r in self.manifest.files(source=source)]))
+            self.manifest.remove_source(source)
 
     def sources(self) -> list[str]:
         return [r["path"] for r in self.manifest.sources()]
@@ -217,11 +236,11 @@ class Archivist:
         if result.cancelled:
             new.close()
             return False
-        with self._switch_lock:
+        with self._writer, self._switch_lock:
             old, self.index = self.index, new
             layout.set_active_model(self.data_dir, model)
-        self.settings.embedding_model = model
-        self.settings.save()
+            self.settings.embedding_model = model
+            self.settings.save()
         self.sync(cancel)  # what changed on disk while the new index was being built
         old.close()
         shutil.rmtree(old.directory, ignore_errors=True)
@@ -234,33 +253,52 @@ class Archivist:
         self._require_writer()
         if not 0.0 <= overlap <= 0.5:
             raise ValueError("the overlap is a share of a passage, between 0 and 0.5")
-        self.settings.chunk_overlap = overlap
-        self.settings.save()
-        self.index.rechunk(self.settings)
-        return self.sync(cancel)
+        with self._writer:
+            self.settings.chunk_overlap = overlap
+            self.settings.save()
+            self.index.rechunk(self.settings)
+            return self.sync(cancel)
 
     def sync(self, cancel: threading.Event | None = None, retry: bool = False) -> ev.SyncFinished:
         self._require_writer()
-        return self.indexer.execute(self.plan(retry=retry), cancel)
+        with self._writer:
+            return self.indexer.execute(self.plan(retry=retry), cancel)
 
     def sync_paths(self, paths: list[str], cancel: threading.Event | None = None,
                    retry: bool = False) -> ev.SyncFinished | None:
         """Bring specific paths (files or folders, present or gone) in step: the watcher's entry.
         ``retry`` also re-reads those that failed or needed OCR (a user's "Retry")."""
         self._require_writer()
-        rules, planner = self.rules(), self.planner()
-        plan = Plan()
-        for path in _outermost(paths):
-            source = rules.root_of(os.path.normpath(path))
-            if source is None:
-                continue
-            if not os.path.exists(source):
-                self._source_missing(source, plan)
-                continue
-            plan.merge(planner.plan(os.path.normpath(path), source, rules, retry=retry))
-        if not plan:
-            return None
-        return self.indexer.execute(plan, cancel)
+        with self._writer:
+            rules, planner = self.rules(), self.planner()
+            plan = Plan()
+            for path in _outermost(paths):
+                source = rules.root_of(os.path.normpath(path))
+                if source is None:
+                    continue
+                if not os.path.exists(source):
+                    self._source_missing(source, plan)
+                    continue
+                plan.merge(planner.plan(os.path.normpath(path), source, rules, retry=retry))
+            return self.indexer.execute(plan, cancel) if plan else None
+
+    # -- watching -------------------------------------------------------------------------------
+
+    def start_watching(self, **options):
+        """Keep the index in step with the sources from now on (a background thread); sources
+        added or removed later are watched or dropped with them. Returns the Watcher."""
+        from core.watcher import Watcher
+
+        self._require_writer()
+        if self.watcher is None:
+            self.watcher = Watcher(self, **options)
+            self.watcher.start()
+        return self.watcher
+
+    def stop_watching(self) -> None:
+        watcher, self.watcher = self.watcher, None
+        if watcher is not None:
+            watcher.stop()
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -212,22 +212,19 @@ def cmd_sync(archivist, args, reporter) -> int:
 
 
 def cmd_watch(archivist, args, reporter) -> int:
-    from core.watcher import Watcher
-
     if not archivist.sources():
         print("archivist-cli: nothing to watch yet; add a folder with 'archivist-cli add FOLDER'", file=sys.stderr)
         return EXIT_ERROR
     _sync(archivist, args, reporter)
-    watcher = Watcher(archivist, poll=args.poll)
     live = _LiveReporter(reporter, args.json)
     archivist.on_event = live.on_event
-    watcher.start()
+    archivist.start_watching(poll=args.poll)
     print(f"watching {len(archivist.sources())} source(s); Ctrl-C to stop", file=sys.stderr)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     stop.wait()
-    watcher.stop()
+    archivist.stop_watching()
     return EXIT_OK
 
 

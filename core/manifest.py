@@ -17,6 +17,7 @@ from typing import Iterable
 from core.localdb import LocalDB
 
 INDEXED, PENDING, SKIPPED, FAILED, NEEDS_OCR = "indexed", "pending", "skipped", "failed", "needs_ocr"
+_REMOVING = "removing:"  # meta key prefix: a source whose removal has started
 STATUSES = (INDEXED, PENDING, SKIPPED, FAILED, NEEDS_OCR)
 # Statuses whose file has chunks in the index (when its ``chunks`` count is not 0).
 SEARCHABLE = (INDEXED, NEEDS_OCR)
@@ -106,7 +107,17 @@ class Manifest:
     def remove_source(self, path: str) -> bool:
         with self.transaction() as db:
             db.execute("DELETE FROM files WHERE source = ?", (path,))
+            db.execute("DELETE FROM meta WHERE key = ?", (_REMOVING + path,))
             return db.execute("DELETE FROM sources WHERE path = ?", (path,)).rowcount > 0
+
+    def mark_removing(self, path: str) -> None:
+        """Hide a source at once while its files are dropped; a removal cut short by a crash is
+        found here and finished at the next start."""
+        self.set_meta(_REMOVING + path, str(time.time()))
+
+    def sources_being_removed(self) -> list[str]:
+        rows = self._query("SELECT key FROM meta WHERE substr(key, 1, ?) = ?", (len(_REMOVING), _REMOVING))
+        return sorted(r["key"][len(_REMOVING):] for r in rows)
 
     def absorb_source(self, inner: str, into: str) -> None:
         """A newly added folder contains an existing source: its files now belong to the new one."""
@@ -114,8 +125,12 @@ class Manifest:
             db.execute("UPDATE files SET source = ? WHERE source = ?", (into, inner))
             db.execute("DELETE FROM sources WHERE path = ?", (inner,))
 
-    def sources(self) -> list[sqlite3.Row]:
-        return self._query("SELECT * FROM sources ORDER BY path")
+    def sources(self, include_removing: bool = False) -> list[sqlite3.Row]:
+        """The watched sources (not those being removed, unless asked)."""
+        hidden = "" if include_removing else (
+            " WHERE path NOT IN (SELECT substr(key, ?) FROM meta WHERE substr(key, 1, ?) = ?)")
+        args = () if include_removing else (len(_REMOVING) + 1, len(_REMOVING), _REMOVING)
+        return self._query("SELECT * FROM sources" + hidden + " ORDER BY path", args)
 
     def set_source_available(self, path: str, available: bool) -> None:
         with self.transaction() as db:

@@ -115,15 +115,17 @@ class Watcher:
         with self._cond:
             self._cond.notify_all()
 
-    def add_source(self, source: str) -> None:
-        self._watch(source)
-        self.notify(source)
+    def watch(self, source: str) -> None:
+        """Watch a new source (whoever added it syncs it: a notification would read it twice)."""
+        with self._cond:
+            self._watch(source)
 
-    def remove_source(self, source: str) -> None:
-        observer = self._observers.pop(source, None)
+    def unwatch(self, source: str) -> None:
+        with self._cond:
+            observer = self._observers.pop(source, None)
+            self.modes.pop(source, None)
         if observer is not None:
             observer.stop()
-        self.modes.pop(source, None)
 
     def notify(self, path: str) -> None:
         now = time.monotonic()
@@ -206,16 +208,22 @@ class Watcher:
         return set()
 
     def _check_sources(self) -> None:
-        """Drop dead watches (source unplugged or renamed) and watch sources that came back."""
+        """Drop dead watches (source unplugged or renamed, or removed) and watch sources that
+        came back."""
+        sources = set(self.archivist.sources())
         for source, observer in list(self._observers.items()):
             alive = observer.is_alive() and all(e.is_alive() for e in observer.emitters)
-            if not os.path.isdir(source) or not alive:
-                self.remove_source(source)  # re-watched below (or when it comes back)
+            if source not in sources:
+                self.unwatch(source)
+            elif not os.path.isdir(source) or not alive:
+                self.unwatch(source)  # re-watched below (or when it comes back)
                 self.notify(source)
-        for source in self.archivist.sources():
-            if source not in self._observers and os.path.isdir(source):
+        for source in sorted(sources):
+            with self._cond:
+                if source in self._observers or not os.path.isdir(source):
+                    continue
                 self._watch(source)
-                self.notify(source)
+            self.notify(source)
 
     def _reconcile(self) -> None:
         """Periodic safety net: a full (stat-only) scan catches events that were lost."""

@@ -1,7 +1,7 @@
 """The window's side of the index: opens the core, watches the folders, turns core events into signals.
 
 Every change to the index runs on the single writer worker (Tasks.run(writer=True)); the watcher
-syncs on its own thread (the core's indexer lock keeps one plan at a time). Core events arrive on
+syncs on its own thread (the core plans and carries out one step at a time). Core events arrive on
 those threads and are batched here, so indexing 20,000 files sends the GUI a few signals a second,
 not one per file.
 """
@@ -71,10 +71,7 @@ class IndexBackend(QObject):
             message = f"{exc}: searching works; changes wait until it has finished"
             self.tasks.gui(lambda: self.busy.emit(message))
             return self.archivist.status()
-        from core.watcher import Watcher
-
-        self.watcher = Watcher(self.archivist)
-        self.watcher.start()
+        self.watcher = self.archivist.start_watching()
         return self.archivist.status()
 
     def _opened(self, status) -> None:
@@ -94,8 +91,6 @@ class IndexBackend(QObject):
     def close(self) -> None:
         """Stop watching and close the index (blocks: call when quitting, after the tasks ended)."""
         self._stop.set()
-        if self.watcher is not None:
-            self.watcher.stop()
         if self.archivist is not None:
             self.archivist.close()
         self.watcher = self.archivist = None
@@ -110,10 +105,7 @@ class IndexBackend(QObject):
         def add():
             added = []
             for path in paths:
-                source = self.archivist.add_source(path)
-                added.append(source)
-                if self.watcher is not None:
-                    self.watcher.add_source(source)
+                added.append(self.archivist.add_source(path))  # watched from now on
             status = self.archivist.status()
             self.tasks.gui(lambda: self.status_changed.emit(status))  # the folder shows at once
             self.archivist.sync_paths(added, self._stop)
@@ -122,9 +114,7 @@ class IndexBackend(QObject):
 
     def remove_source(self, path: str) -> None:
         def remove():
-            if self.watcher is not None:
-                self.watcher.remove_source(path)
-            self.archivist.remove_source(path)
+            self.archivist.remove_source(path)  # and stops watching it
             return self.archivist.status()
         self.tasks.run(remove, self._after_remove, "removing a folder", writer=True)
 
