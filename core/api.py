@@ -264,22 +264,26 @@ class Archivist:
         with self._writer:
             return self.indexer.execute(self.plan(retry=retry), cancel)
 
-    def sync_paths(self, paths: list[str], cancel: threading.Event | None = None,
-                   retry: bool = False) -> ev.SyncFinished | None:
+    def sync_paths(self, paths: list[str], cancel: threading.Event | None = None, retry: bool = False,
+                   shallow: list[str] = ()) -> ev.SyncFinished | None:
         """Bring specific paths (files or folders, present or gone) in step: the watcher's entry.
-        ``retry`` also re-reads those that failed or needed OCR (a user's "Retry")."""
+        Folders in ``shallow`` are checked for the files directly in them only (their listing
+        changed; a folder inside them that changed sends its own event). ``retry`` also re-reads
+        those that failed or needed OCR (a user's "Retry")."""
         self._require_writer()
+        deep = _outermost(paths)
+        shallow = [d for d in dict.fromkeys(map(os.path.normpath, shallow)) if not any(_inside(d, p) for p in deep)]
         with self._writer:
             rules, planner = self.rules(), self.planner()
             plan = Plan()
-            for path in _outermost(paths):
-                source = rules.root_of(os.path.normpath(path))
+            for path, recursive in [(p, True) for p in deep] + [(d, False) for d in shallow]:
+                source = rules.root_of(path)
                 if source is None:
                     continue
                 if not os.path.exists(source):
                     self._source_missing(source, plan)
                     continue
-                plan.merge(planner.plan(os.path.normpath(path), source, rules, retry=retry))
+                plan.merge(planner.plan(path, source, rules, retry=retry, recursive=recursive))
             return self.indexer.execute(plan, cancel) if plan else None
 
     # -- watching -------------------------------------------------------------------------------

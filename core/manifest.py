@@ -159,11 +159,14 @@ class Manifest:
             sql, args = sql + " AND status = ?", args + [status]
         return [FileRecord.from_row(r) for r in self._query(sql + " ORDER BY path", args)]
 
-    def files_under(self, directory: str) -> list[FileRecord]:
-        """Records whose path lies inside ``directory`` (byte-prefix match on a separator)."""
+    def files_under(self, directory: str, recursive: bool = True) -> list[FileRecord]:
+        """Records whose path lies inside ``directory`` (byte-prefix match on a separator), or
+        directly in it when not ``recursive``."""
         prefix = path_key(directory.rstrip(os.sep) + os.sep)
         upper = prefix[:-1] + bytes([prefix[-1] + 1])
-        rows = self._query("SELECT * FROM files WHERE path >= ? AND path < ?", (prefix, upper))
+        direct = "" if recursive else " AND instr(substr(path, ?), ?) = 0"
+        args = (prefix, upper) if recursive else (prefix, upper, len(prefix) + 1, path_key(os.sep))
+        rows = self._query("SELECT * FROM files WHERE path >= ? AND path < ?" + direct, args)
         return [FileRecord.from_row(r) for r in rows]
 
     def paths_with_hash(self, content_hash: str) -> list[str]:

@@ -27,10 +27,14 @@ class Plan:
         return bool(self.check or self.delete or self.unsupported or self.unreadable)
 
     def merge(self, other: "Plan") -> None:
-        self.check += other.check
-        self.delete += other.delete
-        self.unsupported += other.unsupported
-        self.unreadable += other.unreadable
+        """Add another plan's work; a file both cover (a changed folder's listing and a file in
+        it) is listed once, or it would be read twice."""
+        for mine, theirs in ((self.check, other.check), (self.unsupported, other.unsupported),
+                             (self.unreadable, other.unreadable)):
+            listed = {entry.path for entry, _ in mine}
+            mine += [(entry, source) for entry, source in theirs if entry.path not in listed]
+        deleting = set(self.delete)
+        self.delete += [path for path in other.delete if path not in deleting]
         self.forced |= other.forced
 
 
@@ -45,21 +49,22 @@ class Planner:
         self.extensions = extensions
         self.follow_symlinks = follow_symlinks
 
-    def plan(self, top: str, source: str, rules: IgnoreRules, retry: bool = False) -> Plan:
-        """Plan for ``top`` (a source, a folder in it, or one file), which may no longer exist."""
+    def plan(self, top: str, source: str, rules: IgnoreRules, retry: bool = False, recursive: bool = True) -> Plan:
+        """Plan for ``top`` (a source, a folder in it, or one file), which may no longer exist;
+        for the files directly in the folder only when not ``recursive``."""
         plan = Plan()
-        known = {r.path: r for r in self._known_under(top)}
+        known = {r.path: r for r in self._known_under(top, recursive)}
         seen: set[str] = set()
         if os.path.lexists(top):
-            for entry in scan(top, rules, self.follow_symlinks):
+            for entry in scan(top, rules, self.follow_symlinks, recursive):
                 seen.add(entry.path)
                 self._classify(entry, source, known.get(entry.path), plan, retry)
         for path in known.keys() - seen:
             plan.delete.append(path)
         return plan
 
-    def _known_under(self, top: str) -> list[FileRecord]:
-        records = self.manifest.files_under(top)
+    def _known_under(self, top: str, recursive: bool) -> list[FileRecord]:
+        records = self.manifest.files_under(top, recursive)
         single = self.manifest.get(top)
         return records + [single] if single else records
 

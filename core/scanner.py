@@ -26,8 +26,9 @@ class Entry:
     error: str | None = None  # e.g. an unreadable folder or a dangling link
 
 
-def scan(top: str, rules: IgnoreRules, follow_symlinks: bool = True) -> Iterator[Entry]:
-    """Yield every non-ignored file below ``top`` (or ``top`` itself when it is a file)."""
+def scan(top: str, rules: IgnoreRules, follow_symlinks: bool = True, recursive: bool = True) -> Iterator[Entry]:
+    """Yield every non-ignored file below ``top`` (or ``top`` itself when it is a file); only
+    the files directly in it when not ``recursive``."""
     try:
         info = os.stat(top, follow_symlinks=follow_symlinks)
     except OSError as exc:
@@ -67,7 +68,8 @@ def scan(top: str, rules: IgnoreRules, follow_symlinks: bool = True) -> Iterator
                 subdirs.append(item.path)
             elif stat.S_ISREG(st.st_mode) and not rules.is_ignored(item.path):
                 yield Entry(item.path, st.st_size, st.st_mtime_ns)
-        stack.extend(reversed(subdirs))  # visit folders in name order, like a file manager
+        if recursive:
+            stack.extend(reversed(subdirs))  # visit folders in name order, like a file manager
 
 
 def _describe(exc: OSError) -> str:

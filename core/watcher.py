@@ -16,7 +16,8 @@ import threading
 import time
 from typing import Callable
 
-from watchdog.events import FileClosedNoWriteEvent, FileOpenedEvent, FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (DirModifiedEvent, FileClosedNoWriteEvent, FileOpenedEvent, FileSystemEvent,
+                             FileSystemEventHandler)
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
@@ -50,12 +51,17 @@ def filesystem_type(path: str) -> str | None:
 
 
 class _Collector(FileSystemEventHandler):
-    def __init__(self, on_path: Callable[[str], None]):
+    def __init__(self, on_path: Callable[..., None]):
         self._on_path = on_path
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if isinstance(event, (FileOpenedEvent, FileClosedNoWriteEvent)):
             return  # reads, not changes
+        if isinstance(event, DirModifiedEvent):
+            # Its listing changed: the files directly in it, not the whole tree below (one
+            # save at the top of a large source must not stat every file under it).
+            self._on_path(os.fsdecode(event.src_path), shallow=True)
+            return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if not raw:
                 continue
@@ -80,6 +86,7 @@ class Watcher:
         self._observer_factory = observer_factory
         self._observers: dict[str, object] = {}  # source → observer
         self._pending: dict[str, float] = {}
+        self._shallow: set[str] = set()  # pending folders whose own listing changed
         self._first_pending: float | None = None
         self._cond = threading.Condition()
         self._stop = threading.Event()
@@ -127,9 +134,15 @@ class Watcher:
         if observer is not None:
             observer.stop()
 
-    def notify(self, path: str) -> None:
+    def notify(self, path: str, shallow: bool = False) -> None:
+        """Something changed at ``path`` (for a folder: anywhere in it, or only in its own
+        listing when ``shallow``)."""
         now = time.monotonic()
         with self._cond:
+            if not shallow:
+                self._shallow.discard(path)
+            elif path not in self._pending:
+                self._shallow.add(path)
             self._pending[path] = now
             if self._first_pending is None:
                 self._first_pending = now
@@ -179,15 +192,17 @@ class Watcher:
             try:
                 self._check_sources()
                 if batch:
-                    self.archivist.sync_paths(sorted(batch))
+                    shallow = sorted(p for p, whole in batch.items() if not whole)
+                    self.archivist.sync_paths(sorted(p for p, whole in batch.items() if whole), shallow=shallow)
                 if time.monotonic() >= next_rescan:
                     self._reconcile()
                     next_rescan = time.monotonic() + self.rescan_interval_s
             except Exception:  # keep watching: one bad round must not end live updates
                 log.exception("sync after file changes failed")
 
-    def _next_batch(self, timeout: float) -> set[str]:
-        """Wait until changes have been quiet for ``debounce_s`` (or ``MAX_LATENCY_S`` passed)."""
+    def _next_batch(self, timeout: float) -> dict[str, bool]:
+        """Wait until changes have been quiet for ``debounce_s`` (or ``MAX_LATENCY_S`` passed);
+        returns each changed path and whether to look at all of it (False: its listing only)."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while not self._stop.is_set():
@@ -196,16 +211,17 @@ class Watcher:
                     quiet = now - max(self._pending.values())
                     waited = now - (self._first_pending or now)
                     if quiet >= self.debounce_s or waited >= MAX_LATENCY_S:
-                        batch = set(self._pending)
+                        batch = {path: path not in self._shallow for path in self._pending}
                         self._pending.clear()
+                        self._shallow.clear()
                         self._first_pending = None
                         return batch
                     self._cond.wait(min(self.debounce_s - quiet, MAX_LATENCY_S - waited, 0.5))
                 else:
                     if now >= deadline:
-                        return set()
+                        return {}
                     self._cond.wait(min(deadline - now, 0.5))
-        return set()
+        return {}
 
     def _check_sources(self) -> None:
         """Drop dead watches (source unplugged or renamed, or removed) and watch sources that

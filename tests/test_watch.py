@@ -138,3 +138,27 @@ def test_archivistignore_change_applies_to_existing_files(docs, watching):
     assert archivist.manifest.get(str(docs / "drafts" / "draft.md"))
     write(docs / ".archivistignore", "drafts/\n")
     wait_for(lambda: archivist.manifest.get(str(docs / "drafts" / "draft.md")) is None)
+
+
+def test_one_save_at_the_top_of_a_large_source_looks_at_that_file_only(docs, watching, monkeypatch):
+    import core.planner
+
+    sub = docs / "archive"
+    sub.mkdir()
+    for i in range(300):  # a large tree below the top folder (kept cheap: not indexable)
+        (sub / f"blob{i:03}.bin").write_bytes(b"x" * (i + 1))
+    archivist, _ = watching()
+    scanned: list[str] = []
+    real_scan = core.planner.scan
+
+    def counting_scan(*args, **kwargs):
+        for entry in real_scan(*args, **kwargs):
+            scanned.append(entry.path)
+            yield entry
+
+    monkeypatch.setattr(core.planner, "scan", counting_scan)
+    note = write(docs / "note.md", f"# Note\n\n{FACTS[3]}")
+    wait_for(lambda: top_path(archivist, "office cat Marmalade") == str(note))
+    time.sleep(1.0)  # any further round the save caused
+
+    assert not [p for p in scanned if "archive" in p], f"{len(scanned)} files looked at for one save"
