@@ -71,7 +71,7 @@ class Archivist:
         self.index = Index(self.data_dir, self.settings, embedder, _LazyPool(self), self._emit)
         if not read_only:
             layout.set_active_model(self.data_dir, embedder.name)
-            self.index.requeue_lost_passages()
+            self.index.reconcile()
             self.index.reread_older_readers()
             for source in self.manifest.sources_being_removed():  # cut short by a crash
                 self._finish_removal(source)

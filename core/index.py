@@ -17,10 +17,10 @@ from core.embed_cache import EmbeddingCache
 from core.embedding import Embedder
 from core.indexer import Indexer
 from core.ingest import Ingestor
-from core.manifest import Manifest
+from core.manifest import Manifest, display_path
 from core.parsing.formats import READER_VERSIONS
 from core.search import Searcher
-from core.store import ChunkStore
+from core.store import ChunkRows, ChunkStore
 
 log = logging.getLogger(__name__)
 
@@ -66,20 +66,29 @@ class Index:
             self.manifest.set_meta("reader_versions", json.dumps(dict(READER_VERSIONS), sort_keys=True))
         return n
 
-    def requeue_lost_passages(self) -> None:
-        """Files the manifest calls indexed whose passages are not in the chunk table are read
-        again by the next sync: the table was damaged and recreated empty (lancedb #3127)."""
-        expected = self.manifest.referenced_hashes()
-        if not expected:
-            return
+    def reconcile(self) -> None:
+        """Bring the chunk table in step with the manifest after a crash between the two (or a
+        damaged table): passages no file holds are dropped, files whose passages are missing are
+        read again by the next sync, and passages shown under a path the manifest no longer has
+        (a rename cut short) are shown under the right one. Run by the writer at start."""
+        holders = self.manifest.first_holders()
         try:
-            lost = expected - self.store.doc_ids()
+            shown = self.store.doc_paths()
         except (OSError, RuntimeError) as exc:  # e.g. data files gone: searches will say so
             log.warning("cannot read the chunk table to check it: %s", exc)
             return
+        lost = holders.keys() - shown.keys()  # e.g. the table was recreated empty (lancedb #3127)
         if lost:
             n = self.manifest.requeue(lost, "passages missing from the index; waiting to be read again")
             log.warning("%d files' passages are missing from the index; they will be indexed again", n)
+        orphans = shown.keys() - self.manifest.known_hashes()
+        if orphans:
+            log.warning("dropping the passages of %d documents no file holds any more", len(orphans))
+            self.store.apply(ChunkRows.empty(), drop_docs=sorted(orphans))
+        moved = {d: holder for d, holder in holders.items() if d in shown and shown[d] != display_path(holder[0])}
+        if moved:
+            log.info("showing %d documents under their current path", len(moved))
+            self.store.repoint(moved)
 
     def close(self) -> None:
         self.manifest.close()

@@ -345,7 +345,7 @@ class _Run:
         if not candidates:
             return
         stored = self.ix.store.doc_paths(candidates)
-        drops = []
+        drops, moved = [], {}
         for doc_id, shown_path in stored.items():
             holders = self.ix.manifest.paths_with_hash(doc_id)
             if not holders:
@@ -355,7 +355,9 @@ class _Run:
                 # Shown under the first of its paths, as a fresh index would: the result of a
                 # sync never depends on the order in which things happened.
                 holder = self.ix.manifest.get(holders[0])
-                self.ix.store.repoint(doc_id, holder.path, holder.kind)
+                moved[doc_id] = (holder.path, holder.kind)
+        if moved:
+            self.ix.store.repoint(moved)
         if drops:
             self.ix.store.apply(ChunkRows.empty(), drop_docs=drops)
 

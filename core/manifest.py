@@ -210,6 +210,19 @@ class Manifest:
         )
         return {r["content_hash"] for r in rows}
 
+    def first_holders(self) -> dict[str, tuple[str, str]]:
+        """content hash → (path, kind) of the first file (in path order) whose passages are in the
+        index: the path a document is shown under."""
+        rows = self._query(  # SQLite takes the bare column kind from the row holding MIN(path)
+            "SELECT content_hash, MIN(path) AS path, kind FROM files WHERE status IN (?, ?) AND chunks > 0"
+            " AND content_hash IS NOT NULL GROUP BY content_hash", SEARCHABLE)
+        return {r["content_hash"]: (key_path(r["path"]), r["kind"]) for r in rows}
+
+    def known_hashes(self) -> set[str]:
+        """Every content any file record names (pending ones included: their passages are wanted)."""
+        rows = self._query("SELECT DISTINCT content_hash FROM files WHERE content_hash IS NOT NULL")
+        return {r["content_hash"] for r in rows}
+
     def requeue(self, hashes: Iterable[str], reason: str) -> int:
         """Mark the searchable files holding these contents pending, so the next sync reads them."""
         hashes = list(hashes)

@@ -117,12 +117,15 @@ class ChunkStore:
         rows = self._table.search().select(["doc_id"]).limit(None).to_arrow()
         return set(rows.column("doc_id").unique().to_pylist())
 
-    def doc_paths(self, doc_ids: Iterable[str]) -> dict[str, str]:
-        """The path each stored document is shown under."""
-        doc_ids = list(set(doc_ids))
-        if not doc_ids:
-            return {}
-        rows = self._table.search().where(_doc_filter(doc_ids)).select(["doc_id", "path"]).limit(None).to_arrow()
+    def doc_paths(self, doc_ids: Iterable[str] | None = None) -> dict[str, str]:
+        """The path each stored document (of these, or every one) is shown under."""
+        query = self._table.search()
+        if doc_ids is not None:
+            doc_ids = list(set(doc_ids))
+            if not doc_ids:
+                return {}
+            query = query.where(_doc_filter(doc_ids))
+        rows = query.select(["doc_id", "path"]).limit(None).to_arrow()
         return dict(zip(rows.column("doc_id").to_pylist(), rows.column("path").to_pylist()))
 
     def document_rows(self, doc_id: str) -> list[dict]:
@@ -155,11 +158,16 @@ class ChunkStore:
             return
         self._writes_since_optimize += 1
 
-    def repoint(self, doc_id: str, path: str, kind: str) -> None:
-        """A document's primary path changed (rename, move, or its first copy was deleted)."""
-        shown = os.fsencode(path).decode("utf-8", "replace")  # Arrow strings must be valid UTF-8
-        self._table.update(where=(col("doc_id") == lit(doc_id)).to_sql(), values={"path": shown, "kind": kind})
-        self._writes_since_optimize += 1
+    def repoint(self, shown: dict[str, tuple[str, str]]) -> None:
+        """Documents whose primary path changed (rename, move, or their first copy was deleted):
+        doc_id → (path, kind), all in one commit (a moved folder of 1,000 files is one version)."""
+        for part in _parts(sorted(shown), 5000):  # bounded memory; one commit for any usual move
+            rows = self._table.search().where(_doc_filter(part)).select(["id", "doc_id"]).limit(None).to_arrow()
+            docs = rows.column("doc_id").to_pylist()
+            changes = pa.table({"id": rows.column("id"), "path": [_shown(shown[d][0]) for d in docs],
+                                "kind": [shown[d][1] for d in docs]})
+            self._table.merge_insert("id").when_matched_update_all().execute(changes)
+            self._writes_since_optimize += 1
 
     def ensure_fts_index(self) -> None:
         with self._fts_lock:
@@ -239,3 +247,12 @@ class ChunkStore:
 
 def _doc_filter(doc_ids: Sequence[str]) -> Expr:
     return col("doc_id").isin([lit(d) for d in doc_ids])
+
+
+def _shown(path: str) -> str:
+    return os.fsencode(path).decode("utf-8", "replace")  # Arrow strings must be valid UTF-8
+
+
+def _parts(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

@@ -46,11 +46,17 @@ def test_rewriting_a_document_updates_rows_and_drops_leftovers(tmp_path):
     assert table_rows(store) == {"doc:0": "p1 with OCR", "doc:1": "p2 with OCR", "other:0": "x"}
 
 
-def test_repoint_keeps_rows_and_handles_quotes(tmp_path):
+def test_repoint_keeps_rows_and_handles_quotes_in_one_commit(tmp_path):
     store = ChunkStore(tmp_path, "m", 8)
-    store.apply(rows_for("doc", ["a"]))
-    store.repoint("doc", "/docs/it's \"new\".md", "markdown")
-    assert store.doc_paths(["doc"]) == {"doc": "/docs/it's \"new\".md"}
+    store.apply(rows_for("doc", ["a", "b"]))
+    store.apply(rows_for("two", ["c"]))
+    store.apply(rows_for("kept", ["d"]))
+    before = store.table.version
+    store.repoint({"doc": ("/docs/it's \"new\".md", "markdown"), "two": ("/docs/caf\udce9 END'.txt", "text")})
+    assert store.table.version == before + 1
+    assert store.doc_paths() == {"doc": "/docs/it's \"new\".md", "two": "/docs/caf\ufffd END'.txt",
+                                 "kept": store.doc_paths(["kept"])["kept"]}
+    assert table_rows(store) == {"doc:0": "a", "doc:1": "b", "two:0": "c", "kept:0": "d"}
 
 
 def test_short_lived_writers_still_reach_the_optimization_cadence(tmp_path):
