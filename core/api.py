@@ -68,7 +68,7 @@ class Archivist:
         self.watcher = None
         active = layout.active_model(self.data_dir, self.settings.embedding_model)
         embedder = embedder or self._embedder(active)
-        self.index = Index(self.data_dir, self.settings, embedder, _LazyPool(self), self._emit)
+        self.index = Index(self.data_dir, self.settings, embedder, _LazyPool(self), self._emit, read_only)
         if not read_only:
             layout.set_active_model(self.data_dir, embedder.name)
             self.index.reconcile()

@@ -26,11 +26,12 @@ log = logging.getLogger(__name__)
 
 
 class Index:
-    def __init__(self, data_dir: Path, settings: Settings, embedder: Embedder, parser_pool, emit):
+    def __init__(self, data_dir: Path, settings: Settings, embedder: Embedder, parser_pool, emit,
+                 read_only: bool = False):
         self.embedder = embedder
         self.directory = layout.index_dir(data_dir, embedder.name)
         self.manifest = Manifest(self.directory / "manifest.sqlite")
-        self.store = ChunkStore(self.directory / "lance", embedder.name, embedder.dim)
+        self.store = ChunkStore(self.directory / "lance", embedder.name, embedder.dim, read_only)
         self.cache = EmbeddingCache(layout.cache_path(data_dir), embedder.name, embedder.dim)
         self.ingestor = self._ingestor(settings)
         self.searcher = Searcher(self.store, embedder)

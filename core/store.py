@@ -81,13 +81,22 @@ class ChunkRows:
         return pa.Table.from_arrays(arrays, schema=schema)
 
 
+class IndexNotReadable(RuntimeError):
+    """A read-only process cannot open the chunk table (not created yet, or damaged: the writer
+    repairs it); it never creates or drops it."""
+
+
 class ChunkStore:
-    def __init__(self, db_dir: Path, model: str, dim: int):
+    def __init__(self, db_dir: Path, model: str, dim: int, read_only: bool = False):
         self.dim = dim
         self.name = table_name(model, dim)
-        self._db = lancedb.connect(str(db_dir))
+        self.read_only = read_only
+        # Another process writes the table: check for its commits on every read, so a reader is
+        # never behind (a frozen snapshot also breaks once the writer drops old versions).
+        # Checking costs a small read of the latest version (see bench/RESULTS.md).
+        self._db = lancedb.connect(str(db_dir), read_consistency_interval=timedelta(0) if read_only else None)
         self._optimized_mark = Path(db_dir) / f"{self.name}.optimized-version"
-        self._table = self._open_or_create()
+        self._table = self._open_readable() if read_only else self._open_or_create()
         self._writes_since_optimize = 0
         self._fts_lock = threading.Lock()
         self._vector_index = _UNKNOWN
@@ -106,20 +115,36 @@ class ChunkStore:
             self._db.drop_table(self.name)
             return self._db.create_table(self.name, schema=chunk_schema(self.dim))
 
+    def _open_readable(self):
+        try:
+            return self._db.open_table(self.name)
+        except (OSError, ValueError, RuntimeError) as exc:
+            log.warning("cannot open the chunk table %s read-only: %s", self.name, exc)
+            return None
+
     @property
     def table(self):
+        if self._table is None:
+            self._table = self._open_readable()
+            if self._table is None:
+                raise IndexNotReadable("the index cannot be read yet: the Archivist process writing it is "
+                                       "creating or repairing it; try again in a moment")
         return self._table
 
     def count(self) -> int:
+        if self._table is None:
+            self._table = self._open_readable()
+            if self._table is None:
+                return 0
         return self._table.count_rows()
 
     def doc_ids(self) -> set[str]:
-        rows = self._table.search().select(["doc_id"]).limit(None).to_arrow()
+        rows = self.table.search().select(["doc_id"]).limit(None).to_arrow()
         return set(rows.column("doc_id").unique().to_pylist())
 
     def doc_paths(self, doc_ids: Iterable[str] | None = None) -> dict[str, str]:
         """The path each stored document (of these, or every one) is shown under."""
-        query = self._table.search()
+        query = self.table.search()
         if doc_ids is not None:
             doc_ids = list(set(doc_ids))
             if not doc_ids:
@@ -130,7 +155,7 @@ class ChunkStore:
 
     def document_rows(self, doc_id: str) -> list[dict]:
         """Every passage of one document, in reading order (for whole-document tasks)."""
-        rows = (self._table.search().where((col("doc_id") == lit(doc_id)).to_sql())
+        rows = (self.table.search().where((col("doc_id") == lit(doc_id)).to_sql())
                 .select(["doc_id", "path", "kind", "page", "heading", "start", "end", "ordinal", "text"])
                 .limit(None).to_list())
         return sorted(rows, key=lambda r: r["ordinal"])
@@ -180,13 +205,13 @@ class ChunkStore:
     def vector_index_kind(self) -> str | None:
         if self._vector_index is _UNKNOWN:
             self._vector_index = next(
-                (i.index_type for i in self._table.list_indices() if "vector" in i.columns), None)
+                (i.index_type for i in self.table.list_indices() if "vector" in i.columns), None)
         return self._vector_index
 
     def vector_query(self, vector):
         """A nearest-neighbour query; with an ANN index, candidates are re-ranked on full vectors
         (measured: recall@10 0.90 → 0.997 at 100k chunks for about 0.5 ms)."""
-        query = self._table.search(vector, vector_column_name="vector").distance_type("cosine")
+        query = self.table.search(vector, vector_column_name="vector").distance_type("cosine")
         if self.vector_index_kind is not None:
             query = query.refine_factor(REFINE_FACTOR)
         return query
