@@ -33,6 +33,7 @@ FLUSH_CHUNKS = 2048  # commit at least this often …
 FLUSH_SECONDS = 2.0  # … or this often, so progress survives a crash and search sees new files
 PREFETCH = 4  # files read and parsed ahead of the embedder
 MAX_SUPERSEDED = 3  # a file changing under us is re-read at most this many times per run
+MAX_ATTEMPTS = 5  # a passing failure (locked, access denied) is retried after 2, 4, 8, 16 minutes
 
 
 @dataclass
@@ -244,10 +245,13 @@ class _Run:
             self._finish(work, None, replace(base, chunks=chunks, kind=kind, pages=pages, reason=reason))
         elif work.outcome == "error":
             error = work.error
-            attempts = (old.attempts if old else 0) + 1
-            retry_after = now + min(60 * 2**attempts, 86400) if error.retry else None
+            same_content = old is not None and old.content_hash == work.content_hash
+            attempts = (old.attempts if same_content else 0) + 1  # new content: a new problem
+            retry_after = now + 60 * 2**attempts if error.retry and attempts < MAX_ATTEMPTS else None
             self.failed += error.status == FAILED
             status, reason, pages = error.status, error.reason, base.pages
+            if error.retry and retry_after is None:
+                reason += f" (tried {attempts} times; read again when it changes, or on Retry / sync --retry)"
             if error.reason == NO_TEXT_LAYER and error.details.get("needs_ocr_pages"):
                 # A scan: no page has text. Flag it like a partly scanned PDF, so the user sees it
                 # and sync(retry=True) reads it again once OCR is installed.
