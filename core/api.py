@@ -306,36 +306,39 @@ class Archivist:
 
     # -- reading --------------------------------------------------------------------------------
 
+    def _reading(self):
+        """The current index, kept open until the caller is done (a model switch waits for it)."""
+        with self._switch_lock:
+            return self.index.in_use()
+
     def search(self, query: str, k: int = 8, filters: Filters = Filters(), per_file: int = 3,
                sentence_rerank: bool = True) -> SearchResult:
-        result = self.searcher.search(query, k=k, filters=filters, per_file=per_file, sentence_rerank=sentence_rerank)
-        hits = [self._true_path(hit) for hit in result.hits]
+        with self._reading() as index:
+            result = index.searcher.search(query, k=k, filters=filters, per_file=per_file,
+                                           sentence_rerank=sentence_rerank)
+            hits = [_true_path(index, hit) for hit in result.hits]
         return SearchResult(result.query, hits, result.trace)
-
-    def _true_path(self, hit):
-        """The index shows names that are not valid UTF-8 with U+FFFD; the manifest has the real one."""
-        if "\ufffd" not in hit.path:
-            return hit
-        holders = self.manifest.paths_with_hash(hit.doc_id)
-        return replace(hit, path=holders[0]) if holders else hit
 
     def passages(self, path: str) -> list[Hit]:
         """Every indexed passage of one file in reading order; [] when it is not indexed."""
-        record = self.manifest.get(os.path.normpath(os.path.abspath(path)))
-        if record is None or record.status != "indexed" or not record.content_hash:
-            return []
-        return [Hit(r["doc_id"], record.path, r["kind"], r["page"] or None, r["heading"] or "", r["start"],
-                    r["end"], r["text"], 0.0) for r in self.store.document_rows(record.content_hash)]
+        with self._reading() as index:
+            record = index.manifest.get(os.path.normpath(os.path.abspath(path)))
+            if record is None or record.status != "indexed" or not record.content_hash:
+                return []
+            return [Hit(r["doc_id"], record.path, r["kind"], r["page"] or None, r["heading"] or "", r["start"],
+                        r["end"], r["text"], 0.0) for r in index.store.document_rows(record.content_hash)]
 
     def files(self, status: str | None = None, source: str | None = None) -> list[FileRecord]:
-        return self.manifest.files(source=source, status=status)
+        with self._reading() as index:
+            return index.manifest.files(source=source, status=status)
 
     def status(self) -> Status:
-        counts = self.manifest.files_per_source()
-        sources = [{"path": r["path"], "available": bool(r["available"]), "files": counts.get(r["path"], 0)}
-                   for r in self.manifest.sources()]
-        return Status(str(self.data_dir), self.embedder.name, self.embedder.dim, sources,
-                      self.manifest.status_counts(), self.store.count(), self.read_only)
+        with self._reading() as index:
+            manifest, counts = index.manifest, index.manifest.files_per_source()
+            sources = [{"path": r["path"], "available": bool(r["available"]), "files": counts.get(r["path"], 0)}
+                       for r in manifest.sources()]
+            return Status(str(self.data_dir), index.embedder.name, index.embedder.dim, sources,
+                          manifest.status_counts(), index.store.count(), self.read_only)
 
     def _require_writer(self) -> None:
         if self.read_only:
@@ -350,6 +353,14 @@ class _LazyPool:
 
     def submit(self, path: str, **kwargs):
         return self._archivist.parser_pool().submit(path, **kwargs)
+
+
+def _true_path(index: Index, hit: Hit) -> Hit:
+    """The index shows names that are not valid UTF-8 with U+FFFD; the manifest has the real one."""
+    if "\ufffd" not in hit.path:
+        return hit
+    holders = index.manifest.paths_with_hash(hit.doc_id)
+    return replace(hit, path=holders[0]) if holders else hit
 
 
 def _acquire_writer_lock(data_dir: Path) -> filelock.BaseFileLock:

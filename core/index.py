@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from core import layout
@@ -36,6 +38,19 @@ class Index:
         self.ingestor = self._ingestor(settings)
         self.searcher = Searcher(self.store, embedder)
         self.indexer = Indexer(self.manifest, self.store, self.ingestor, parser_pool, settings, emit)
+        self._users = 0  # reads running on this index: it is not closed under them
+        self._idle = threading.Condition()
+
+    @contextmanager
+    def in_use(self):
+        with self._idle:
+            self._users += 1
+        try:
+            yield self
+        finally:
+            with self._idle:
+                self._users -= 1
+                self._idle.notify_all()
 
     def _ingestor(self, settings: Settings) -> Ingestor:
         chunker = Chunker(self.embedder.count_tokens, self.embedder.token_offsets, self.embedder.max_tokens,
@@ -91,6 +106,10 @@ class Index:
             log.info("showing %d documents under their current path", len(moved))
             self.store.repoint(moved)
 
-    def close(self) -> None:
+    def close(self, wait_s: float = 120.0) -> None:
+        """Close once the reads running on this index have finished (at most ``wait_s``)."""
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._users == 0, timeout=wait_s):
+                log.warning("closing an index while %d reads still run on it", self._users)
         self.manifest.close()
         self.cache.close()

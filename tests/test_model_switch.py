@@ -1,6 +1,7 @@
 """Changing the embedding model builds a new index beside the old one and switches in one step."""
 
 import threading
+import time
 
 import numpy as np
 
@@ -116,3 +117,43 @@ def test_another_dimension_gets_its_own_table_never_mixed(docs, data_dir, embedd
         assert other.search("INV-2024-0042").hits[0].path == str(docs / "finance.md")
     finally:
         other.close()
+
+
+def test_a_switch_never_pulls_the_index_from_under_a_running_search(docs, make_archivist):
+    library(docs, n_notes=2)
+    archivist = make_archivist()
+    archivist.add_source(docs)
+    archivist.sync()
+    old = archivist.index
+    entered, release, outcome = threading.Event(), threading.Event(), []
+    real_search = old.searcher.search
+
+    def slow_search(*args, **kwargs):
+        entered.set()
+        release.wait(60)
+        return real_search(*args, **kwargs)
+
+    old.searcher.search = slow_search
+
+    def search():
+        try:
+            outcome.append(archivist.search("refund window Acme").hits[0].path)
+        except Exception as exc:  # noqa: BLE001 - what the test looks for
+            outcome.append(exc)
+
+    searching = threading.Thread(target=search)
+    searching.start()
+    assert entered.wait(30)
+    switching = threading.Thread(target=lambda: archivist.switch_model(NEW_MODEL))
+    switching.start()
+    deadline = time.monotonic() + 120
+    while archivist.embedder.name != NEW_MODEL and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # time to drop the old index, if it was going to
+    assert old.directory.exists(), "the old index was deleted during a search"
+
+    release.set()
+    searching.join(60)
+    switching.join(120)
+    assert outcome == [str(docs / "handbook.pdf")]
+    assert not old.directory.exists()
