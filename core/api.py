@@ -262,7 +262,9 @@ class Archivist:
     def sync(self, cancel: threading.Event | None = None, retry: bool = False) -> ev.SyncFinished:
         self._require_writer()
         with self._writer:
-            return self.indexer.execute(self.plan(retry=retry), cancel)
+            finished = self.indexer.execute(self.plan(retry=retry), cancel)
+            self.index.maybe_prune_cache()
+            return finished
 
     def sync_paths(self, paths: list[str], cancel: threading.Event | None = None, retry: bool = False,
                    shallow: list[str] = ()) -> ev.SyncFinished | None:
@@ -284,7 +286,11 @@ class Archivist:
                     self._source_missing(source, plan)
                     continue
                 plan.merge(planner.plan(path, source, rules, retry=retry, recursive=recursive))
-            return self.indexer.execute(plan, cancel) if plan else None
+            if not plan:
+                return None
+            finished = self.indexer.execute(plan, cancel)
+            self.index.maybe_prune_cache()
+            return finished
 
     # -- watching -------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ class EmbeddingCache:
             "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, hash TEXT NOT NULL,"
             " vector BLOB NOT NULL, used_at REAL NOT NULL, PRIMARY KEY (model, hash))"
         )
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._model, self._dim = model, dim
         self._lock = threading.Lock()
 
@@ -71,8 +72,36 @@ class EmbeddingCache:
             self._db.executemany("UPDATE vectors SET used_at = ? WHERE model = ? AND hash = ?", rows)
             self._db.execute("COMMIT")
 
-    def prune(self, older_than_s: float) -> int:
-        """Forget vectors unused for a while (the index itself keeps what it needs)."""
+    def models(self) -> set[str]:
         with self._lock:
-            cursor = self._db.execute("DELETE FROM vectors WHERE used_at < ?", (time.time() - older_than_s,))
-            return cursor.rowcount
+            return {m for (m,) in self._db.execute("SELECT DISTINCT model FROM vectors")}
+
+    def prune_due(self, every_s: float) -> bool:
+        """True (and noted) when the last pruning, by any process, is ``every_s`` old."""
+        now = time.time()
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'pruned_at'").fetchone()
+            if row is not None and now - float(row[0]) < every_s:
+                return False
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('pruned_at', ?)", (str(now),))
+            return True
+
+    def prune(self, unused_for_s: float, keep: Iterable[str], dead_models: Iterable[str] = ()) -> int:
+        """Forget the vectors of models whose index is gone, and of this model those unused for
+        ``unused_for_s`` whose text no indexed passage has (``keep``): a file deleted last week
+        may come back and cost nothing. Returns how many were dropped."""
+        cutoff = time.time() - unused_for_s
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS kept (hash TEXT PRIMARY KEY)")
+            self._db.executemany("INSERT OR IGNORE INTO kept VALUES (?)", ((h,) for h in keep))
+            dropped = sum(self._db.execute("DELETE FROM vectors WHERE model = ?", (m,)).rowcount for m in dead_models)
+            dropped += self._db.execute(
+                "DELETE FROM vectors WHERE model = ? AND used_at < ? AND hash NOT IN (SELECT hash FROM kept)",
+                (self._model, cutoff)).rowcount
+            self._db.execute("DELETE FROM kept")
+            self._db.execute("COMMIT")
+            left = self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+            if dropped > 1000 and dropped > left / 4:
+                self._db.execute("VACUUM")  # give the space back: SQLite keeps freed pages otherwise
+            return dropped

@@ -26,10 +26,14 @@ from core.store import ChunkRows, ChunkStore
 
 log = logging.getLogger(__name__)
 
+CACHE_PRUNE_EVERY_S = 24 * 3600  # by whichever process syncs (the CLI alone too)
+CACHE_KEEP_UNUSED_S = 30 * 24 * 3600  # vectors of passages no longer indexed, in case they return
+
 
 class Index:
     def __init__(self, data_dir: Path, settings: Settings, embedder: Embedder, parser_pool, emit,
                  read_only: bool = False):
+        self.data_dir = data_dir
         self.embedder = embedder
         self.directory = layout.index_dir(data_dir, embedder.name)
         self.manifest = Manifest(self.directory / "manifest.sqlite")
@@ -105,6 +109,20 @@ class Index:
         if moved:
             log.info("showing %d documents under their current path", len(moved))
             self.store.repoint(moved)
+
+    def maybe_prune_cache(self) -> int:
+        """Once a day, forget cached vectors nothing needs (see ``EmbeddingCache.prune``)."""
+        if not self.cache.prune_due(CACHE_PRUNE_EVERY_S):
+            return 0
+        try:
+            dead = [m for m in self.cache.models() if not layout.index_dir(self.data_dir, m).exists()]
+            dropped = self.cache.prune(CACHE_KEEP_UNUSED_S, self.store.text_hashes(), dead)
+        except Exception:  # noqa: BLE001 - tidying must never fail a sync
+            log.exception("pruning the embedding cache failed")
+            return 0
+        if dropped:
+            log.info("embedding cache: dropped %d vectors nothing needs", dropped)
+        return dropped
 
     def close(self, wait_s: float = 120.0) -> None:
         """Close once the reads running on this index have finished (at most ``wait_s``)."""

@@ -142,6 +142,11 @@ class ChunkStore:
         rows = self.table.search().select(["doc_id"]).limit(None).to_arrow()
         return set(rows.column("doc_id").unique().to_pylist())
 
+    def text_hashes(self) -> set[str]:
+        """The text hash of every stored passage (what the embedding cache must keep)."""
+        rows = self.table.search().select(["text_hash"]).limit(None).to_arrow()
+        return set(rows.column("text_hash").unique().to_pylist())
+
     def doc_paths(self, doc_ids: Iterable[str] | None = None) -> dict[str, str]:
         """The path each stored document (of these, or every one) is shown under."""
         query = self.table.search()
