@@ -107,7 +107,7 @@ def run(tmp_path_factory, server_url):
     step("sync")
     step("search", "refund window")
     step("ask", "--engine", "ollama", "--model", MODEL, QUESTION)
-    step("summarize", "--engine", "embedded", docs / "handbook.pdf")
+    step("summarize", "--engine", "embedded", docs / "finance.md")
     step("watch", seconds=WATCH_S)
     return guarded
 
