@@ -1,1 +1,4 @@
 """Archivist core: indexing and retrieval, with no GUI dependency."""
+
+# First, before any library reads the environment: every process that runs Archivist code imports this.
+from core import privacy as _privacy  # noqa: F401

@@ -22,10 +22,6 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-# Belt and braces: the model is local, and nothing may try a hub or send telemetry.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-
 TOKENIZER_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
 
@@ -171,9 +167,13 @@ class Embedder:
             if self._model is None:
                 from fastembed import TextEmbedding
 
+                from core import privacy
+
+                privacy.quiet_onnxruntime()
                 self._model = TextEmbedding(
                     self.spec.fastembed_id,
                     specific_model_path=str(self._model_dir),
+                    cache_dir=str(self._model_dir),  # else fastembed makes $TMPDIR/fastembed_cache
                     local_files_only=True,
                     threads=self._threads,
                 )

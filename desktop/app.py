@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import core.privacy  # noqa: F401  first: no library may phone home (see core/privacy.py)
 import argparse
 import logging
 import multiprocessing
