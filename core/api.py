@@ -12,7 +12,7 @@ import os
 import shutil
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import filelock
@@ -24,6 +24,7 @@ from core.ignore import IgnoreRules
 from core.index import Index
 from core.manifest import FileRecord
 from core.planner import Plan, Planner
+from core.scope import Scope
 from core.search import Filters, Hit, SearchResult
 from core import layout
 
@@ -266,16 +267,10 @@ class Archivist:
 
     def search(self, query: str, k: int = 8, filters: Filters = Filters(), per_file: int = 3,
                sentence_rerank: bool = True) -> SearchResult:
-        result = self.searcher.search(query, k=k, filters=filters, per_file=per_file, sentence_rerank=sentence_rerank)
-        hits = [self._true_path(hit) for hit in result.hits]
-        return SearchResult(result.query, hits, result.trace)
-
-    def _true_path(self, hit):
-        """The index shows names that are not valid UTF-8 with U+FFFD; the manifest has the real one."""
-        if "\ufffd" not in hit.path:
-            return hit
-        holders = self.manifest.paths_with_hash(hit.doc_id)
-        return replace(hit, path=holders[0]) if holders else hit
+        """Filters see every file exactly and hits are shown under the file that matched (core/scope.py)."""
+        index = self.index  # one index for the whole search, even if the model switches meanwhile
+        return index.searcher.search(query, k=k, scope=Scope.of(filters, index.manifest), per_file=per_file,
+                                     sentence_rerank=sentence_rerank)
 
     def passages(self, path: str) -> list[Hit]:
         """Every indexed passage of one file in reading order; [] when it is not indexed."""

@@ -62,6 +62,12 @@ def display_path(path: str) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
+def _key_range(directory: str) -> tuple[bytes, bytes]:
+    """The keys of paths inside ``directory`` are those in [low, high)."""
+    prefix = path_key(directory.rstrip(os.sep) + os.sep)
+    return prefix, prefix[:-1] + bytes([prefix[-1] + 1])
+
+
 @dataclass(frozen=True)
 class FileRecord:
     path: str
@@ -146,10 +152,22 @@ class Manifest:
 
     def files_under(self, directory: str) -> list[FileRecord]:
         """Records whose path lies inside ``directory`` (byte-prefix match on a separator)."""
-        prefix = path_key(directory.rstrip(os.sep) + os.sep)
-        upper = prefix[:-1] + bytes([prefix[-1] + 1])
+        prefix, upper = _key_range(directory)
         rows = self._query("SELECT * FROM files WHERE path >= ? AND path < ?", (prefix, upper))
         return [FileRecord.from_row(r) for r in rows]
+
+    def contents_under(self, directory: str, shared_outside: bool = False) -> set[str]:
+        """Contents with passages in the index held by files inside ``directory``; with
+        ``shared_outside``, only those that a file outside it holds too (copies)."""
+        prefix, upper = _key_range(directory)
+        searchable = "status IN (?, ?) AND chunks > 0 AND content_hash IS NOT NULL"
+        sql = f"SELECT DISTINCT content_hash FROM files f WHERE path >= ? AND path < ? AND {searchable}"
+        args: list = [prefix, upper, *SEARCHABLE]
+        if shared_outside:
+            sql += (f" AND EXISTS (SELECT 1 FROM files WHERE content_hash = f.content_hash AND {searchable}"
+                    " AND (path < ? OR path >= ?))")
+            args += [*SEARCHABLE, prefix, upper]
+        return {r["content_hash"] for r in self._query(sql, args)}
 
     def paths_with_hash(self, content_hash: str) -> list[str]:
         rows = self._query(
