@@ -12,7 +12,7 @@ import os
 import shutil
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import filelock
@@ -24,6 +24,7 @@ from core.ignore import IgnoreRules
 from core.index import Index
 from core.manifest import FileRecord
 from core.planner import Plan, Planner
+from core.scope import Scope
 from core.search import Filters, Hit, SearchResult
 from core import layout
 
@@ -319,11 +320,10 @@ class Archivist:
 
     def search(self, query: str, k: int = 8, filters: Filters = Filters(), per_file: int = 3,
                sentence_rerank: bool = True) -> SearchResult:
-        with self._reading() as index:
-            result = index.searcher.search(query, k=k, filters=filters, per_file=per_file,
-                                           sentence_rerank=sentence_rerank)
-            hits = [_true_path(index, hit) for hit in result.hits]
-        return SearchResult(result.query, hits, result.trace)
+        """Filters see every file exactly and hits are shown under the file that matched (core/scope.py)."""
+        with self._reading() as index:  # one index for the whole search, kept open until it is done
+            return index.searcher.search(query, k=k, scope=Scope.of(filters, index.manifest), per_file=per_file,
+                                         sentence_rerank=sentence_rerank)
 
     def passages(self, path: str) -> list[Hit]:
         """Every indexed passage of one file in reading order; [] when it is not indexed."""
@@ -359,14 +359,6 @@ class _LazyPool:
 
     def submit(self, path: str, **kwargs):
         return self._archivist.parser_pool().submit(path, **kwargs)
-
-
-def _true_path(index: Index, hit: Hit) -> Hit:
-    """The index shows names that are not valid UTF-8 with U+FFFD; the manifest has the real one."""
-    if "\ufffd" not in hit.path:
-        return hit
-    holders = index.manifest.paths_with_hash(hit.doc_id)
-    return replace(hit, path=holders[0]) if holders else hit
 
 
 def _acquire_writer_lock(data_dir: Path) -> filelock.BaseFileLock:

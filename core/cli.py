@@ -72,10 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", parents=[common], help="find the passages that best match a query")
     p.add_argument("query")
     p.add_argument("-k", "--limit", type=int, default=8, help="how many passages (default 8)")
-    p.add_argument("--folder", help="only files under this folder")
-    p.add_argument("--file", help="only this file")
-    p.add_argument("--type", dest="kinds", action="append", default=[],
-                   help="only this document type (pdf, markdown, html, docx, text, code …); repeatable")
+    cli_ask.add_filter_arguments(p)
     p.add_argument("--per-file", type=int, default=3, help="at most this many passages per file (default 3)")
 
     p = sub.add_parser("status", parents=[common], help="sources, counts, and files that could not be indexed")
@@ -249,11 +246,8 @@ class _LiveReporter:
 def cmd_search(archivist, args, reporter) -> int:
     from core.cli_evidence import source_line
     from core.match_strength import describe_match
-    from core.search import Filters
-
-    filters = Filters(folder=args.folder and os.path.abspath(args.folder),
-                      path=args.file and os.path.abspath(args.file), kinds=tuple(args.kinds))
-    result = archivist.search(args.query, k=args.limit, filters=filters, per_file=args.per_file)
+    result = archivist.search(args.query, k=args.limit, filters=cli_ask.filters_from_args(args),
+                              per_file=args.per_file)
     if args.json:
         _print_json({"query": result.query, "trace": result.trace,
                      "hits": [asdict(h) | {"found_by": h.found_by, "match": describe_match(h)} for h in result.hits]})

@@ -21,6 +21,21 @@ def add_engine_arguments(p, strict: bool = True) -> None:
                        help="answer even when no passage looks relevant (the model may then guess)")
 
 
+def add_filter_arguments(p) -> None:
+    """The options that narrow a search (search, ask)."""
+    p.add_argument("--folder", help="only files under this folder")
+    p.add_argument("--file", help="only this file")
+    p.add_argument("--type", dest="kinds", action="append", default=[],
+                   help="only this document type (pdf, markdown, html, docx, text, code …); repeatable")
+
+
+def filters_from_args(args):
+    from core.search import Filters
+
+    return Filters(folder=args.folder and os.path.abspath(args.folder),
+                   path=args.file and os.path.abspath(args.file), kinds=tuple(args.kinds))
+
+
 def engine_from_args(args):
     """The engine the options ask for, or None after printing why none can answer."""
     from core.llm.base import EngineError
@@ -38,6 +53,7 @@ def add_parser(sub, common) -> None:
     p.add_argument("question")
     add_engine_arguments(p)
     p.add_argument("-k", "--limit", type=int, default=8, help="passages to retrieve (default 8)")
+    add_filter_arguments(p)
     p.add_argument("--no-save", action="store_true",
                    help="do not keep this question and answer in the conversation history")
 
@@ -66,7 +82,7 @@ def cmd_ask(archivist, args, reporter) -> int:
         if not args.json:
             print(f"({engine.describe()})", file=sys.stderr)
         for event in ask(archivist, engine, args.question, strict=not args.no_strict, k=args.limit,
-                         cancel=cancel):
+                         filters=filters_from_args(args), cancel=cancel):
             if isinstance(event, EvidenceFound):
                 card = event.sentences
                 if not args.json:

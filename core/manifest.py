@@ -63,6 +63,12 @@ def display_path(path: str) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
+def _key_range(directory: str) -> tuple[bytes, bytes]:
+    """The keys of paths inside ``directory`` are those in [low, high)."""
+    prefix = path_key(directory.rstrip(os.sep) + os.sep)
+    return prefix, prefix[:-1] + bytes([prefix[-1] + 1])
+
+
 @dataclass(frozen=True)
 class FileRecord:
     path: str
@@ -162,12 +168,24 @@ class Manifest:
     def files_under(self, directory: str, recursive: bool = True) -> list[FileRecord]:
         """Records whose path lies inside ``directory`` (byte-prefix match on a separator), or
         directly in it when not ``recursive``."""
-        prefix = path_key(directory.rstrip(os.sep) + os.sep)
-        upper = prefix[:-1] + bytes([prefix[-1] + 1])
+        prefix, upper = _key_range(directory)
         direct = "" if recursive else " AND instr(substr(path, ?), ?) = 0"
         args = (prefix, upper) if recursive else (prefix, upper, len(prefix) + 1, path_key(os.sep))
         rows = self._query("SELECT * FROM files WHERE path >= ? AND path < ?" + direct, args)
         return [FileRecord.from_row(r) for r in rows]
+
+    def contents_under(self, directory: str, shared_outside: bool = False) -> set[str]:
+        """Contents with passages in the index held by files inside ``directory``; with
+        ``shared_outside``, only those that a file outside it holds too (copies)."""
+        prefix, upper = _key_range(directory)
+        searchable = "status IN (?, ?) AND chunks > 0 AND content_hash IS NOT NULL"
+        sql = f"SELECT DISTINCT content_hash FROM files f WHERE path >= ? AND path < ? AND {searchable}"
+        args: list = [prefix, upper, *SEARCHABLE]
+        if shared_outside:
+            sql += (f" AND EXISTS (SELECT 1 FROM files WHERE content_hash = f.content_hash AND {searchable}"
+                    " AND (path < ? OR path >= ?))")
+            args += [*SEARCHABLE, prefix, upper]
+        return {r["content_hash"] for r in self._query(sql, args)}
 
     def paths_with_hash(self, content_hash: str) -> list[str]:
         rows = self._query(

@@ -8,11 +8,11 @@ chosen (and why another was not).
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
+from typing import Callable, Protocol
 
-from lancedb.expr import Expr, col, lit
+from lancedb.expr import Expr
 
 from core.embedding import Embedder
 from core.sentence_rank import rerank_by_sentences
@@ -61,27 +61,20 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class Filters:
+    """What a user narrowed a search to; core/scope.py turns it into a filter on the index."""
+
     folder: str | None = None  # only files under this folder
     path: str | None = None  # only this file
     kinds: tuple[str, ...] = ()  # only these types ("pdf", "markdown", …)
 
-    def expression(self) -> Expr | None:
-        parts: list[Expr] = []
-        if self.folder:
-            prefix = os.path.normpath(self.folder).rstrip(os.sep) + os.sep
-            # A prefix match as a range: safe for any character in the name, no LIKE escaping.
-            upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-            parts.append((col("path") >= lit(prefix)) & (col("path") < lit(upper)))
-        if self.path:
-            parts.append(col("path") == lit(os.path.normpath(self.path)))
-        if self.kinds:
-            parts.append(col("kind").isin([lit(k) for k in self.kinds]))
-        if not parts:
-            return None
-        expression = parts[0]
-        for part in parts[1:]:
-            expression = expression & part
-        return expression
+
+class Scope(Protocol):
+    """Which passages a search may return (``where``) and the path each is shown under (core/scope.py)."""
+
+    filters: Filters
+    where: Expr | None
+
+    def place(self, doc_id: str, shown: str) -> str: ...
 
 
 class Searcher:
@@ -89,12 +82,14 @@ class Searcher:
         self.store = store
         self.embedder = embedder
 
-    def search(self, query: str, k: int = 8, filters: Filters = Filters(), per_file: int = 3,
+    def search(self, query: str, k: int = 8, scope: Scope | None = None, per_file: int = 3,
                candidates: int | None = None, sentence_rerank: bool = True) -> SearchResult:
         """``sentence_rerank`` embeds the sentences of the best candidates (~0.1–0.3 s on 2 cores):
-        worth it before an answer, not for a list of passages typed as you go."""
+        worth it before an answer, not for a list of passages typed as you go. Without a ``scope``,
+        everything is searched and hits keep the path the index shows."""
         candidates = candidates or max(4 * k, 20)
-        where = filters.expression()
+        where = scope.where if scope else None
+        place = scope.place if scope else _as_shown
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         # Through the sentence cache: the evidence card of this question needs the same vector.
@@ -112,7 +107,8 @@ class Searcher:
         by_text, text_error = self._text_candidates(query, where, candidates)
         timings["text_ms"] = _ms(t2)
 
-        fused, twins = collapse_twins(_fuse(by_vector, by_text))
+        # Placed before twins fold, so "also in" names real files too.
+        fused, twins = collapse_twins(_fuse(by_vector, by_text, place))
         if sentence_rerank and fused:
             t3 = time.perf_counter()
             fused = rerank_by_sentences(query, fused, self.embedder)
@@ -126,7 +122,7 @@ class Searcher:
             "twins_folded": twins,
             "sentence_rerank": sentence_rerank,
             "per_file": per_file,
-            "filters": {k: v for k, v in filters.__dict__.items() if v},
+            "filters": {k: v for k, v in (scope.filters.__dict__ if scope else {}).items() if v},
             "timings": timings,
         }
         if text_error:
@@ -157,7 +153,11 @@ def _empty(store: ChunkStore) -> bool:
         return False
 
 
-def _fuse(by_vector: list[dict], by_text: list[dict]) -> list[Hit]:
+def _as_shown(doc_id: str, shown: str) -> str:
+    return shown
+
+
+def _fuse(by_vector: list[dict], by_text: list[dict], place: Callable[[str, str], str]) -> list[Hit]:
     merged: dict[str, dict] = {}
     for rank, row in enumerate(by_vector, 1):
         entry = merged.setdefault(_key(row), {"row": row, "score": 0.0})
@@ -173,7 +173,7 @@ def _fuse(by_vector: list[dict], by_text: list[dict]) -> list[Hit]:
     for entry in merged.values():
         row = entry["row"]
         hits.append(Hit(
-            doc_id=row["doc_id"], path=row["path"], kind=row["kind"], page=row["page"] or None,
+            doc_id=row["doc_id"], path=place(row["doc_id"], row["path"]), kind=row["kind"], page=row["page"] or None,
             heading=row["heading"], start=row["start"], end=row["end"], text=row["text"],
             score=entry["score"], vector_rank=entry.get("vector_rank"), similarity=entry.get("similarity"),
             text_rank=entry.get("text_rank"), text_score=entry.get("text_score"),

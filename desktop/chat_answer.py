@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPainterPath
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QSizePolicy, QTextBrowser, QToolButton,
                                QVBoxLayout, QWidget)
 
+from core.manifest import display_path
 from desktop.chat_bubble import Bubble, blend
 from desktop.chat_markdown import SafeDocument, citation_number, render_markdown
 from desktop.chat_sources import SourcesPanel, source_title
@@ -283,7 +284,7 @@ class AnswerWidget(Bubble):
         if self.citations:
             lines += ["", "Sources:"]
             for c in self.citations:
-                where = str(c.get("path", ""))
+                where = display_path(str(c.get("path", "")))  # the clipboard takes text
                 if c.get("page"):
                     where += f", p. {c['page']}"
                 if c.get("heading"):

@@ -11,6 +11,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from core.manifest import display_path
 from core.match_strength import describe_match
 from core.twins import describe_twins
 from desktop.chat_bubble import blend
@@ -22,7 +23,8 @@ WORDING_TIP = "; the answer named no source, so this one was matched by its word
 
 
 def file_name(path: str) -> str:
-    return re.split(r"[\\/]", path.rstrip("\\/"))[-1] or path
+    """The name as text: Qt would silently drop bytes that are not UTF-8 (U+FFFD shows them)."""
+    return display_path(re.split(r"[\\/]", path.rstrip("\\/"))[-1] or path)
 
 
 def source_title(citation: dict) -> str:
@@ -57,7 +59,7 @@ class SourceCard(QFrame):
         title = source_title(citation)
         self.setAccessibleName(f"Source {citation.get('n', '')}: {title}")
         opens = "these sentences" if citation.get("sentences") else "this passage"
-        self.setToolTip(f"{citation.get('path', '')}\nClick to open {opens} in the file")
+        self.setToolTip(f"{display_path(str(citation.get('path', '')))}\nClick to open {opens} in the file")
 
         number = _plain_label(f"[{citation.get('n', '')}]")
         number.setForegroundRole(QPalette.ColorRole.Link)
@@ -77,7 +79,7 @@ class SourceCard(QFrame):
         match = describe_match(citation)  # "" for citations stored before matches were kept
         if citation.get("inferred"):
             details.append("matched by wording")
-        twins = describe_twins(citation.get("also_in"))  # the same text in other files
+        twins = display_path(describe_twins(citation.get("also_in")))  # the same text in other files
         if twins:
             details.append(twins)
         # Page, heading and match wrap under the name when the column is narrow: nothing is clipped.

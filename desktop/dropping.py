@@ -6,6 +6,8 @@ import os
 
 from PySide6.QtCore import QMimeData
 
+from desktop.file_urls import local_path
+
 
 def local_paths(mime: QMimeData) -> list[str]:
     """Existing local files and folders among the dropped URLs, as absolute normalised paths, each
@@ -18,7 +20,7 @@ def local_paths(mime: QMimeData) -> list[str]:
     for url in mime.urls():
         if not url.isLocalFile():
             continue
-        path = os.path.abspath(url.toLocalFile())
+        path = os.path.abspath(local_path(url))
         if path not in seen and os.path.exists(path):
             seen.add(path)
             paths.append(path)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
+from core.manifest import display_path
 from desktop.chat_bubble import blend
 from desktop.chat_sources import source_title
 
@@ -38,7 +39,7 @@ class EvidenceQuote(QLabel):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setAccessibleName(f"Evidence from {where}")
-        self.setToolTip(f"{sentence.get('path', '')}\nClick to open this sentence in the file")
+        self.setToolTip(f"{display_path(str(sentence.get('path', '')))}\nClick to open this sentence in the file")
 
     def mouseReleaseEvent(self, event):  # noqa: N802 - Qt override
         if event.button() == Qt.MouseButton.LeftButton:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 
 import pymupdf
-from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import (QColor, QDesktopServices, QFont, QFontDatabase, QKeySequence, QShortcut,
                            QTextCursor, QTextDocument)
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
                                QStackedWidget, QTextEdit, QVBoxLayout, QWidget)
 
+from core.manifest import display_path
+from desktop.file_urls import file_url
 from desktop.preview_jobs import Failure, PdfResult, TextResult, describe, load_pdf, load_text, pdf_pool
 from desktop.preview_locate import CHANGED, highlight_spans
 from desktop.preview_pdf import PageView
@@ -107,7 +109,7 @@ class PreviewPane(QWidget):
 
     def open_externally(self) -> None:
         if self._citation:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._citation["path"])))
+            QDesktopServices.openUrl(file_url(str(self._citation["path"])))
 
     @property
     def current_page(self) -> int | None:
@@ -367,8 +369,9 @@ class PreviewPane(QWidget):
         citation = self._citation or {}
         path, heading = str(citation.get("path", "")), citation.get("heading") or ""
         paged = self._stack.currentWidget() is self._page_view
-        self._title.setText(os.path.basename(path) or "Source preview")
-        self._title.setToolTip(path)
+        shown = display_path(path)  # Qt would silently drop bytes that are not UTF-8
+        self._title.setText(os.path.basename(shown) or "Source preview")
+        self._title.setToolTip(shown)
         self._open.setEnabled(bool(path))
         self._controls.setVisible(self._stack.currentWidget() is not self._message_label)
         self._controls.setEnabled(True)
@@ -389,3 +392,4 @@ class PreviewPane(QWidget):
             page = citation.get("page")
             where = [f"Page {page}" if page else "", heading]
         self._where.setText(" · ".join(part for part in where if part))
+

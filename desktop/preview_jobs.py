@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication, QThreadPool
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QPlainTextDocumentLayout
 
+from core.manifest import display_path
 from core.parsing import ParseError
 from desktop.preview_locate import Located, locate_in_text, locate_spans_on_document, open_paged, read_parsed_text
 from desktop.preview_pdf import PageImage, render_page
@@ -29,6 +30,7 @@ class Failure:
 
 
 def describe(exc: BaseException, path: str) -> Failure:
+    path = display_path(path)  # shown as text: Qt would drop bytes that are not UTF-8
     vanished = isinstance(exc, ParseError) and exc.details.get("vanished")
     if isinstance(exc, FileNotFoundError) or vanished:
         return Failure(f"{os.path.basename(path)} is no longer at {path}. "

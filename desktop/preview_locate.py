@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pymupdf
 
 from core.parsing import ParsedDocument, parse_file
+from core.parsing.files import native_name
 from core.parsing.pdf import looks_garbled
 from core.parsing.pdf import PAGE_TEXT_FLAGS  # the extraction the index used
 
@@ -292,9 +293,15 @@ def search_phrases(page: pymupdf.Page, passage: str) -> list[pymupdf.Rect]:
 
 
 def open_paged(path: str, kind: str | None) -> pymupdf.Document:
-    """Open like the parser does: PDFs recognised by their header whatever they are called."""
+    """Open like the parser does: PDFs recognised by their header whatever they are called, and
+    names MuPDF cannot take (not valid UTF-8) through the open file."""
     with open(path, "rb") as fh:
         head = fh.read(1024)
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):
-        kind = "pdf"
-    return pymupdf.open(path, filetype=kind) if kind else pymupdf.open(path)
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):
+            kind = "pdf"
+        kind = kind or os.path.splitext(path)[1].lstrip(".").lower() or None
+        name = native_name(fh, path)
+        if name is None:
+            fh.seek(0)
+            return pymupdf.open(stream=fh.read(), filetype=kind)
+        return pymupdf.open(name, filetype=kind) if kind else pymupdf.open(name)

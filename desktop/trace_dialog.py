@@ -10,6 +10,7 @@ import os
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
+from core.manifest import display_path
 from core.match_strength import describe_match
 
 COLUMNS = ["#", "File", "Page", "Match", "Found by"]
@@ -49,11 +50,12 @@ class TraceDialog(QDialog):
         table.setHorizontalHeaderLabels(COLUMNS)
         table.verticalHeader().hide()
         for row, s in enumerate(sources):
-            values = [s.get("n", row + 1), os.path.basename(s.get("path", "")), s.get("page") or "",
+            path = display_path(str(s.get("path", "")))  # Qt drops bytes that are not UTF-8
+            values = [s.get("n", row + 1), os.path.basename(path), s.get("page") or "",
                       describe_match(s), " + ".join(SEARCH_NAMES.get(f, f) for f in s.get("found_by", []))]
             for column, value in enumerate(values):
                 item = QTableWidgetItem(str(value))
-                item.setToolTip(s.get("path", "") if column == 1 else (s.get("snippet") or "")[:300])
+                item.setToolTip(path if column == 1 else (s.get("snippet") or "")[:300])
                 table.setItem(row, column, item)
         table.resizeColumnsToContents()
         table.horizontalHeader().setStretchLastSection(True)

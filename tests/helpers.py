@@ -31,6 +31,17 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def write_named(folder: Path | str, name: bytes, text: str) -> str:
+    """A file whose name is raw bytes (maybe not valid UTF-8) under ``folder``, made through the bytes
+    API as a user's system would; returns its path as Python sees it (``os.fsdecode``)."""
+    path = os.path.join(os.fsencode(folder), name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(text.encode("utf-8"))
+    return os.fsdecode(path)
+
+
 def bump_mtime(path: Path) -> None:
     """Make sure a rewrite is visible to size/mtime checks even on coarse-mtime filesystems."""
     st = path.stat()

@@ -76,3 +76,15 @@ def test_look_alike_delimiters_and_quotes_in_names_stay_data():
     assert closers == ["</source>"] and text.endswith("</source>") and len(openers) == 1
     opening_tag = text.split("\n", 1)[0]
     assert opening_tag.count('"') == 4 and opening_tag.endswith(">") and opening_tag.count(">") == 1
+
+
+def test_a_name_that_is_not_utf8_is_labelled_as_text_and_cited_by_its_real_path():
+    import os
+
+    real = os.fsdecode(b"/docs/caf\xe9.md")
+    source = NumberedSource(1, Hit(doc_id="d1", path=real, kind="markdown", page=None, heading="",
+                                   start=0, end=9, text="Some text", score=1.0))
+    assert source.label == "caf\ufffd.md"
+    quote(source).encode("utf-8")  # what an engine sends: valid UTF-8
+    citations, _ = resolve("It says so [1].", [source])
+    assert citations[0].path == real

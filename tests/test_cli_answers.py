@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import FACTS, FILLER, make_pdf, write
+from helpers import FACTS, FILLER, make_pdf, write, write_named
 from ollama_env import MODEL, PULLABLE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,42 @@ def test_ask_streams_an_answer_and_lists_its_page(indexed, data_dir, server_url,
     assert "30" in result["answer"]["text"]
     cited = result["answer"]["citations"]
     assert cited and (cited[0]["path"], cited[0]["page"]) == (str(indexed / "handbook.pdf"), 2)
+
+
+@pytest.fixture
+def odd_names(docs, data_dir):
+    """docs/café.md (Latin-1 bytes in its name) and its copy docs/old/copy.md, which shares its passages."""
+    refunds = f"# Refunds\n\n{FILLER}\n\n{FACTS[0]}\n"
+    cafe = write_named(docs, b"caf\xe9.md", refunds)
+    copy = str(write(docs / "old" / "copy.md", refunds))
+    write(docs / "finance.md", f"# Finance\n\n{FACTS[1]}")
+    assert cli("add", docs, data_dir=data_dir).returncode == 0
+    return cafe, copy
+
+
+@pytest.mark.parametrize("engine", ["ollama", "embedded"])
+def test_ask_and_summarize_name_the_file_exactly_for_non_utf8_names_and_copies(odd_names, docs, data_dir,
+                                                                                server_url, engine):
+    cafe, copy = odd_names
+    choice = ["--engine", engine, "--model", "" if engine == "embedded" else MODEL]
+
+    def run(*args):
+        out = cli(*args, *choice, "--json", data_dir=data_dir, ollama=server_url)
+        assert out.returncode == 0, out.stderr.decode(errors="replace")
+        return json.loads(out.stdout)  # lone surrogates come back from their \udcXX escapes
+
+    question = "How long is the refund window for Acme widgets?"
+    for narrowed, path in [((), cafe), (("--file", copy), copy), (("--folder", docs / "old"), copy)]:
+        answer = run("ask", *narrowed, question)["answer"]
+        assert answer["status"] == "complete" and "30" in answer["text"], (narrowed, answer)
+        assert {c["path"] for c in answer["citations"]} == {path}, narrowed
+    for path in (cafe, copy):
+        summary = run("summarize", path)
+        assert summary["status"] == "complete" and summary["files"] == [path]
+        assert {c["path"] for c in summary["citations"]} <= {path}
+
+    out = cli("ask", *choice, question, data_dir=data_dir, ollama=server_url)
+    assert out.returncode == 0 and b"caf\xe9.md" in out.stdout  # the name's real bytes
 
 
 def test_ask_quotes_the_cited_sentence_and_reports_the_check(indexed, data_dir, server_url):

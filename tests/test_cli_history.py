@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from test_cli_answers import cli, indexed  # noqa: F401 - the same indexed folder fixture
+from test_cli_answers import cli, indexed, odd_names  # noqa: F401 - the same indexed folder fixtures
 
 
 def run_json(*args, data_dir):
@@ -45,6 +45,23 @@ def test_conversations_are_listed_renamed_exported_and_deleted(indexed, data_dir
     assert run_json("conversations", data_dir=data_dir) == []
     missing = cli("conversations", "show", short, data_dir=data_dir)
     assert missing.returncode == 1 and b"no conversation id starts with" in missing.stderr
+
+
+def test_an_answer_citing_a_name_that_is_not_utf8_is_exported_with_it(odd_names, data_dir, tmp_path):
+    cafe, _ = odd_names
+    asked = run_json("ask", "--engine", "embedded", "How long is the refund window for Acme widgets?",
+                     data_dir=data_dir)
+    short = asked["conversation_id"][:6]
+    exported = run_json("conversations", "export", short, "--format", "json", data_dir=data_dir)
+    assert exported["messages"][1]["citations"][0]["path"] == cafe  # exact: it opens the file
+    md = tmp_path / "answer.md"
+    assert cli("conversations", "export", short, "-o", md, data_dir=data_dir).returncode == 0
+    assert "caf\ufffd.md" in md.read_text(encoding="utf-8")  # readable text, one mark per odd byte
+    assert run_json("feedback", "up", asked["message_id"][:6], data_dir=data_dir)["rating"] == 1
+    pairs = tmp_path / "pairs.jsonl"
+    assert cli("feedback", "export", pairs, data_dir=data_dir).returncode == 0
+    (pair,) = [json.loads(line) for line in pairs.read_text(encoding="utf-8").splitlines()]
+    assert 'from="caf\ufffd.md, section' in pair["messages"][1]["content"]  # the prompt as the model read it
 
 
 def test_summarize_reads_the_whole_file_and_names_unindexed_ones(indexed, data_dir):

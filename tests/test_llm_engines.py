@@ -142,6 +142,17 @@ def test_stream_grounded_answer(engine):
     assert len(pieces) >= 2 and "30" in "".join(pieces)
 
 
+# A file name's undecodable bytes, as os.fsdecode keeps them (lone surrogates), in the prompt.
+ODD_NAME = os.fsdecode(b"caf\xe9.md")
+GROUNDED_ODD = [GROUNDED[0], ChatMessage("user", f"From {ODD_NAME}: " + GROUNDED[1].content)]
+
+
+@OLLAMA
+def test_undecodable_name_bytes_in_a_prompt_do_not_fail_the_request(engine):
+    assert "30" in "".join(engine.stream_chat(GROUNDED_ODD, temperature=0.0, max_tokens=40))
+    assert engine.count_tokens(ODD_NAME) >= 1
+
+
 @OLLAMA
 @pytest.mark.standin_only
 def test_cancel_between_tokens_stops_server_generation(engine, server_url):
@@ -277,6 +288,12 @@ def test_embedded_count_tokens_is_exact_and_consistent(embedded):
     assert 5 < n < len(a) and embedded.count_tokens(a) == n and embedded.count_tokens("") == 0
     assert abs(embedded.count_tokens(a + "\n" + b) - (n + 1 + embedded.count_tokens(b))) <= 1
     assert embedded.count_tokens("<|im_start|>") == 1  # special tokens, as in prompts
+
+
+def test_embedded_takes_undecodable_name_bytes_as_replacement_characters(embedded):
+    assert embedded.count_tokens(ODD_NAME) == embedded.count_tokens("caf\ufffd.md")
+    assert "30" in "".join(embedded.stream_chat(GROUNDED_ODD, temperature=0.0, max_tokens=40))
+    assert "30" in "".join(embedded.stream_chat(GROUNDED, temperature=0.0, max_tokens=40))  # still alive
 
 
 def test_embedded_cancel(embedded):

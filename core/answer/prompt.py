@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from core.llm.base import ChatMessage
+from core.manifest import display_path
 from core.search import Hit
 
 SYSTEM_PROMPT = """You answer questions using only the numbered sources the user provides.
@@ -37,7 +38,9 @@ class NumberedSource:
     def label(self) -> str:
         where = f", page {self.hit.page}" if self.hit.page else ""
         heading = f", section \"{self.hit.heading}\"" if self.hit.heading else ""
-        return f"{self.hit.path.rsplit('/', 1)[-1]}{where}{heading}"
+        # The name as text (U+FFFD for bytes that are not UTF-8): the model reads it, the citation
+        # keeps the real path that opens the file.
+        return f"{display_path(self.hit.path.rsplit('/', 1)[-1])}{where}{heading}"
 
 
 @dataclass

@@ -19,6 +19,7 @@ from core.answer.prompt import NumberedSource, quote, user_message
 from core.answer.pipeline import Token
 from core.answer.repetition import drop_repeats, is_looping
 from core.llm.base import ChatMessage, Engine
+from core.manifest import display_path
 from core.search import Hit
 
 MAP_PROMPT = """You take notes on one part of a document for a later summary.
@@ -164,7 +165,7 @@ class _Span:
 
     @property
     def label(self) -> str:
-        return os.path.basename(self.path) + (f", {self.pages}" if self.pages else "")
+        return display_path(os.path.basename(self.path)) + (f", {self.pages}" if self.pages else "")
 
     def noted(self, notes: str) -> "_Span":
         return replace(self, text=notes.strip() or "(no notes)")

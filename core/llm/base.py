@@ -17,6 +17,21 @@ class ChatMessage:
     content: str
 
 
+def model_text(text: str) -> str:
+    """``text`` as valid UTF-8, which every engine needs: lone surrogates (the undecodable bytes of
+    a file name, as os.fsdecode keeps them) become U+FFFD instead of failing the request."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", "surrogateescape")  # each undecodable byte back to itself: one U+FFFD
+    except UnicodeEncodeError:  # a surrogate os.fsdecode never makes
+        raw = text.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     name: str

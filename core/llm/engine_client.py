@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Iterator
 
-from core.llm.base import ConnectionLost, EngineError, EngineUnavailable
+from core.llm.base import ConnectionLost, EngineError, EngineUnavailable, model_text
 from core.parsing.spawn import parser_context
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ class EngineProcess:
 
     def count_tokens(self, text: str) -> int:
         with self._lock:
-            self._send(("tokenize", text))
+            self._send(("tokenize", model_text(text)))  # the process would die encoding a lone surrogate
             while True:
                 message = self._recv()
                 if message[0] == "count":
@@ -132,7 +132,7 @@ class EngineProcess:
         parts: list[str] = []
         with self._lock:
             self._answer.clear()
-            self._send(("generate", prompt, temperature, max_tokens, stop))
+            self._send(("generate", model_text(prompt), temperature, max_tokens, stop))
         finished = cancelled_at = None
         try:
             while True:

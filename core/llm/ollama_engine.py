@@ -21,7 +21,7 @@ import httpx
 import ollama
 import pydantic
 
-from core.llm.base import (ChatMessage, ConnectionLost, EngineError, EngineUnavailable, ModelInfo,
+from core.llm.base import (ChatMessage, ConnectionLost, EngineError, EngineUnavailable, ModelInfo, model_text,
                            ModelMissing, PullProgress)
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ class OllamaEngine:
         options = {"temperature": temperature, "num_ctx": self.context_length()}
         if max_tokens:
             options["num_predict"] = max_tokens
-        payload = [{"role": m.role, "content": m.content} for m in messages]
+        payload = [{"role": m.role, "content": model_text(m.content)} for m in messages]  # JSON is UTF-8
         if cancel is not None and cancel.is_set():
             return
         parts: list[str] = []

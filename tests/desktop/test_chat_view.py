@@ -227,6 +227,20 @@ def test_the_view_keeps_the_readers_place_when_scrolled_up(qtbot, view):
 
 # -- actions ----------------------------------------------------------------------------------
 
+def test_a_source_whose_name_is_not_utf8_shows_it_as_text_and_keeps_the_real_path(qtbot, view):
+    import os
+
+    from PySide6.QtWidgets import QLabel
+
+    odd = dict(citation(1, "x", 2), path=os.fsdecode(b"/docs/caf\xe9.pdf"))
+    widget = view.add_answer("m1", "Text [1].", [odd], "complete", "ollama", "m")
+    (card,) = widget.sources.cards
+    assert "caf\ufffd.pdf" in [label.text() for label in card.findChildren(QLabel)]  # Qt would drop the byte
+    assert card.accessibleName() == "Source 1: caf\ufffd.pdf, p. 2" and card.citation["path"] == odd["path"]
+    qtbot.mouseClick(widget.copy_button, Qt.MouseButton.LeftButton)
+    assert "[1] /docs/caf\ufffd.pdf, p. 2" in QGuiApplication.clipboard().text()
+
+
 def test_copy_puts_the_answer_and_its_sources_on_the_clipboard(qtbot, view):
     widget = view.add_answer("m1", "Seals wear out **fast** [1].", CITATIONS[:1], "complete", "ollama", "m")
     qtbot.mouseClick(widget.copy_button, Qt.MouseButton.LeftButton)

@@ -257,3 +257,14 @@ def test_local_paths_accepts_only_existing_local_files_and_folders(qapp, tmp_pat
     text.setText(str(note))  # a dragged path as text is not a file drop
     assert local_paths(text) == []
     assert local_paths(mime_with(QUrl("http://localhost/note.md"))) == []
+
+
+def test_a_dropped_file_whose_name_is_not_utf8_is_the_real_file(qapp, tmp_path):
+    import urllib.parse
+
+    from helpers import write_named
+
+    odd = write_named(tmp_path, b"caf\xe9.md", "hello")
+    mime = QMimeData()  # as a file manager sends it: the name's bytes, percent-encoded
+    mime.setData("text/uri-list", b"file://" + urllib.parse.quote_from_bytes(os.fsencode(odd)).encode() + b"\r\n")
+    assert local_paths(mime) == [odd]

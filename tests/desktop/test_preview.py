@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import asdict
 
@@ -14,7 +15,8 @@ from PySide6.QtWidgets import QAbstractButton, QApplication
 from core.answer.citations import Citation
 from desktop.preview import PreviewPane
 from desktop.preview_locate import PAGE_TEXT_FLAGS
-from helpers import FACTS, FILLER, bump_mtime, make_pdf, snapshot_tree, synced, write
+from desktop.file_urls import local_path
+from helpers import FACTS, FILLER, bump_mtime, make_pdf, snapshot_tree, synced, write, write_named
 
 # The offscreen platform cannot resize top-level windows to their size hints and says so.
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -240,6 +242,31 @@ def test_open_in_system_viewer(qtbot, pane, library, monkeypatch):
     show(qtbot, pane, asdict(hit))
     pane._open.click()
     assert opened == [QUrl.fromLocalFile(hit.path)]
+
+
+@pytest.mark.parametrize("kind", ["pdf", "markdown"])
+def test_a_file_whose_name_is_not_utf8_is_shown_marked_and_opened(qtbot, pane, docs, tmp_path, make_archivist,
+                                                                  monkeypatch, kind):
+    if kind == "pdf":
+        made = make_pdf(tmp_path / "scratch" / "made.pdf", PAGES)
+        os.rename(made, os.path.join(os.fsencode(docs), b"caf\xe9.pdf"))
+        query, name = "How long is the refund window for Acme widgets?", b"caf\xe9.pdf"
+    else:
+        write_named(docs, b"caf\xe9.md", MARKDOWN)
+        query, name = "INV-2024-0042", b"caf\xe9.md"
+    hit = synced(make_archivist, docs).search(query).hits[0]
+    assert os.fsencode(hit.path) == os.path.join(os.fsencode(docs), name)
+    show(qtbot, pane, asdict(hit))
+    if kind == "pdf":
+        assert pane.current_page == 2 and pane.highlight_rects
+    else:
+        assert pane.highlighted_text == hit.text
+    assert pane.message == "" and pane._title.text() == name.decode("utf-8", "replace")
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url)))
+    pane._open.click()
+    assert [local_path(url) for url in opened] == [hit.path]  # the real file, not one named with other bytes
+    assert opened[0].isLocalFile()
 
 
 def test_controls_have_accessible_names_and_nothing_is_written(qtbot, pane, docs, library):
