@@ -47,6 +47,7 @@ class IndexBackend(QObject):
         self._embedder = embedder  # tests share one loaded model
         self.archivist = None
         self.watcher = None
+        self.cli_server = None  # answers archivist-cli's searches from this open index
         self.paused = False
         self._buffer_lock = threading.Lock()
         self._changed: dict[str, object] = {}
@@ -75,6 +76,10 @@ class IndexBackend(QObject):
 
         self.watcher = Watcher(self.archivist)
         self.watcher.start()
+        from core.ipc.server import InstanceServer
+
+        self.cli_server = InstanceServer(self.archivist, "the Archivist window")
+        self.cli_server.start()
         return self.archivist.status()
 
     def _opened(self, status) -> None:
@@ -96,9 +101,11 @@ class IndexBackend(QObject):
         self._stop.set()
         if self.watcher is not None:
             self.watcher.stop()
+        if self.cli_server is not None:
+            self.cli_server.close()
         if self.archivist is not None:
             self.archivist.close()
-        self.watcher = self.archivist = None
+        self.watcher = self.cli_server = self.archivist = None
 
     @property
     def writable(self) -> bool:
