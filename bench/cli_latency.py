@@ -4,7 +4,9 @@ Archivist running) and with `archivist-cli watch` running on the same data folde
 The folder is real text (the standard library's documentation) as Markdown files and PDFs, indexed
 once by `archivist-cli add`. Every search asks a different question (each is embedded afresh).
 "Cold" means no running instance; the operating system's file cache is warm after the first run,
-as it is for anyone who searches twice.
+as it is for anyone who searches twice. Besides wall time, each search's CPU time (user + system,
+all its threads) is shown: on a machine shared with other work, wall time swings with the load
+(printed too), CPU time much less.
 
     python bench/cli_latency.py [--files 60] [--runs 20] [--root DIR]
 
@@ -17,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -63,17 +66,25 @@ class Cli:
             raise RuntimeError(f"{args}: exit {out.returncode}: {out.stderr.decode(errors='replace')}")
         return out
 
-    def timed_searches(self, queries: list[str]) -> list[float]:
-        times = []
+    def timed_searches(self, queries: list[str]) -> tuple[list[float], list[float]]:
+        """Wall and CPU milliseconds of each search."""
+        wall, cpu = [], []
         for query in queries:
+            before = _children_cpu()
             t0 = time.perf_counter()
             self.run("search", query)
-            times.append((time.perf_counter() - t0) * 1000)
-        return times
+            wall.append((time.perf_counter() - t0) * 1000)
+            cpu.append((_children_cpu() - before) * 1000)
+        return wall, cpu
 
     def served_by(self, query: str) -> str:
         trace = json.loads(self.run("search", "--json", query).stdout)["trace"]
         return trace.get("served_by", "this process")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def wait_for_instance(cli: Cli, watch: subprocess.Popen, timeout: float = 300) -> None:
@@ -98,9 +109,11 @@ def _watch_said_ready(watch: subprocess.Popen) -> bool:
     return b"Ctrl-C to stop" in b"".join(_said)
 
 
-def report(name: str, times: list[float]) -> None:
-    print(f"{name:32} p50 {percentile(times, 50) / 1000:.3f} s   p95 {percentile(times, 95) / 1000:.3f} s   "
-          f"min {min(times) / 1000:.3f} s   (n={len(times)})", flush=True)
+def report(name: str, times: tuple[list[float], list[float]]) -> None:
+    wall, cpu = times
+    print(f"{name:28} wall p50 {percentile(wall, 50) / 1000:.3f} s, p95 {percentile(wall, 95) / 1000:.3f} s; "
+          f"CPU p50 {percentile(cpu, 50) / 1000:.3f} s, p95 {percentile(cpu, 95) / 1000:.3f} s "
+          f"(n={len(wall)}; load average {os.getloadavg()[0]:.1f})", flush=True)
 
 
 def main() -> None:
@@ -130,7 +143,7 @@ def main() -> None:
     try:
         wait_for_instance(cli, watch)
         served = cli.served_by(asked[0])
-        report(f"with watch running", cli.timed_searches(asked[args.runs:2 * args.runs]))
+        report("with watch running", cli.timed_searches(asked[args.runs:2 * args.runs]))
         print(f"  (searches served by: {served})")
     finally:
         watch.terminate()

@@ -31,6 +31,7 @@ class InstanceServer:
         self.served_by = f"{name} (pid {os.getpid()})"
         self.path = channel.socket_path(archivist.data_dir)
         self.served = 0  # commands answered: tests and benchmarks check that the socket was used
+        self._count_lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._inode: tuple[int, int] | None = None
@@ -99,13 +100,17 @@ class InstanceServer:
             return {"ok": False, "error": f"failed in the running instance: {exc}"}
         if result is None:
             return {"ok": False, "error": "not a command this instance answers"}
-        self.served += 1
+        with self._count_lock:
+            self.served += 1
         exit_code, stdout = result
         return {"ok": True, "exit": exit_code, "stdout": stdout, "served_by": self.served_by}
 
 
 class _RefusingParser(argparse.ArgumentParser):
-    """Raises instead of printing usage and exiting: a running instance parses for a client."""
+    """Raises instead of printing usage or help and exiting: a running instance parses for a client."""
+
+    def _print_message(self, message, file=None):
+        pass
 
     def error(self, message):
         raise ValueError(message)
