@@ -8,9 +8,10 @@ as it is for anyone who searches twice. Besides wall time, each search's CPU tim
 all its threads) is shown: on a machine shared with other work, wall time swings with the load
 (printed too), CPU time much less.
 
-    python bench/cli_latency.py [--files 60] [--runs 20] [--root DIR]
+    python bench/cli_latency.py [--files 60] [--runs 20] [--root DIR] [--work DIR]
 
-``--root`` runs another checkout's CLI (e.g. an exported older commit), to compare.
+``--root`` runs another checkout's CLI (e.g. an exported older commit), to compare; ``--work``
+keeps the folder and its index there, so a second run (of either checkout) searches the same index.
 """
 
 from __future__ import annotations
@@ -121,18 +122,22 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=60)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--root", type=Path, default=HERE_ROOT, help="the checkout whose CLI is measured")
+    parser.add_argument("--work", type=Path, help="keep (or reuse) the folder and its index here")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="archivist-cli-bench-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="archivist-cli-bench-"))
     folder, data_dir = work / "docs", work / "data"
-    folder.mkdir()
-    paras = build_folder(folder, args.files)
     cli = Cli(args.root.resolve(), data_dir)
-    t0 = time.perf_counter()
-    cli.run("add", str(folder))
+    if folder.exists():
+        paras = paragraphs(module_texts(limit=args.files))
+    else:
+        folder.mkdir(parents=True)
+        paras = build_folder(folder, args.files)
+        t0 = time.perf_counter()
+        cli.run("add", str(folder))
+        print(f"indexed in {time.perf_counter() - t0:.0f} s", flush=True)
     status = json.loads(cli.run("status", "--json").stdout)
-    print(f"indexed {sum(status['counts'].values())} files, {status['chunks']} passages "
-          f"in {time.perf_counter() - t0:.0f} s; code: {cli.root}", flush=True)
+    print(f"{sum(status['counts'].values())} files, {status['chunks']} passages; code: {cli.root}", flush=True)
 
     asked = questions(paras, 2 * args.runs + 1)
     cli.run("search", asked[-1])  # the OS file cache holds the libraries from here on
