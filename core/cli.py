@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         from core.ipc.client import ask_instance
 
         try:
-            reply = ask_instance(data_dir, argv, os.getcwd())
+            reply = ask_instance(data_dir, argv)
         except KeyboardInterrupt:
             return 130
         if reply is not None:

@@ -29,15 +29,17 @@ class Reply:
     served_by: str
 
 
-def ask_instance(data_dir: str | os.PathLike, argv: list[str], cwd: str) -> Reply | None:
-    """The running instance's answer to the command line ``argv`` (run as if from ``cwd``), or
-    None: no instance, one of another user, or one that cannot run this command."""
+def ask_instance(data_dir: str | os.PathLike, argv: list[str], cwd: str | None = None) -> Reply | None:
+    """The running instance's answer to the command line ``argv`` (run as if from ``cwd``, by
+    default the current folder), or None: no instance, one of another user, or one that cannot
+    run this command."""
     if not channel.available():
         return None
     path = channel.socket_path(data_dir)
     try:
         before = channel.check_private(path)
-    except FileNotFoundError:
+        cwd = cwd or os.getcwd()
+    except FileNotFoundError:  # no instance (or the current folder was deleted)
         return None
     except OSError as exc:
         log.warning("not using the running Archivist: %s", exc)
