@@ -14,6 +14,7 @@ BENCHES = [
     ["answer_quality.py"],
     ["gui_cold_start.py", "--runs", "5"],
     ["gui_responsiveness.py", "--files", "1000"],
+    ["cli_latency.py", "--runs", "20"],
 ]
 
 if __name__ == "__main__":

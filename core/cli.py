@@ -16,10 +16,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from core import cli_ask, cli_chat, cli_history, cli_models, cli_summarize, events as ev
-from core.config import DATA_DIR_ENV, Settings
+from core.config import DATA_DIR_ENV, Settings, default_data_dir
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_NO_RESULTS, EXIT_SOME_FAILED = 0, 1, 2, 3, 4, 5
 WITHOUT_INDEX = {"models"}  # commands given None for the Archivist
+# Commands a running window or `watch` answers for the CLI (core/ipc), in milliseconds instead of
+# the seconds it takes this process to load LanceDB and the model.
+SERVED = {"search", "status", "files"}
 
 EPILOG = f"""\
 getting started:
@@ -41,15 +44,15 @@ exit codes:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def build_parser(parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser) -> argparse.ArgumentParser:
+    common = parser_class(add_help=False)
     common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
                         help=f"where the index is kept (default: ${DATA_DIR_ENV} or the platform data folder)")
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="print machine-readable JSON instead of text")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="log what happens, to stderr")
-    parser = argparse.ArgumentParser(
+    parser = parser_class(
         prog="archivist-cli", parents=[common], epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Index folders of documents on this computer and find the passages that answer a question.",
@@ -95,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()  # parser workers of a frozen (PyInstaller) build start here
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     # File names need not be valid UTF-8; write their original bytes back rather than crash.
     for stream in (sys.stdout, sys.stderr):
@@ -105,10 +109,21 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if args.command in WITHOUT_INDEX:  # importing and opening the index would only cost seconds
         return COMMANDS[args.command](None, args, None)
+    data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir()
+    if args.command in SERVED:
+        from core.ipc.client import ask_instance
+
+        try:
+            reply = ask_instance(data_dir, argv)
+        except KeyboardInterrupt:
+            return 130
+        if reply is not None:
+            sys.stdout.write(reply.stdout)
+            return reply.exit_code
     from core.api import Archivist, IndexBusy, SourceError
     from core.embedding import ModelUnavailable
 
-    settings = Settings.load(getattr(args, "data_dir", None))
+    settings = Settings.load(data_dir)
     read_only = args.command in ("search", "status", "files", "ask", "models", "chat", "summarize",
                                  "conversations", "feedback") or (args.command == "model" and not args.name)
     try:
@@ -164,8 +179,8 @@ class Reporter:
             print(line, file=sys.stderr)
 
 
-def _print_json(value) -> None:
-    print(json.dumps(value, indent=2, default=str))
+def _print_json(value, out=None) -> None:
+    print(json.dumps(value, indent=2, default=str), file=out)
 
 
 def _sync(archivist, args, reporter: Reporter, retry: bool = False) -> int:
@@ -213,16 +228,23 @@ def cmd_watch(archivist, args, reporter) -> int:
     if not archivist.sources():
         print("archivist-cli: nothing to watch yet; add a folder with 'archivist-cli add FOLDER'", file=sys.stderr)
         return EXIT_ERROR
-    _sync(archivist, args, reporter)
-    live = _LiveReporter(reporter, args.json)
-    archivist.on_event = live.on_event
-    archivist.start_watching(poll=args.poll)
-    print(f"watching {len(archivist.sources())} source(s); Ctrl-C to stop", file=sys.stderr)
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    stop.wait()
-    archivist.stop_watching()
+    from core.ipc.server import InstanceServer
+
+    server = InstanceServer(archivist, "archivist-cli watch")  # other CLI commands ask this process
+    server.start()
+    try:
+        _sync(archivist, args, reporter)
+        live = _LiveReporter(reporter, args.json)
+        archivist.on_event = live.on_event
+        archivist.start_watching(poll=args.poll)
+        print(f"watching {len(archivist.sources())} source(s); Ctrl-C to stop", file=sys.stderr)
+        stop = threading.Event()
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        stop.wait()
+        archivist.stop_watching()
+    finally:
+        server.close()
     return EXIT_OK
 
 
@@ -243,44 +265,46 @@ class _LiveReporter:
             self.reporter.on_event(event)
 
 
-def cmd_search(archivist, args, reporter) -> int:
+def cmd_search(archivist, args, reporter, out=None) -> int:
     from core.cli_evidence import source_line
     from core.match_strength import describe_match
     result = archivist.search(args.query, k=args.limit, filters=cli_ask.filters_from_args(args),
                               per_file=args.per_file)
     if args.json:
         _print_json({"query": result.query, "trace": result.trace,
-                     "hits": [asdict(h) | {"found_by": h.found_by, "match": describe_match(h)} for h in result.hits]})
+                     "hits": [asdict(h) | {"found_by": h.found_by, "match": describe_match(h)} for h in result.hits]},
+                    out)
     else:
         if not result.hits:
-            print("no passages found" + ("" if archivist.status().chunks else " (the index is empty: add a folder)"))
+            print("no passages found" + ("" if archivist.status().chunks else " (the index is empty: add a folder)"),
+                  file=out)
         for n, hit in enumerate(result.hits, 1):
-            print(source_line(n, hit))
+            print(source_line(n, hit), file=out)
             snippet = " ".join(hit.text.split())
-            print(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
+            print(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}", file=out)
     return EXIT_OK if result.hits else EXIT_NO_RESULTS
 
 
-def cmd_status(archivist, args, reporter) -> int:
+def cmd_status(archivist, args, reporter, out=None) -> int:
     status = archivist.status()
     problems = [r for r in archivist.files() if r.status in ("failed", "needs_ocr", "skipped", "pending")]
     if args.json:
-        _print_json(asdict(status) | {"not_indexed": [_record_json(r) for r in problems]})
+        _print_json(asdict(status) | {"not_indexed": [_record_json(r) for r in problems]}, out)
         return EXIT_OK
-    print(f"data folder: {status.data_dir}")
-    print(f"embedding model: {status.model} ({status.dim} dimensions); {status.chunks} passages indexed")
+    lines = [f"data folder: {status.data_dir}",
+             f"embedding model: {status.model} ({status.dim} dimensions); {status.chunks} passages indexed"]
     if archivist.pending_model:
-        print(f"  {archivist.pending_model} was chosen but its index is not built: "
-              f"run 'archivist-cli model {archivist.pending_model}'")
+        lines.append(f"  {archivist.pending_model} was chosen but its index is not built: "
+                     f"run 'archivist-cli model {archivist.pending_model}'")
     for source in status.sources:
         state = "" if source["available"] else "  [unavailable]"
-        print(f"source: {source['path']} ({source['files']} files){state}")
-    print("files: " + (", ".join(f"{n} {s}" for s, n in sorted(status.counts.items())) or "none yet"))
+        lines.append(f"source: {source['path']} ({source['files']} files){state}")
+    lines.append("files: " + (", ".join(f"{n} {s}" for s, n in sorted(status.counts.items())) or "none yet"))
     shown = problems if args.failed else [r for r in problems if r.status in ("failed", "needs_ocr")][:20]
-    for record in shown:
-        print(f"  {record.status}: {record.path} — {record.reason}")
+    lines += [f"  {record.status}: {record.path} — {record.reason}" for record in shown]
     if not args.failed and len(problems) > len(shown):
-        print("  … see all with 'archivist-cli status --failed'")
+        lines.append("  … see all with 'archivist-cli status --failed'")
+    print("\n".join(lines), file=out)
     return EXIT_OK
 
 
@@ -318,14 +342,14 @@ def cmd_model(archivist, args, reporter) -> int:
     return EXIT_OK if switched else EXIT_ERROR
 
 
-def cmd_files(archivist, args, reporter) -> int:
+def cmd_files(archivist, args, reporter, out=None) -> int:
     records = archivist.files(status=args.status)
     if args.json:
-        _print_json([_record_json(r) for r in records])
+        _print_json([_record_json(r) for r in records], out)
     else:
         for r in records:
             reason = f" — {r.reason}" if r.reason else ""
-            print(f"{r.status:9} {r.chunks:6} {r.path}{reason}")
+            print(f"{r.status:9} {r.chunks:6} {r.path}{reason}", file=out)
     return EXIT_OK
 
 

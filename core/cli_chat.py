@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import sys
 import threading
+
 from core.cli_ask import add_engine_arguments, engine_from_args
-from core.cli_evidence import chat_evidence_lines
-from core.history import save_answer
 
 
 def add_parser(sub, common) -> None:
@@ -18,7 +17,9 @@ def add_parser(sub, common) -> None:
 def cmd_chat(archivist, args, reporter) -> int:
     from core import layout
     from core.answer.pipeline import Answered, Retrieved, Token, ask
+    from core.cli_evidence import chat_evidence_lines
     from core.conversations import ConversationStore
+    from core.history import save_answer
     from core.llm.base import ChatMessage, EngineError
 
     engine = engine_from_args(args)

@@ -19,8 +19,7 @@ from dataclasses import dataclass, replace
 from core import events as ev
 from core.ingest import Ingestor, PreparedDoc
 from core.manifest import FAILED, INDEXED, NEEDS_OCR, PENDING, SKIPPED, FileRecord, Manifest, display_path
-from core.parsing.model import ParsedDocument, ParseError
-from core.parsing.parse import NEEDS_OCR as NO_TEXT_LAYER
+from core.parsing.model import NEEDS_OCR as NO_TEXT_LAYER, ParsedDocument, ParseError
 from core.planner import Plan, extension_of
 from core.progress import ProgressMeter
 from core.scanner import Entry

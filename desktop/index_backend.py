@@ -47,6 +47,7 @@ class IndexBackend(QObject):
         self._embedder = embedder  # tests share one loaded model
         self.archivist = None
         self.watcher = None
+        self.cli_server = None  # answers archivist-cli's searches from this open index
         self.paused = False
         self._buffer_lock = threading.Lock()
         self._changed: dict[str, object] = {}
@@ -72,6 +73,10 @@ class IndexBackend(QObject):
             self.tasks.gui(lambda: self.busy.emit(message))
             return self.archivist.status()
         self.watcher = self.archivist.start_watching()
+        from core.ipc.server import InstanceServer
+
+        self.cli_server = InstanceServer(self.archivist, "the Archivist window")
+        self.cli_server.start()
         return self.archivist.status()
 
     def _opened(self, status) -> None:
@@ -91,9 +96,11 @@ class IndexBackend(QObject):
     def close(self) -> None:
         """Stop watching and close the index (blocks: call when quitting, after the tasks ended)."""
         self._stop.set()
+        if self.cli_server is not None:
+            self.cli_server.close()
         if self.archivist is not None:
             self.archivist.close()
-        self.watcher = self.archivist = None
+        self.watcher = self.cli_server = self.archivist = None
 
     @property
     def writable(self) -> bool:

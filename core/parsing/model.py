@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The reason given for a document with pages but no text layer (the indexer files it under "needs_ocr").
+NEEDS_OCR = "no text layer (OCR needed)"
+
 
 @dataclass(frozen=True)
 class Section:

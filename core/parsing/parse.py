@@ -34,7 +34,7 @@ from .docx_text import parse_docx
 from .files import mb, open_regular, os_error, read_all, read_head, read_limited
 from .formats import PYMUPDF_KINDS, SUPPORTED_EXTENSIONS, TEXT_KINDS
 from .html_text import parse_html
-from .model import ParsedDocument, ParseError
+from .model import NEEDS_OCR, ParsedDocument, ParseError
 from .pdf import OCR_FOUND_NOTHING, parse_paged
 from .sniff import ARCHIVE_REASON, HEAD_BYTES, sniff, zip_kind
 from .text import parse_text_kind
@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 256 * 2**20
 ALMOST_EMPTY_CHARS = 100
 ALMOST_EMPTY = "almost empty"
-NEEDS_OCR = "no text layer (OCR needed)"
 NO_TEXT_AFTER_OCR = "no text layer, and OCR found no legible text"
 _ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")  # a password-protected .docx is OLE2
 
