@@ -52,6 +52,11 @@ class FileProgress:
     total: int | None
     unit: str  # "pages" or "passages"
 
+    def describe(self) -> str:
+        if self.unit == "pages":
+            return f"page {self.done:,} of {self.total:,}"
+        return f"{self.done:,} passages indexed so far"
+
 
 @dataclass(frozen=True)
 class SyncFinished:

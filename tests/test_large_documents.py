@@ -289,3 +289,15 @@ def test_a_10000_page_pdf_can_be_cancelled_within_seconds(docs, make_archivist, 
     assert archivist.store.count() == 0
     time.sleep(1.0)
     assert not all(p.is_running() for p in cancelled["workers"]), "the parsing worker must be stopped"
+
+
+def test_the_command_line_shows_a_large_files_own_progress(capsys):
+    from core.cli import Reporter
+
+    reporter = Reporter(json_mode=False)
+    reporter.on_event(ev.SyncStarted(1, 3_000_000))
+    reporter.on_event(ev.FileProgress("/docs/huge.pdf", 1200, 10_000, "pages"))
+    reporter.on_event(ev.FileProgress("/docs/big.txt", 4096, None, "passages"))
+    reporter.on_event(ev.SyncFinished(1, 0, 0, 0, 0, 1.0))
+    shown = capsys.readouterr().err
+    assert "huge.pdf: page 1,200 of 10,000" in shown and "big.txt: 4,096 passages indexed so far" in shown
