@@ -23,9 +23,10 @@ from common import open_archivist
 from corpus import source_text
 from memory import PeakSampler
 
+from core import events as ev
+from core import layout
 from core.config import Settings
 from core.embedding import Embedder
-from core import layout
 
 
 class HashEmbedder(Embedder):
@@ -62,9 +63,15 @@ def main() -> None:
     embedder_class = HashEmbedder if args.embedder == "stub" else Embedder
     embedder = embedder_class(model, layout.models_dir(data), batch_size=Settings().embed_batch_size)
     embedder.embed(["warm up"])
-    archivist = open_archivist(data, embedder=embedder)
-    archivist.add_source(work / "docs")
     sampler = PeakSampler()
+    file_done = {}
+
+    def on_event(event) -> None:  # the document itself is done; the run's index builds follow
+        if isinstance(event, ev.FileDone):
+            file_done.update(peak=sampler.peak_self, at=time.perf_counter())
+
+    archivist = open_archivist(data, embedder=embedder, on_event=on_event)
+    archivist.add_source(work / "docs")
     before = sampler.me.memory_info().rss
     sampler.start()
     started = time.perf_counter()
@@ -76,8 +83,10 @@ def main() -> None:
     print(f"file: {path.stat().st_size / mb:.0f} MB of Python source; status {record.status} {record.reason!r}; "
           f"{result.chunks_written} passages in {time.perf_counter() - started:.0f} s "
           f"({args.embedder} embedder); table rows {archivist.store.count()}")
-    print(f"RSS before sync {before / mb:.0f} MB; peak: Archivist {sampler.peak_self / mb:.0f} MB, "
-          f"parser worker {sampler.peak_child / mb:.0f} MB, all processes {sampler.peak_total / mb:.0f} MB")
+    print(f"RSS before sync {before / mb:.0f} MB; peak: Archivist {sampler.peak_self / mb:.0f} MB "
+          f"({file_done['peak'] / mb:.0f} MB until the file was committed, {file_done['at'] - started:.0f} s; "
+          f"the rest is the run's full-text and vector index builds), parser worker {sampler.peak_child / mb:.0f} MB, "
+          f"all processes {sampler.peak_total / mb:.0f} MB")
     archivist.close()
 
 

@@ -42,7 +42,7 @@ class _Work:
     source: str
     record: FileRecord | None
     content_hash: str | None = None
-    outcome: str = ""  # unchanged | link | parsed | error | vanished | superseded
+    outcome: str = ""  # unchanged | link | parsed | error | vanished | superseded | cancelled
     parsed: ParsedDocument | None = None
     error: ParseError | None = None
 
@@ -257,7 +257,7 @@ class _Run:
             self._accept_parsed(work, base)
 
     def _accept_parsed(self, work: _Work, base: FileRecord) -> None:
-        doc = work.parsed
+        doc, work.parsed = work.parsed, None  # its passages keep what they need: the run keeps no texts
         chunks = self.ix.ingestor.chunker.iter_chunks(doc)
         head = list(islice(chunks, parts.PART_CHUNKS + 1))
         prepared = PreparedDoc(work.content_hash, work.entry.path, doc.kind, head)
