@@ -100,3 +100,30 @@ def build_mixed_library(root: Path, n_pdfs: int = 20, pages_per_pdf: int = 10, n
         body = "\n\n".join(pool.draw() for _ in range(rng.randint(3, 12)))
         (root / "notes" / f"note-{i:03}.md").write_text(f"# Note {i}\n\n{body}\n", encoding="utf-8")
     return {"pdfs": n_pdfs, "pdf_pages": pages, "markdown": n_md}
+
+
+def source_text(target_bytes: int) -> str:
+    """About ``target_bytes`` of distinct real text: Python source files, each once (a repeated
+    file would be served from the embedding cache and flatter the figures). The standard library
+    first, then the packages installed beside Archivist (the stdlib alone holds ~30 MB)."""
+    import hashlib
+    import sysconfig
+
+    parts, size, seen = [], 0, set()
+    for root in (Path(sysconfig.get_paths()["stdlib"]), Path(sysconfig.get_paths()["purelib"])):
+        for path in sorted(root.rglob("*.py")):
+            if root.name != "site-packages" and "site-packages" in path.parts:
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
+            if digest in seen or not text.strip():
+                continue
+            seen.add(digest)
+            parts.append(f"\n\n# ---- {path.relative_to(root)} ----\n\n{text}")
+            size += len(parts[-1].encode())
+            if size >= target_bytes:
+                return "".join(parts)
+    raise SystemExit(f"only {size / 2**20:.0f} MB of distinct Python source here")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from core.parsing.model import ParsedDocument, Section
 
@@ -62,10 +62,12 @@ class Chunker:
         self.budget = self.limit - self.overlap_tokens
 
     def chunk_document(self, doc: ParsedDocument) -> list[Chunk]:
-        chunks: list[Chunk] = []
+        return list(self.iter_chunks(doc))
+
+    def iter_chunks(self, doc: ParsedDocument) -> Iterator[Chunk]:
+        """Chunks section by section, so a huge document's passages need not exist all at once."""
         for section in doc.sections:
-            chunks.extend(self.chunk_section(section))
-        return chunks
+            yield from self.chunk_section(section)
 
     def chunk_section(self, section: Section) -> list[Chunk]:
         text = section.text

@@ -162,6 +162,8 @@ class Reporter:
         elif isinstance(event, ev.SyncProgress) and self.bar is not None:
             self.bar.update(event.bytes_done - self.bar.n)
             self.bar.set_postfix_str(f"{event.files_done}/{event.files_total} files, {event.chunks} passages")
+        elif isinstance(event, ev.FileProgress) and self.bar is not None:
+            self.bar.set_postfix_str(f"{os.path.basename(event.path)}: {event.describe()}")
         elif isinstance(event, ev.SyncFinished) and self.bar is not None:
             self.bar.close()
             self.bar = None

@@ -14,9 +14,10 @@ import logging
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -142,8 +143,7 @@ class Embedder:
         self._threads = threads or os.cpu_count() or 1
         self._model = None
         self._load_lock = threading.Lock()
-        # ONNX Runtime sessions are thread-safe, but two concurrent runs on 2 cores only thrash.
-        self._run_lock = threading.Lock()
+        self._turns = _Turns()
         from tokenizers import Tokenizer
 
         self.tokenizer = Tokenizer.from_file(str(self._model_dir / "tokenizer.json"))
@@ -187,14 +187,47 @@ class Embedder:
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
         return self.tokenizer.encode(text, add_special_tokens=False).offsets
 
-    def embed(self, texts: Iterable[str]) -> np.ndarray:
+    def embed(self, texts: Iterable[str], background: bool = False) -> np.ndarray:
+        """Vectors for ``texts``, one batch at a time. ``background`` work (indexing) lets any
+        waiting foreground call (a question) run before its next batch, so a question waits for
+        at most one batch however much is being indexed."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._fastembed()
-        with self._run_lock:
-            vectors = list(model.embed(texts, batch_size=self.batch_size))
+        vectors = []
+        for i in range(0, len(texts), self.batch_size):
+            batch = texts[i:i + self.batch_size]
+            with self._turns.turn(urgent=not background):
+                vectors.extend(model.embed(batch, batch_size=self.batch_size))
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+
+class _Turns:
+    """The model runs one batch at a time (ONNX Runtime sessions are thread-safe, but two
+    concurrent runs on 2 cores only thrash). Urgent batches go before any background batch that
+    is waiting: a plain lock is not fair, and the indexer would take it straight back."""
+
+    def __init__(self) -> None:
+        self._free = threading.Condition()
+        self._busy = False
+        self._urgent_waiting = 0
+
+    @contextmanager
+    def turn(self, urgent: bool) -> Iterator[None]:
+        with self._free:
+            self._urgent_waiting += urgent
+            try:
+                self._free.wait_for(lambda: not self._busy and (urgent or not self._urgent_waiting))
+            finally:
+                self._urgent_waiting -= urgent
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._free:
+                self._busy = False
+                self._free.notify_all()

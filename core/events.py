@@ -43,6 +43,22 @@ class SyncProgress:
 
 
 @dataclass(frozen=True)
+class FileProgress:
+    """Work inside one large file: pages read of a long PDF, or passages committed so far of a
+    document indexed in parts (``total`` None: not known until it is all cut)."""
+
+    path: str
+    done: int
+    total: int | None
+    unit: str  # "pages" or "passages"
+
+    def describe(self) -> str:
+        if self.unit == "pages":
+            return f"page {self.done:,} of {self.total:,}"
+        return f"{self.done:,} passages indexed so far"
+
+
+@dataclass(frozen=True)
 class SyncFinished:
     files_done: int
     removed: int
@@ -80,8 +96,8 @@ class ModelSwitched:
     new_model: str
 
 
-Event = Union[SyncStarted, FileDone, FileRemoved, SyncProgress, SyncFinished, SourceUnavailable, WatchMode,
-              RebuildStarted, ModelSwitched]
+Event = Union[SyncStarted, FileDone, FileRemoved, SyncProgress, FileProgress, SyncFinished, SourceUnavailable,
+              WatchMode, RebuildStarted, ModelSwitched]
 EventSink = Callable[[Event], None]
 
 

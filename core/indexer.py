@@ -1,28 +1,30 @@
 """Carry out a plan: read, parse, chunk, embed and commit files, and forget deleted ones.
 
 Each file moves through ``pending`` → committed in the chunk store → recorded in the
-manifest. A crash at any point leaves files ``pending`` (redone on the next start) and never a
-document half-written: a file's chunks go into LanceDB in one commit, together with the removal
-of the chunks its previous content had, and committing the same document twice is a no-op.
+manifest. A crash at any point leaves files ``pending``, redone on the next start: a file's chunks
+go into LanceDB in one commit (a very large file's in parts, see core.parts), with the removal of
+the chunks its previous content had, and committing the same document twice is a no-op.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from itertools import chain, islice
 
 from core import events as ev
+from core import parts
 from core.ingest import Ingestor, PreparedDoc
 from core.manifest import FAILED, INDEXED, NEEDS_OCR, PENDING, SKIPPED, FileRecord, Manifest, display_path
 from core.parsing.model import NEEDS_OCR as NO_TEXT_LAYER, ParsedDocument, ParseError
+from core.parsing.slices import ParseCancelled, parse_in_slices
 from core.planner import Plan, extension_of
 from core.progress import ProgressMeter
-from core.scanner import Entry
+from core.reasons import ocr_needed, status_of
+from core.scanner import Entry, file_hash, restat
 from core.store import ChunkRows, ChunkStore
 
 log = logging.getLogger(__name__)
@@ -41,17 +43,9 @@ class _Work:
     source: str
     record: FileRecord | None
     content_hash: str | None = None
-    outcome: str = ""  # unchanged | link | parsed | error | vanished | superseded
+    outcome: str = ""  # unchanged | link | parsed | error | vanished | superseded | cancelled
     parsed: ParsedDocument | None = None
     error: ParseError | None = None
-
-
-def file_hash(path: str) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class Indexer:
@@ -97,6 +91,7 @@ class _Run:
             totals = by_source.setdefault(source, [0, 0])
             totals[0] += 1
             totals[1] += entry.size
+        parts.drop_unfinished(self.ix.manifest, self.ix.store)  # parts of a document a crash cut short
         self._record_unindexable()
         self._mark_pending()  # before SyncStarted: a listener sees every planned file as pending
         self.ix.emit(ev.SyncStarted(len(self.plan.check), self.meter.bytes_total, by_source))
@@ -108,7 +103,7 @@ class _Run:
             for work in superseded:
                 retries[work.entry.path] = retries.get(work.entry.path, 0) + 1
                 if retries[work.entry.path] <= MAX_SUPERSEDED:
-                    works.append(_Work(_restat(work.entry), work.source, work.record))
+                    works.append(_Work(restat(work.entry), work.source, work.record))
         self._embed_waiting()
         self._flush()
         removed = 0 if self.interrupted else self._apply_deletions()
@@ -175,7 +170,7 @@ class _Run:
                 work = futures[i].result()
                 if work.outcome == "superseded":
                     superseded.append(work)
-                else:
+                elif work.outcome != "cancelled":
                     self._accept(work)
                 overdue = time.monotonic() - self.last_flush >= self.ix.flush_seconds
                 if overdue or sum(len(d.chunks) for _, d in self.waiting) >= EMBED_GROUP_CHUNKS:
@@ -208,12 +203,16 @@ class _Run:
             work.outcome = "link"
             return work
         try:
-            work.parsed = self.ix.pool.submit(path, ocr=self.ix.settings.ocr,
-                                              max_bytes=self.ix.settings.max_file_mb * 2**20).result()
+            work.parsed = parse_in_slices(self.ix.pool, path, self.cancel,
+                                          lambda done, total: self.ix.emit(ev.FileProgress(path, done, total, "pages")),
+                                          ocr=self.ix.settings.ocr, max_bytes=self.ix.settings.max_file_mb * 2**20)
             work.outcome = "parsed"
         except ParseError as exc:
             work.outcome, work.error = ("vanished", exc) if exc.details.get("vanished") else ("error", exc)
-        if work.outcome in ("parsed", "error") and _restat(work.entry) != work.entry:
+        except ParseCancelled:
+            self.interrupted, work.outcome = True, "cancelled"  # left pending for the next run
+            return work
+        if work.outcome in ("parsed", "error") and restat(work.entry) != work.entry:
             work.outcome = "superseded"  # changed while we read it: read it again
         return work
 
@@ -255,23 +254,33 @@ class _Run:
                 # A scan: no page has text. Flag it like a partly scanned PDF, so the user sees it
                 # and sync(retry=True) reads it again once OCR is installed.
                 pages = error.details.get("page_count")
-                status, reason = NEEDS_OCR, _ocr_needed(tuple(error.details["needs_ocr_pages"]), pages)
+                status, reason = NEEDS_OCR, ocr_needed(tuple(error.details["needs_ocr_pages"]), pages)
             self._finish(work, None, replace(base, status=status, reason=reason, pages=pages,
                                              attempts=attempts, retry_after=retry_after))
         else:
             self._accept_parsed(work, base)
 
     def _accept_parsed(self, work: _Work, base: FileRecord) -> None:
-        doc = work.parsed
-        chunks = self.ix.ingestor.chunker.chunk_document(doc)
-        status, reason = _status_of(doc, bool(chunks))
-        record = replace(base, status=status, reason=reason, kind=doc.kind, pages=doc.page_count,
-                         chunks=len(chunks))
-        if not chunks:
+        doc, work.parsed = work.parsed, None  # its passages keep what they need: the run keeps no texts
+        chunks = self.ix.ingestor.chunker.iter_chunks(doc)
+        head = list(islice(chunks, parts.PART_CHUNKS + 1))
+        prepared = PreparedDoc(work.content_hash, work.entry.path, doc.kind, head)
+        if len(head) > parts.PART_CHUNKS:  # too large for one commit: all but its last part go now
+            self._embed_waiting()
+            self._flush()
+            writer = parts.PartWriter(self.ix.manifest, self.ix.store, self.ix.ingestor, self.ix.emit)
+            prepared = writer.write_leading(prepared, chain(head, chunks), self.cancel)
+            self.chunks_written, self.embedded = self.chunks_written + writer.written, self.embedded + writer.embedded
+            if prepared is None:
+                self.interrupted = True  # cancelled: the file stays pending
+                return
+        total = prepared.first_ordinal + len(prepared.chunks)
+        status, reason = status_of(doc, bool(total))
+        record = replace(base, status=status, reason=reason, kind=doc.kind, pages=doc.page_count, chunks=total)
+        if not total:
             self._finish(work, None, record)
             return
-        self.new_docs[work.content_hash] = len(chunks)
-        prepared = PreparedDoc(work.content_hash, work.entry.path, doc.kind, chunks)
+        self.new_docs[work.content_hash] = total
         self.waiting.append((work, prepared))
         self.ready.append((work, prepared, record))
 
@@ -307,7 +316,8 @@ class _Run:
         drops = [h for h in replaced if h not in self.new_docs and not self._referenced_elsewhere(h, leaving)]
         # Same content read again (a retry, e.g. once OCR is installed): its rows are rewritten
         # and rows it no longer has go, in the same commit.
-        reread = [p.doc_id for w, p, _ in batch if p and w.record and w.record.content_hash == p.doc_id]
+        reread = [p.doc_id for w, p, _ in batch
+                  if p and not p.first_ordinal and w.record and w.record.content_hash == p.doc_id]
         self.ix.store.apply(rows, drop_docs=drops, rewrite_docs=reread)
         with self.ix.manifest.transaction() as db:
             for _, _, record in batch:
@@ -365,39 +375,9 @@ class _Run:
             self.ix.store.apply(ChunkRows.empty(), drop_docs=drops)
 
 
-def _status_of(doc: ParsedDocument, has_chunks: bool) -> tuple[str, str]:
-    notes = list(doc.warnings)
-    if doc.ocr_pages:
-        notes.append(f"text of {_pages(doc.ocr_pages)} read by OCR")
-    if doc.needs_ocr_pages:
-        return NEEDS_OCR, "; ".join([_ocr_needed(doc.needs_ocr_pages, doc.page_count)] + notes)
-    if not has_chunks:
-        return SKIPPED, "; ".join(["no text found"] + notes)
-    return INDEXED, "; ".join(notes)
-
-
-def _ocr_needed(pages: tuple[int, ...], page_count: int | None) -> str:
-    total = f" of {page_count}" if page_count else ""
-    return f"{len(pages)}{total} pages have no text layer ({_pages(pages)}); install Tesseract OCR to index them"
-
-
-def _pages(pages: tuple[int, ...]) -> str:
-    shown = ", ".join(str(p) for p in pages[:10])
-    more = f" and {len(pages) - 10} more" if len(pages) > 10 else ""
-    return ("page " if len(pages) == 1 else "pages ") + shown + more
-
-
 def _record(entry: Entry, source: str, status: str, reason: str, now: float,
             content_hash: str | None = None) -> FileRecord:
     return FileRecord(path=entry.path, source=source, size=entry.size, mtime_ns=entry.mtime_ns,
                       content_hash=content_hash, status=status, reason=reason,
                       kind=extension_of(entry.path), chunks=0, pages=None, attempts=0,
                       retry_after=None, updated_at=now)
-
-
-def _restat(entry: Entry) -> Entry:
-    try:
-        st = os.stat(entry.path)
-    except OSError:
-        return entry
-    return Entry(entry.path, st.st_size, st.st_mtime_ns)

@@ -28,11 +28,12 @@ class PreparedDoc:
     hashes: list[str] = field(default_factory=list)
     vectors: np.ndarray | None = None
     embedded: int = 0  # how many chunks needed the model
+    first_ordinal: int = 0  # a later part of a document committed in parts (core.parts)
 
     def rows(self) -> ChunkRows:
         rows = ChunkRows.empty()
         c = rows.columns
-        for i, chunk in enumerate(self.chunks):
+        for i, chunk in enumerate(self.chunks, start=self.first_ordinal):
             c["id"].append(f"{self.doc_id}:{i}")
             c["doc_id"].append(self.doc_id)
             c["path"].append(display_path(self.path))  # Arrow strings must be valid UTF-8
@@ -43,7 +44,7 @@ class PreparedDoc:
             c["end"].append(chunk.end)
             c["ordinal"].append(i)
             c["text"].append(chunk.text)
-            c["text_hash"].append(self.hashes[i])
+            c["text_hash"].append(self.hashes[i - self.first_ordinal])
         c["vector"] = list(self.vectors) if self.vectors is not None else []
         return rows
 
@@ -68,7 +69,7 @@ class Ingestor:
         if missing:
             # Similar lengths in a batch mean little padding, i.e. less wasted compute.
             order = sorted(missing, key=lambda h: len(missing[h]))
-            vectors = self.embedder.embed([missing[h] for h in order])
+            vectors = self.embedder.embed([missing[h] for h in order], background=True)
             fresh = dict(zip(order, vectors))
             self.cache.put_many(fresh)
             known.update(fresh)

@@ -1,4 +1,5 @@
-"""Walk a watched folder: what is there, with size and mtime, without reading any file.
+"""Walk a watched folder: what is there, with size and mtime, without reading any file; and look
+again at one file (``restat``) or read it whole (``file_hash``).
 
 Symbolic links are followed (a symlinked docs folder is common) with cycle detection on
 (device, inode), so a loop like ``a/b -> ..`` is visited once. Unreadable folders are reported,
@@ -7,6 +8,7 @@ not fatal.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import stat
@@ -80,3 +82,20 @@ def _describe(exc: OSError) -> str:
     if exc.errno == 40:  # ELOOP
         return "symbolic link loop"
     return exc.strerror or str(exc)
+
+
+def restat(entry: Entry) -> Entry:
+    """The entry as the file is now (unchanged if it cannot be read)."""
+    try:
+        st = os.stat(entry.path)
+    except OSError:
+        return entry
+    return Entry(entry.path, st.st_size, st.st_mtime_ns)
+
+
+def file_hash(path: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -35,6 +35,7 @@ class IndexBackend(QObject):
     sync_started = Signal(object)  # events.SyncStarted
     sync_progress = Signal(object)  # events.SyncProgress (throttled)
     file_progress = Signal(str, int, int, int, int)  # source, files done, files total, bytes done, total
+    file_work = Signal(object)  # events.FileProgress: pages read or passages indexed of one large file
     sync_finished = Signal(object)  # events.SyncFinished
     source_unavailable = Signal(str, str)
     watch_mode = Signal(str, str, str)  # source, native|polling, reason
@@ -192,6 +193,8 @@ class IndexBackend(QObject):
                 if now - self._last_status >= STATUS_EVERY_S:
                     self._last_status = now
                     self.refresh_status()
+        elif isinstance(event, ev.FileProgress):  # at most every 50 pages or 2,048 passages
+            gui(lambda: self.file_work.emit(event))
         elif isinstance(event, ev.SyncFinished):
             self._maybe_flush(force=True)
             gui(lambda: self.sync_finished.emit(event))

@@ -114,6 +114,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         ix.files_removed.connect(lambda paths: [self.folders.file_removed(p) for p in paths])
         ix.file_progress.connect(self.folders.set_progress)
         ix.sync_progress.connect(self._sync_progress)
+        ix.file_work.connect(self._file_work)
         ix.sync_finished.connect(self._sync_finished)
         ix.rebuild_started.connect(lambda old, new: self.notice.show_message(
             f"Building a new index with {new}; {old} keeps answering until it is ready.", seconds=10))
@@ -244,6 +245,12 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.index_progress.setValue(progress.bytes_done)
         eta = f", about {duration_text(progress.eta_s)} left" if progress.eta_s else ""
         self.index_progress.setFormat(f"{progress.files_done:,}/{progress.files_total:,} files{eta}")
+
+    def _file_work(self, work) -> None:
+        """One large file's own progress beside the file count: "huge.pdf: page 1,200 of 10,000"."""
+        self.index_progress.show()
+        files = self.index_progress.format().split(" · ")[0]
+        self.index_progress.setFormat(f"{files} · {os.path.basename(work.path)}: {work.describe()}")
 
     def _sync_finished(self, finished) -> None:
         self.index_progress.hide()

@@ -102,3 +102,42 @@ FILLER = (
     "This paragraph is ordinary filler text about project management, schedules and the "
     "general state of affairs in the company. It mentions nothing in particular. "
 )
+
+
+def many_page_pdf(path: Path, n_pages: int, body: str) -> Path:
+    """A PDF of ``n_pages`` pages that all draw ``body`` (one shared content stream, so even
+    10,000 pages are written in a moment), each with its own "Page N" line. Written by hand:
+    pymupdf needs milliseconds per page to make one."""
+    def text_ops(lines: list[str], top: int) -> bytes:
+        escaped = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in lines]
+        return (f"BT /F1 9 Tf 11 TL 40 {top} Td " + " ".join(f"({s}) '" for s in escaped) + " ET").encode("latin-1")
+
+    words = body.split()
+    lines = [" ".join(words[i:i + 14]) for i in range(0, len(words), 14)]
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", None,
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
+
+    def stream(data: bytes) -> bytes:
+        return b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+
+    objects.append(stream(text_ops(lines, 780)))  # object 4: the shared body
+    kids = []
+    for n in range(1, n_pages + 1):
+        own = len(objects) + 1
+        objects.append(stream(text_ops([f"Page {n}"], 30)))
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents [4 0 R %d 0 R]"
+                       b" /Resources << /Font << /F1 3 0 R >> >> >>" % own)
+        kids.append(b"%d 0 R" % (own + 1))
+    objects[1] = b"<< /Type /Pages /Count %d /Kids [" % n_pages + b" ".join(kids) + b"] >>"
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(out))
+    return path

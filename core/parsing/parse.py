@@ -58,7 +58,8 @@ def parse_file(
 ) -> ParsedDocument:
     """Parse ``path`` in this process. ``kinds`` maps extensions to kinds (default
     SUPPORTED_EXTENSIONS). ``page_range`` (1-based, inclusive) limits paged formats to a window
-    of pages, so a huge PDF can be parsed and committed in slices."""
+    of pages, so a huge PDF can be parsed in slices (see slices.py); a window that covers the
+    whole document, or a format without pages, gives the same result as no window."""
     kinds = SUPPORTED_EXTENSIONS if kinds is None else kinds
     try:
         with open_regular(path, max_bytes) as (fh, _size):
@@ -70,7 +71,9 @@ def parse_file(
     except Exception as exc:
         log.exception("parser error on %r", path)
         raise ParseError("failed", f"parser error: {type(exc).__name__}: {exc}") from exc
-    return _finish(doc, whole=page_range is None)
+    whole = page_range is None or doc.page_count is None or (
+        page_range[0] <= 1 and page_range[1] >= doc.page_count)
+    return finish_document(doc) if whole else doc  # a slice is judged once merged
 
 
 def _ext(path: str) -> str:
@@ -165,10 +168,9 @@ def _parse_gzip(fh: BinaryIO, path: str, kinds: Mapping[str, str], max_bytes: in
     return _parse_text(data, inner_kind)
 
 
-def _finish(doc: ParsedDocument, whole: bool) -> ParsedDocument:
+def finish_document(doc: ParsedDocument) -> ParsedDocument:
+    """A whole document's verdict: a ParseError when it has no text, a warning when almost none."""
     if not doc.sections:
-        if not whole:
-            return doc  # an empty window of pages is the caller's business
         details = {"warnings": list(doc.warnings), "page_count": doc.page_count}
         if doc.needs_ocr_pages:
             details["needs_ocr_pages"] = list(doc.needs_ocr_pages)

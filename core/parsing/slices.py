@@ -1,0 +1,68 @@
+"""Parse a long paged document (a 10,000-page PDF) as a series of page windows in the pool.
+
+One task per window means progress after every window, a timeout per window rather than one
+for the whole book (which a long book outgrew), and a cancel that takes effect within a moment:
+the waiting side polls its cancel flag, and cancelling a running task kills its worker.
+Formats without pages come back whole from the first task.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .model import ParsedDocument
+
+SLICE_PAGES = 50  # pages per task: about a second of work for dense pages here
+POLL_S = 0.1
+
+
+class ParseCancelled(Exception):
+    """The caller cancelled while the file was being parsed."""
+
+
+def parse_in_slices(pool, path: str, cancel: threading.Event,
+                    on_pages: Callable[[int, int], None] = lambda done, total: None,
+                    **kwargs: Any) -> ParsedDocument:
+    """``pool.submit(path, page_range=…, **kwargs)`` window by window, merged into one document.
+    ``on_pages(pages_done, page_count)`` follows each window of a document longer than one;
+    raises ParseError like the pool, or ParseCancelled."""
+    first = _wait(pool.submit(path, page_range=(1, SLICE_PAGES), **kwargs), cancel)
+    count = first.page_count
+    if not count or count <= SLICE_PAGES:
+        return first
+    parts = [first]
+    on_pages(SLICE_PAGES, count)
+    for start in range(SLICE_PAGES + 1, count + 1, SLICE_PAGES):
+        end = min(start + SLICE_PAGES - 1, count)
+        parts.append(_wait(pool.submit(path, page_range=(start, end), **kwargs), cancel))
+        on_pages(end, count)
+    from .parse import finish_document  # the parsers load in the process that parses, not at import
+
+    return finish_document(_merge(parts, count))
+
+
+def _wait(future: concurrent.futures.Future, cancel: threading.Event) -> ParsedDocument:
+    while not cancel.is_set():
+        try:
+            return future.result(timeout=POLL_S)
+        except concurrent.futures.TimeoutError:
+            continue
+        except concurrent.futures.CancelledError:  # the pool was closed under us
+            break
+    future.cancel()  # kills the worker if the task is running
+    raise ParseCancelled
+
+
+def _merge(parts: list[ParsedDocument], count: int) -> ParsedDocument:
+    return ParsedDocument(
+        kind=parts[0].kind,
+        sections=[s for p in parts for s in p.sections],
+        title=parts[0].title,
+        page_count=count,
+        warnings=tuple(dict.fromkeys(w for p in parts for w in p.warnings)),
+        needs_ocr_pages=tuple(n for p in parts for n in p.needs_ocr_pages),
+        ocr_pages=tuple(n for p in parts for n in p.ocr_pages),
+    )
