@@ -241,6 +241,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         if not progress.files_total:
             return
         self.index_progress.show()
+        self.index_progress.setProperty("per_file", False)
         self.index_progress.setRange(0, max(1, progress.bytes_total))
         self.index_progress.setValue(progress.bytes_done)
         eta = f", about {duration_text(progress.eta_s)} left" if progress.eta_s else ""
@@ -249,8 +250,15 @@ class MainWindow(WindowDialogs, QMainWindow):
     def _file_work(self, work) -> None:
         """One large file's own progress beside the file count: "huge.pdf: page 1,200 of 10,000"."""
         self.index_progress.show()
-        files = self.index_progress.format().split(" · ")[0]
-        self.index_progress.setFormat(f"{files} · {os.path.basename(work.path)}: {work.describe()}")
+        bar = self.index_progress
+        if bar.value() < bar.minimum() or bar.property("per_file"):
+            # No file is done yet (a bar without a value shows no text): it shows this file's pages.
+            bar.setProperty("per_file", True)
+            bar.setRange(0, max(1, work.total or 1))
+            bar.setValue(min(work.done, bar.maximum()) if work.total else 0)
+        files = self.index_progress.format().split(" · ")[0]  # "12/40 files", once a file is done
+        this_file = f"{os.path.basename(work.path)}: {work.describe()}"
+        self.index_progress.setFormat(f"{files} · {this_file}" if "files" in files else this_file)
 
     def _sync_finished(self, finished) -> None:
         self.index_progress.hide()
