@@ -10,6 +10,8 @@ BENCHES = [
     ["incremental.py", "--pages", "300"],
     ["query_latency.py", "--answer-overhead"],
     ["memory.py", "--gb", "1.0"],
+    ["query_during_indexing.py"],
+    ["large_file_memory.py", "--mb", "80"],
     ["embed_int8_vs_fp32.py"],
     ["answer_quality.py"],
     ["gui_cold_start.py", "--runs", "5"],

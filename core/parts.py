@@ -64,6 +64,7 @@ class PartWriter:
             if rows is None:
                 self.store.apply(ChunkRows.empty(), drop_docs=[doc.doc_id])
                 self.manifest.set_meta(JOURNAL_KEY, "")
+                self.written = 0
                 return None
             self.store.apply(rows, rewrite_docs=[] if self.written else [doc.doc_id])
             self.written += len(part)

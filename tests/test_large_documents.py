@@ -22,7 +22,7 @@ from core import parts
 from core.chunking import Chunk
 from core.embed_cache import EmbeddingCache
 from core.ingest import Ingestor, PreparedDoc
-from core.parsing import slices
+from core.parsing import ParserPool, slices
 from core.store import ChunkStore
 from helpers import FACTS, FILLER, bump_mtime, make_pdf, many_page_pdf, write
 from test_durability import ROOT, check_consistent, fresh_state, index_state
@@ -205,9 +205,10 @@ def test_a_crash_between_parts_leaves_no_orphan(docs, data_dir, tmp_path, models
     assert unfinished is not None and first in doc_ids(archivist)
     assert unfinished not in doc_ids(archivist)  # the parts no file holds went at start (reconcile)
     assert "crate first-2" in archivist.search("crate first-2 weight").hits[0].text  # the old content still answers
-    archivist.sync()
+    redo = archivist.sync()
     record = archivist.manifest.get(str(big))
     assert (record.status, record.content_hash) == ("indexed", unfinished)
+    assert redo.embedded <= record.chunks - 16  # the parts written before the crash come from the cache
     check_consistent(archivist)
     assert index_state(archivist) == fresh_state(make_archivist, docs, tmp_path / "fresh1")
     archivist.close()
@@ -235,7 +236,7 @@ def test_cancelling_between_parts_drops_them_and_leaves_the_file_pending(docs, m
     archivist = make_archivist(Recorder(lambda event: isinstance(event, ev.FileProgress) and cancel.set()))
     archivist.add_source(docs)
     result = archivist.sync(cancel)
-    assert result.cancelled
+    assert result.cancelled and result.chunks_written == 0
     assert archivist.manifest.get(str(big)).status == "pending"
     assert archivist.store.count() == 0 and parts.unfinished_doc(archivist.manifest) is None
     assert archivist.sync().files_done == 1  # the next run does it
@@ -259,6 +260,58 @@ def test_a_long_pdf_reports_its_pages_and_is_indexed_whole(docs, make_archivist)
     assert (record.status, record.pages) == ("indexed", 120)
     hit = archivist.search("Zephyr protocol packet encryption").hits[0]
     assert (hit.path, hit.page, hit.heading) == (str(pdf), 117, "Security")
+
+
+def long_epub(path, chapters: int) -> str:
+    """An EPUB that MuPDF lays out to well over 50 pages."""
+    import zipfile
+
+    body = "".join(f"<p>{long_text(1, f'ch{{n}}-{i}')}</p>" for i in range(40))
+    items = "".join(f'<item id="c{n}" href="c{n}.xhtml" media-type="application/xhtml+xml"/>' for n in range(chapters))
+    spine = "".join(f'<itemref idref="c{n}"/>' for n in range(chapters))
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        zf.writestr("META-INF/container.xml", '<?xml version="1.0"?><container version="1.0" xmlns='
+                    '"urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="content.opf" '
+                    'media-type="application/oebps-package+xml"/></rootfiles></container>')
+        zf.writestr("content.opf", '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="2.0" '
+                    'unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Ledgers'
+                    '</dc:title><dc:identifier id="id">x1</dc:identifier><dc:language>en</dc:language></metadata>'
+                    f"<manifest>{items}</manifest><spine>{spine}</spine></package>")
+        for n in range(chapters):
+            zf.writestr(f"c{n}.xhtml", '<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/'
+                        f'xhtml"><head><title>C{n}</title></head><body><h1>Chapter {n}</h1>'
+                        f"{body.replace('{n}', str(n))}</body></html>")
+    return str(path)
+
+
+def test_windows_of_pages_add_up_to_the_whole_document(tmp_path):
+    """A PDF is read 50 pages a task; a reflowable EPUB (laid out anew by every task) in two
+    tasks; either way the result is what one task reading the whole file gives."""
+    pdf = str(make_pdf(tmp_path / "manual.pdf", [f"Page {n}. {FILLER}" for n in range(1, 121)],
+                       toc=[(1, "Start", 1), (1, "End", 101)]))
+    book = long_epub(tmp_path / "ledgers.epub", chapters=12)
+
+    class Windows:
+        def __init__(self, pool):
+            self.pool, self.asked = pool, []
+
+        def submit(self, path, **kwargs):
+            self.asked.append(kwargs["page_range"])
+            return self.pool.submit(path, **kwargs)
+
+    with ParserPool() as pool:
+        for path in (pdf, book):
+            windows, progress = Windows(pool), []
+            doc = slices.parse_in_slices(windows, path, threading.Event(), lambda *p: progress.append(p))
+            whole = pool.submit(path).result()
+            assert doc == whole
+            count = whole.page_count
+            assert count > 2 * slices.SLICE_PAGES and progress[-1] == (count, count)
+            if path == pdf:
+                assert windows.asked == [(1, 50), (51, 100), (101, 120)]
+            else:
+                assert windows.asked == [(1, 50), (51, count)]
 
 
 def test_a_10000_page_pdf_can_be_cancelled_within_seconds(docs, make_archivist, monkeypatch):

@@ -95,8 +95,8 @@ class ProjectedEmbedder:
         self.count_tokens, self.token_offsets = real.count_tokens, real.token_offsets
         self.projection = np.random.default_rng(0).normal(size=(real.dim, 8)).astype(np.float32)
 
-    def embed(self, texts):
-        v = self.real.embed(texts) @ self.projection
+    def embed(self, texts, background=False):
+        v = self.real.embed(texts, background=background) @ self.projection
         return v / np.linalg.norm(v, axis=1, keepdims=True)
 
     def embed_query(self, text):

@@ -1,8 +1,8 @@
 """Parse a long paged document (a 10,000-page PDF) as a series of page windows in the pool.
 
 One task per window means progress after every window, a timeout per window rather than one
-for the whole book (which a long book outgrew), and a cancel that takes effect within a moment:
-the waiting side polls its cancel flag, and cancelling a running task kills its worker.
+for the whole book, and a cancel that takes effect within a moment: the waiting side polls its
+cancel flag, and cancelling a running task kills its worker.
 Formats without pages come back whole from the first task.
 """
 
@@ -16,6 +16,9 @@ from typing import Any
 from .model import ParsedDocument
 
 SLICE_PAGES = 50  # pages per task: about a second of work for dense pages here
+# Reflowable books (EPUB, FB2, MOBI) are laid out whole by every task that opens them, so after
+# the first window the rest of such a book is read in one more task.
+FIXED_LAYOUT = ("pdf", "xps")
 POLL_S = 0.1
 
 
@@ -35,11 +38,12 @@ def parse_in_slices(pool, path: str, cancel: threading.Event,
         return first
     parts = [first]
     on_pages(SLICE_PAGES, count)
-    for start in range(SLICE_PAGES + 1, count + 1, SLICE_PAGES):
-        end = min(start + SLICE_PAGES - 1, count)
+    step = SLICE_PAGES if first.kind in FIXED_LAYOUT else count
+    for start in range(SLICE_PAGES + 1, count + 1, step):
+        end = min(start + step - 1, count)
         parts.append(_wait(pool.submit(path, page_range=(start, end), **kwargs), cancel))
         on_pages(end, count)
-    from .parse import finish_document  # the parsers load in the process that parses, not at import
+    from .parse import finish_document  # on first use: a process that only searches never loads the parsers
 
     return finish_document(_merge(parts, count))
 
