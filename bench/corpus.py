@@ -41,6 +41,13 @@ def module_texts(limit: int = 400, seed: int = 0) -> list[str]:
     return texts
 
 
+def passage_paragraphs(rng: random.Random) -> list[str]:
+    """Paragraphs of about a passage's length (200-1,200 characters), in ``rng``'s order."""
+    paras = [p for p in paragraphs(module_texts(limit=400)) if 200 < len(p) < 1200]
+    rng.shuffle(paras)
+    return paras
+
+
 def paragraphs(texts: list[str]) -> list[str]:
     # pydoc indents and wraps; flatten each paragraph so it reads (and lays out) as prose.
     # (Very long "paragraphs" are pydoc's member tables; they make repetitive, unreal text.)

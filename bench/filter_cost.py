@@ -28,7 +28,7 @@ from core.manifest import FileRecord
 from core.scope import Scope
 from core.search import Filters
 from core.store import ChunkRows
-from corpus import module_texts, paragraphs
+from corpus import passage_paragraphs
 
 PER_FILE = 5
 ROOT = "/bench"
@@ -89,8 +89,7 @@ def main() -> None:
     parser.add_argument("--base", type=int, default=1500, help="how many passages really get embedded")
     args = parser.parse_args()
     rng = random.Random(7)
-    paras = [p for p in paragraphs(module_texts(limit=400)) if 200 < len(p) < 1200]
-    rng.shuffle(paras)
+    paras = passage_paragraphs(rng)
     archivist = open_archivist(Path(tempfile.mkdtemp(prefix="archivist-filters-")))
     texts = paras[: args.base]
     vectors = archivist.embedder.embed(texts)

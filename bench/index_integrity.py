@@ -19,7 +19,7 @@ from pathlib import Path
 
 from common import open_archivist, summary
 from core.api import Archivist
-from corpus import module_texts, paragraphs
+from corpus import passage_paragraphs
 from query_latency import build_rows
 
 
@@ -39,8 +39,7 @@ def main() -> None:
     parser.add_argument("--moved", type=int, default=1000, help="documents in the moved folder")
     args = parser.parse_args()
     rng = random.Random(11)
-    paras = [p for p in paragraphs(module_texts(limit=400)) if 200 < len(p) < 1200]
-    rng.shuffle(paras)
+    paras = passage_paragraphs(rng)
     data = Path(tempfile.mkdtemp(prefix="archivist-integrity-"))
     writer = open_archivist(data)
     base = paras[:1500]

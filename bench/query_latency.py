@@ -23,7 +23,7 @@ from common import open_archivist, percentile, summary
 from core.ingest import PreparedDoc
 from core.store import ChunkRows
 from core.chunking import Chunk
-from corpus import module_texts, paragraphs
+from corpus import passage_paragraphs
 
 
 def build_rows(archivist, n: int, base_texts: list[str], base_vectors: np.ndarray, rng: random.Random,
@@ -137,8 +137,7 @@ def main() -> None:
                              "rows get distinct texts")
     args = parser.parse_args()
     rng = random.Random(7)
-    paras = [p for p in paragraphs(module_texts(limit=400)) if 200 < len(p) < 1200]
-    rng.shuffle(paras)
+    paras = passage_paragraphs(rng)
     base_texts = paras[: args.base]
     embedder = open_archivist(Path(tempfile.mkdtemp(prefix="archivist-query-"))).embedder
     started = time.perf_counter()

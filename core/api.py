@@ -163,8 +163,7 @@ class Archivist:
         self.manifest.mark_removing(source)  # hidden from sources() now: nothing plans for it again
         if self.watcher is not None:
             self.watcher.unwatch(source)
-        with self._writer:
-            self._finish_removal(source)
+        self._finish_removal(source)
         return True
 
     def _finish_removal(self, source: str) -> None:
