@@ -132,11 +132,10 @@ class ChunkStore:
         return self._table
 
     def count(self) -> int:
-        if self._table is None:
-            self._table = self._open_readable()
-            if self._table is None:
-                return 0
-        return self._table.count_rows()
+        try:
+            return self.table.count_rows()
+        except IndexNotReadable:  # a reader before the writer has made the table
+            return 0
 
     def doc_ids(self) -> set[str]:
         rows = self.table.search().select(["doc_id"]).limit(None).to_arrow()
