@@ -153,22 +153,23 @@ def test_only_this_user_may_use_the_socket(served, data_dir, tmp_path):
 
 
 def _ask_as_user_nobody(path: Path) -> str:
-    folder = os.open(path.parent, os.O_PATH)  # reached through /proc: the test's own folders are 0700
     pid = os.fork()
     if pid == 0:
         code = 3
         try:
+            # Entered before dropping root: the test's own folders above it are 0700, and a socket
+            # is then reached by its name alone (no /proc, which a non-dumpable process may not read).
+            os.chdir(path.parent)
             os.setgid(65534)
             os.setuid(65534)
             with socket.socket(socket.AF_UNIX) as sock:
-                sock.connect(f"/proc/self/fd/{folder}/{path.name}")
+                sock.connect(path.name)
                 sock.sendall(b'{"v": 1, "argv": ["status"], "cwd": "/", "data_dir": "/"}\n')
                 code = 0 if sock.recv(1000) == b"" else 1
         except OSError:
             code = 2
         finally:
             os._exit(code)
-    os.close(folder)
     code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
     return {0: "connected, no answer", 1: "answered", 2: "could not connect"}.get(code, f"exit {code}")
 
