@@ -1,4 +1,4 @@
-"""Settings and where Archivist keeps its data (never inside the user's folders)."""
+"""User settings, saved as JSON in the data folder (where that folder is: core/data_location.py)."""
 
 from __future__ import annotations
 
@@ -8,38 +8,11 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-import platformdirs
+from core.data_location import default_data_dir
 
 log = logging.getLogger(__name__)
 
-DATA_DIR_ENV = "ARCHIVIST_DATA_DIR"
 SETTINGS_FILE = "settings.json"
-
-
-def location_file() -> Path:
-    """Where the desktop's "data location" choice is remembered (outside the data folder itself)."""
-    return Path(platformdirs.user_config_dir("archivist", appauthor=False)) / "data-location"
-
-
-def default_data_dir() -> Path:
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    try:
-        chosen = location_file().read_text(encoding="utf-8").strip()
-    except OSError:
-        chosen = ""
-    return Path(chosen) if chosen else Path(platformdirs.user_data_dir("archivist", appauthor=False))
-
-
-def choose_data_dir(path: Path | None) -> None:
-    """Use ``path`` for the data from the next start (None: the platform's default again)."""
-    target = location_file()
-    if path is None:
-        target.unlink(missing_ok=True)
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(str(Path(path).expanduser().resolve()), encoding="utf-8")
 
 
 @dataclass

@@ -106,7 +106,7 @@ class SettingsDialog(QDialog):
         dialog.open()
 
     def _location_chosen(self, path: str) -> None:
-        from core.config import choose_data_dir
+        from core.data_location import choose_data_dir
 
         choose_data_dir(path)
         QMessageBox(QMessageBox.Icon.Information, "Data location",

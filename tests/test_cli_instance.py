@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from core import events as ev
+from core.cli import read_command_line
 from core.ipc import channel
 from core.ipc.client import ask_instance
 from core.ipc.server import InstanceServer
@@ -191,6 +192,26 @@ def test_commands_that_change_the_index_are_never_run_by_the_instance(served, da
     assert served.served == 0
 
 
+def test_the_instance_answers_only_for_its_own_data_folder(served, data_dir, tmp_path):
+    other = tmp_path / "other-data"
+    other.mkdir()
+    # The command line's shortcut reads only the exact "--data-dir"; argparse also takes "--data".
+    assert ask_instance(data_dir, ["--data", str(other), "search", "refund"], str(tmp_path)) is None
+    assert ask_instance(data_dir, ["search", "--data-d", str(other), "refund"], str(tmp_path)) is None
+    assert served.served == 0
+    named = ["search", "--data-dir", os.path.relpath(data_dir, tmp_path), "refund"]  # relative to the client
+    assert ask_instance(data_dir, named, str(tmp_path)) is not None and served.served == 1
+
+
+def test_the_command_line_is_read_only_as_far_as_the_shortcut_needs():
+    assert read_command_line(["search", "q"]) == ("search", None)
+    assert read_command_line(["-v", "--data-dir", "/d", "--json", "status"]) == ("status", "/d")
+    assert read_command_line(["--data-dir=/a", "files", "--data-dir", "/b"]) == ("files", "/b")
+    assert read_command_line(["search", "--", "--data-dir", "/x"]) == ("search", None)
+    assert read_command_line(["search", "-h"]) == (None, None)
+    assert read_command_line(["--json"]) == (None, None)
+
+
 def test_a_command_failing_in_the_instance_is_run_by_the_cli_itself(served, data_dir, tmp_path):
     def broken(*args, **kwargs):
         raise RuntimeError("the index went away")
@@ -229,20 +250,24 @@ def test_a_search_while_indexing_is_answered_by_the_instance(make_archivist, lib
 
 HEAVY_FOR_SEARCH = {"pymupdf", "docx", "bs4", "lxml", "pebble", "watchdog", "markdown_it"}
 HEAVY_FOR_A_CLIENT = HEAVY_FOR_SEARCH | {"lancedb", "pyarrow", "numpy", "fastembed", "onnxruntime", "tokenizers"}
+# What a command line answered by an instance has no use for: the full parser and commands, settings.
+SLOW_FOR_A_CLIENT = {"argparse", "dataclasses", "core.cli_commands", "core.config", "core.events", "sqlite3"}
 
 
 def _imported_by_search(data_dir) -> set[str]:
     code = ("import sys\nfrom core import cli\ncode = cli.main(['search', 'office cat'])\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr)\nsys.exit(code)\n")
+            "print(sorted(sys.modules), file=sys.stderr)\nsys.exit(code)\n")
     env = dict(os.environ, ARCHIVIST_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, errors="replace", env=env,
                          timeout=300)
     assert out.returncode == 0 and "office.txt" in out.stdout, out.stderr
-    return set(eval(out.stderr.strip().splitlines()[-1]))
+    modules = set(eval(out.stderr.strip().splitlines()[-1]))
+    return modules | {m.split(".")[0] for m in modules}
 
 
 def test_a_search_loads_only_what_it_needs(served, data_dir):
-    assert not _imported_by_search(data_dir) & HEAVY_FOR_A_CLIENT  # answered by the instance
+    client = _imported_by_search(data_dir)  # answered by the instance
+    assert not client & HEAVY_FOR_A_CLIENT and not client & SLOW_FOR_A_CLIENT
     served.close()
     alone = _imported_by_search(data_dir)
     assert {"lancedb", "fastembed"} <= alone and not alone & HEAVY_FOR_SEARCH

@@ -348,7 +348,7 @@ def test_a_10000_page_pdf_can_be_cancelled_within_seconds(docs, make_archivist, 
 
 
 def test_the_command_line_shows_a_large_files_own_progress(capsys):
-    from core.cli import Reporter
+    from core.cli_commands import Reporter
 
     reporter = Reporter(json_mode=False)
     reporter.on_event(ev.SyncStarted(1, 3_000_000))

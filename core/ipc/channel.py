@@ -14,13 +14,11 @@ Only standard-library imports here: the CLI loads this before anything heavy.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
 import stat
 import struct
-import tempfile
 from pathlib import Path
 
 PROTOCOL = 1
@@ -44,6 +42,9 @@ def socket_path(data_dir: str | os.PathLike) -> Path:
     path = Path(real) / "run" / SOCKET_NAME
     if len(os.fsencode(path)) <= MAX_ADDRESS:
         return path
+    import hashlib  # the rare long path only: a command line's start counts every import
+    import tempfile
+
     digest = hashlib.sha256(os.fsencode(real)).hexdigest()[:20]
     return Path(tempfile.gettempdir()) / f"archivist-{os.getuid()}" / f"{digest}.sock"
 

@@ -94,7 +94,7 @@ class InstanceServer:
         except (ValueError, KeyError) as exc:
             return {"ok": False, "error": f"cannot read the request: {exc}"}
         try:
-            result = run_served(_ReadOnlyView(self.archivist, data_dir, self.served_by), argv, cwd)
+            result = run_served(_ReadOnlyView(self.archivist, data_dir, self.served_by), argv, cwd, data_dir)
         except Exception as exc:  # the CLI will run it itself and show the error there
             log.exception("a command from the CLI failed here")
             return {"ok": False, "error": f"failed in the running instance: {exc}"}
@@ -119,23 +119,34 @@ class _RefusingParser(argparse.ArgumentParser):
         raise ValueError(message or f"exit {status}")
 
 
-def run_served(archivist, argv: list[str], cwd: str) -> tuple[int, str] | None:
-    """Run a client's command line ``argv`` (from directory ``cwd``) here, in a running instance;
-    its exit code and what it printed, or None when it is not one for an instance to answer."""
-    from core import cli  # the CLI's own parser and commands, loaded on the first request
+def run_served(archivist, argv: list[str], cwd: str, data_dir: str) -> tuple[int, str] | None:
+    """Run a client's command line ``argv`` (from directory ``cwd``, for the index in ``data_dir``)
+    here, in a running instance; its exit code and what it printed, or None when it is not one for
+    an instance to answer."""
+    from core import cli, cli_commands  # the CLI's own parser and commands, loaded on the first request
 
     try:
-        args = cli.build_parser(_RefusingParser).parse_args(argv)
+        args = cli_commands.build_parser(_RefusingParser).parse_args(argv)
     except ValueError:  # e.g. an option this (older) instance does not know
         return None
     if args.command not in cli.SERVED:
+        return None
+    named = getattr(args, "data_dir", None)
+    # The client found this socket from its own reading of the command line; the full parser may
+    # read it otherwise (an abbreviated --data), and then this is not the index it asked for.
+    if named is not None and not _same_folder(os.fspath(named), data_dir, cwd):
         return None
     args.json = getattr(args, "json", False)
     for option in ("folder", "file"):  # relative to where the client was started
         if getattr(args, option, None):
             setattr(args, option, os.path.join(cwd, getattr(args, option)))
     out = io.StringIO()
-    return cli.COMMANDS[args.command](archivist, args, None, out=out), out.getvalue()
+    return cli_commands.COMMANDS[args.command](archivist, args, None, out=out), out.getvalue()
+
+
+def _same_folder(a: str, b: str, cwd: str) -> bool:
+    resolve = lambda p: os.path.realpath(os.path.join(cwd, os.path.expanduser(p)))  # noqa: E731
+    return resolve(a) == resolve(b)
 
 
 class _ReadOnlyView:
