@@ -24,6 +24,7 @@ from core.data_location import DATA_DIR_ENV, default_data_dir
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_NO_RESULTS, EXIT_SOME_FAILED = 0, 1, 2, 3, 4, 5
 WITHOUT_INDEX = {"models"}  # commands given None for the Archivist
+ASKS = {"search", "ask", "chat"}  # commands that embed a question at once
 
 EPILOG = f"""\
 getting started:
@@ -106,15 +107,17 @@ def main(argv: list[str]) -> int:
     if args.command in WITHOUT_INDEX:  # importing and opening the index would only cost seconds
         return COMMANDS[args.command](None, args, None)
     data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir()
+    settings = Settings.load(data_dir)
+    embedder = _load_embedder_meanwhile(settings) if args.command in ASKS else None
     from core.api import Archivist, IndexBusy, SourceError
     from core.embedding import ModelUnavailable
 
-    settings = Settings.load(data_dir)
     read_only = args.command in ("search", "status", "files", "ask", "models", "chat", "summarize",
                                  "conversations", "feedback") or (args.command == "model" and not args.name)
     try:
         reporter = Reporter(args.json)
-        with Archivist(settings, on_event=reporter.on_event, read_only=read_only) as archivist:
+        with Archivist(settings, on_event=reporter.on_event, read_only=read_only,
+                       embedder=embedder() if embedder else None) as archivist:
             return COMMANDS[args.command](archivist, args, reporter)
     except IndexBusy as exc:
         print(f"archivist-cli: {exc}; try again when it has finished", file=sys.stderr)
@@ -128,6 +131,35 @@ def main(argv: list[str]) -> int:
         print(f"archivist-cli: cannot update the index in {settings.data_dir}: {exc}. "
               "Nothing already indexed was lost; free some space and run the command again.", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _load_embedder_meanwhile(settings: Settings):
+    """Start loading the embedding model while LanceDB is imported (~1 s): ONNX Runtime builds its
+    session without holding the GIL, so the two overlap on a second core. Returns a function giving
+    the loaded Embedder, or None when loading failed (the Archivist then loads it and says why)."""
+    from core import layout
+
+    outcome: dict = {}
+
+    def load() -> None:
+        try:
+            from core.embedding import Embedder
+
+            model = layout.active_model(settings.data_dir, settings.embedding_model)
+            embedder = Embedder(model, layout.models_dir(settings.data_dir), batch_size=settings.embed_batch_size)
+            embedder.load()
+            outcome["embedder"] = embedder
+        except Exception as exc:  # noqa: BLE001  (reported again, with context, by the Archivist)
+            logging.getLogger(__name__).info("could not load the embedding model ahead: %s", exc)
+
+    thread = threading.Thread(target=load, name="load-embedder", daemon=True)
+    thread.start()
+
+    def loaded():
+        thread.join()
+        return outcome.get("embedder")
+
+    return loaded
 
 
 class Reporter:

@@ -23,7 +23,7 @@ def embedder(models_root):
     """The real bundled embedding model, loaded once for the whole run."""
     from core.embedding import Embedder
 
-    return Embedder("all-MiniLM-L6-v2", models_root, batch_size=32)
+    return Embedder("all-MiniLM-L6-v2", models_root)  # the default batch size, as the app runs it
 
 
 @pytest.fixture

@@ -95,3 +95,26 @@ def test_unknown_model_is_a_usage_error(data_dir):
     assert out.returncode == 2 and b"available" in out.stderr
     shown = json.loads(cli("model", "--json", data_dir=data_dir, check=0).stdout)
     assert shown["current"] == "all-MiniLM-L6-v2" and "all-MiniLM-L6-v2-int8" in shown["available"]
+
+
+def test_a_search_reads_the_model_while_the_index_opens_and_says_why_it_cannot(library, data_dir):
+    cli("add", library, data_dir=data_dir, check=5)  # broken.pdf fails
+    found = cli("-v", "search", "--json", "How long is the refund window?", data_dir=data_dir, check=0)
+    assert json.loads(found.stdout)["hits"][0]["path"].endswith("handbook.pdf")
+    assert b"could not load the embedding model ahead" not in found.stderr
+
+    (data_dir / "settings.json").write_text(json.dumps({"embedding_model": "no-such-model"}))
+    (data_dir / "active-model").unlink(missing_ok=True)
+    out = cli("-v", "search", "refund", data_dir=data_dir, check=1)
+    assert b"could not load the embedding model ahead" in out.stderr
+    assert b"archivist-cli: unknown embedding model 'no-such-model'" in out.stderr
+
+
+def test_every_line_of_a_long_listing_reaches_a_pipe(library, data_dir, tmp_path):
+    for n in range(300):
+        write(library / "many" / f"note-{n:03d}.txt", f"Note {n}. {FILLER}")
+    cli("add", library, data_dir=data_dir, timeout=900)
+    env = dict(os.environ, ARCHIVIST_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
+    listing = subprocess.run(f"{sys.executable} -m core.cli files | cat", shell=True, capture_output=True,
+                             env=env, timeout=300, cwd=ROOT)
+    assert listing.stdout.count(b"note-") == 300
