@@ -80,10 +80,13 @@ def resolve_model(model: str | None) -> tuple[str | None, str]:
 class EmbeddedEngine:
     name = "embedded"
 
-    def __init__(self, model_path: str | None = None, n_ctx: int = 4096, threads: int | None = None):
+    def __init__(self, model_path: str | None = None, n_ctx: int = 4096, threads: int | None = None,
+                 adapter: tuple[str, float] | None = None):
         """``model_path``: a GGUF file, a built-in model's short name ("qwen2.5-coder-1.5b"), or
-        None for the default built-in model."""
+        None for the default built-in model. ``adapter``: a house style's GGUF LoRA and its scale
+        (core/style), checked against this model by the caller."""
         self.requested = model_path
+        self.adapter = adapter
         self.model_path, self.model = resolve_model(model_path)
         # SmolLM2 keeps Ollama's ChatML byte for byte; every other GGUF gets its own template.
         self.bundled = self.model_path is not None and self.model_path == bundled_model_path()
@@ -131,7 +134,7 @@ class EmbeddedEngine:
                 self.check()
                 from core.llm.engine_client import EngineProcess
 
-                process = EngineProcess(self.model_path, self.n_ctx, self.threads)
+                process = EngineProcess(self.model_path, self.n_ctx, self.threads, self.adapter)
                 info = process.info
                 self._format = ChatFormat(info.get("chat_template", ""), info.get("bos_token", ""),
                                           info.get("eos_token", ""), force_chatml=self.bundled)

@@ -63,12 +63,13 @@ class EngineProcess:
     """One llama.cpp process with one model loaded. Thread-safe: one exchange on the pipe at a
     time; tokens of a running answer that arrive during another thread's request are kept."""
 
-    def __init__(self, model_path: str, n_ctx: int, threads: int):
+    def __init__(self, model_path: str, n_ctx: int, threads: int, adapter: tuple[str, float] | None = None):
+        """``adapter``: a GGUF LoRA (a house style) and its scale, applied over the model."""
         from core.llm.engine_process import serve
 
         ctx = parser_context()  # spawn, without re-importing the app's main module
         self._conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=serve, args=(child, model_path, n_ctx, threads),
+        self.process = ctx.Process(target=serve, args=(child, model_path, n_ctx, threads, adapter),
                                    name="archivist-engine", daemon=True)
         self.process.start()
         child.close()

@@ -35,16 +35,17 @@ class _Cancelled(Exception):
     pass
 
 
-def serve(conn, model_path: str, n_ctx: int, threads: int) -> None:
-    """The engine process's main function: load the model, then answer requests until told to
-    close or until the app goes away."""
+def serve(conn, model_path: str, n_ctx: int, threads: int, adapter: tuple[str, float] | None = None) -> None:
+    """The engine process's main function: load the model (with a LoRA adapter over it, unmerged,
+    as Ollama applies one), then answer requests until told to close or until the app goes away."""
     try:
         from core.llm import cpu_backend
 
         cpu_backend.load()
         import llama_cpp
 
-        llm = llama_cpp.Llama(model_path=model_path, n_ctx=n_ctx, n_threads=threads, verbose=False)
+        lora = {"lora_path": adapter[0], "lora_scale": float(adapter[1])} if adapter else {}
+        llm = llama_cpp.Llama(model_path=model_path, n_ctx=n_ctx, n_threads=threads, verbose=False, **lora)
     except ImportError as e:
         conn.send(("error", "missing", str(e)))
         return
