@@ -19,9 +19,8 @@ from core.style.errors import StyleError
 from core.style.manifest import BaseModelRef
 from core.style.ollama_register import Modelfile, OllamaStyles, blob_sha256, styled_model_name
 from core.style.registry import StyleRegistry
-from lora_files import write_smollm2_lora, write_tiny_model
+from style_helpers import make_manifest, write_smollm2_lora, write_tiny_model
 from ollama_env import MODEL
-from test_style_registry import make_manifest
 
 pytestmark = pytest.mark.ollama
 PREFIX = "archivist-test-style-"
@@ -188,7 +187,8 @@ def test_modelfile_parsing_and_names():
             "FROM /usr/share/ollama/.ollama/models/blobs/sha256-" + "ab" * 32 + "\n"
             'TEMPLATE """{{ .System }}\nADAPTER not-a-command\n"""\n'
             "ADAPTER C:\\Users\\me\\.ollama\\models\\blobs\\sha256-" + "cd" * 32 + "\n"
-            'SYSTEM """one line"""\nPARAMETER stop "<|im_end|>"\n')
+            'SYSTEM """one line"""\nPARAMETER stop "<|im_end|>"\n'
+            'MESSAGE user """two\nADAPTER lines"""\nLICENSE """MIT"""\n')
     parsed = Modelfile.parse(text)
     assert blob_sha256(parsed.model) == "ab" * 32
     assert [blob_sha256(a) for a in parsed.adapters] == ["cd" * 32]

@@ -1,6 +1,6 @@
 """Trained house styles kept in the data folder (core/style/registry.py): versions, switching,
 reverting, removing, and the checks that refuse a wrong base or a damaged adapter. Real GGUF LoRA
-files shaped for the bundled SmolLM2 (tests/lora_files.py) and the bundled GGUF itself."""
+files shaped for the bundled SmolLM2 (tests/style_helpers.py) and the bundled GGUF itself."""
 
 from __future__ import annotations
 
@@ -16,20 +16,10 @@ from core.llm.embedded_engine import bundled_model_path
 from core.style import digests as digests_module
 from core.style.digests import file_sha256
 from core.style.errors import StyleError
-from core.style.manifest import BaseModelRef, StyleManifest, TrainingParameters
+from core.style.manifest import StyleManifest
 from core.style.registry import StyleRegistry
 from core.style.verify import read_lora_adapter
-from lora_files import write_smollm2_lora, write_tiny_model
-
-
-def make_manifest(base_path: Path, **changes) -> StyleManifest:
-    params = TrainingParameters(rank=4, alpha=8.0, dropout=0.0, learning_rate=1e-3, epochs=3, steps=12,
-                                max_length=512, seed=0, target_modules=("q_proj", "k_proj", "v_proj", "o_proj",
-                                                                        "gate_proj", "up_proj", "down_proj"))
-    fields = dict(base=BaseModelRef("smollm2-135m", base_path.name, file_sha256(base_path)),
-                  chat_template="chatml", dataset_sha256="d" * 64, train_examples=8, validation_examples=2,
-                  training=params)
-    return StyleManifest(**{**fields, **changes})
+from style_helpers import make_manifest, write_smollm2_lora, write_tiny_model
 
 
 @pytest.fixture

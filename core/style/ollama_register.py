@@ -43,17 +43,15 @@ class Modelfile:
     def parse(cls, text: str) -> "Modelfile":
         model, adapters, in_block = "", [], False
         for line in text.splitlines():
-            if in_block:  # inside a """…""" TEMPLATE, SYSTEM or LICENSE: text, not commands
-                in_block = '"""' not in line
+            opens_or_closes = line.count('"""') % 2 == 1
+            if in_block or opens_or_closes:  # a multi-line """…""" TEMPLATE, SYSTEM, MESSAGE: text
+                in_block = in_block != opens_or_closes
                 continue
             command, _, argument = line.strip().partition(" ")
-            argument = argument.strip()
-            if argument.startswith('"""') and argument.count('"""') == 1:
-                in_block = True
-            elif command.upper() == "FROM":
-                model = argument
+            if command.upper() == "FROM":
+                model = argument.strip()
             elif command.upper() == "ADAPTER":
-                adapters.append(argument)
+                adapters.append(argument.strip())
         return cls(model, tuple(adapters))
 
 

@@ -1,12 +1,16 @@
-"""Real GGUF LoRA adapters for tests, shaped for the bundled SmolLM2-135M-Instruct, written with the
-``gguf`` package exactly as a trained style is exported (general.type adapter, adapter.type lora,
-adapter.lora.alpha; lora_a (r, in) and lora_b (out, r) per projection of every block)."""
+"""House-style test material: real GGUF LoRA adapters shaped for the bundled SmolLM2-135M-Instruct,
+written with the ``gguf`` package as a trained style is exported (general.type adapter, adapter.type
+lora, adapter.lora.alpha; lora_a (r, in) and lora_b (out, r) per projection of every block), a GGUF
+that is a model, and style manifests."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+
+from core.style.digests import file_sha256
+from core.style.manifest import BaseModelRef, StyleManifest, TrainingParameters
 
 # SmolLM2-135M: d=576, 9 heads / 3 KV heads of 64, MLP 1536, 30 blocks.
 D_MODEL, D_KV, D_FFN, BLOCKS = 576, 192, 1536, 30
@@ -54,3 +58,14 @@ def _finish(writer) -> None:
         writer.write_tensors_to_file()
     finally:
         writer.close()
+
+
+def make_manifest(base_path: Path, **changes) -> StyleManifest:
+    """A manifest as training writes it, for a style trained on ``base_path``."""
+    params = TrainingParameters(rank=4, alpha=8.0, dropout=0.0, learning_rate=1e-3, epochs=3, steps=12,
+                                max_length=512, seed=0, target_modules=("q_proj", "k_proj", "v_proj", "o_proj",
+                                                                        "gate_proj", "up_proj", "down_proj"))
+    fields = dict(base=BaseModelRef("smollm2-135m", base_path.name, file_sha256(base_path)),
+                  chat_template="chatml", dataset_sha256="d" * 64, train_examples=8, validation_examples=2,
+                  training=params)
+    return StyleManifest(**{**fields, **changes})
