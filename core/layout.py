@@ -8,6 +8,7 @@
       embed_cache.sqlite      vectors by (model, chunk-text hash)
       conversations.sqlite    chat history: questions, answers, their citations and traces
       feedback.sqlite         ratings and corrected answers (training data for the house style)
+      styles/v<N>/            trained house styles: adapter.gguf + manifest.json (core/style/registry.py)
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ def conversations_path(data_dir: Path) -> Path:
 
 def feedback_path(data_dir: Path) -> Path:
     return data_dir / "feedback.sqlite"
+
+
+def styles_dir(data_dir: Path) -> Path:
+    return data_dir / "styles"
 
 
 def active_model(data_dir: Path, default: str) -> str:

@@ -420,6 +420,43 @@ def test_create_with_gguf_lora_adapter_changes_output(client, tmp_path):
 
 
 @pytest.mark.standin_only
+def test_create_from_a_model_with_an_adapter_stacks_both(client, tmp_path):
+    """As Ollama's create.go does: the `from` model's layers, its adapter included, plus the new
+    one; /api/show lists both and both are applied (a zero adapter then a big one answers as the
+    big one alone)."""
+    rng = np.random.default_rng(1)
+
+    def lora(path, scale):
+        t = {}
+        for i in range(30):
+            t[f"blk.{i}.attn_q.weight.lora_a"] = rng.standard_normal((4, 576))
+            t[f"blk.{i}.attn_q.weight.lora_b"] = scale * rng.standard_normal((576, 4))
+        write_lora_adapter(str(path), t, alpha=4)
+        return client.create_blob(path)
+
+    ask = [{"role": "user", "content": "What is the capital of France?"}]
+    opts = {**GREEDY, "num_predict": 12}
+    zero, big = lora(tmp_path / "zero.gguf", 0.0), lora(tmp_path / "big.gguf", 1.0)
+    names = [PREFIX + n for n in ("only-zero", "only-big", "zero-then-big")]
+    try:
+        client.create(names[0], from_=MODEL, adapters={"zero.gguf": zero})
+        client.create(names[1], from_=MODEL, adapters={"big.gguf": big})
+        client.create(names[2], from_=names[0], adapters={"big.gguf": big})
+        adapters = [l for l in client.show(names[2]).modelfile.splitlines() if l.startswith("ADAPTER ")]
+        assert [a.rsplit("sha256-", 1)[1] for a in adapters] == [zero[7:], big[7:]]
+        base = client.chat(MODEL, messages=ask, options=opts).message.content
+        alone = client.chat(names[1], messages=ask, options=opts).message.content
+        stacked = client.chat(names[2], messages=ask, options=opts).message.content
+    finally:
+        for name in names:
+            try:
+                client.delete(name)
+            except ollama.ResponseError:
+                pass
+    assert stacked == alone != base
+
+
+@pytest.mark.standin_only
 def test_create_rejects_non_adapter_gguf_as_adapter(client, tmp_path):
     path = tmp_path / "model.gguf"  # a (tiny) model, not an adapter
     write_gguf(str(path), {"general.architecture": "llama", "general.type": "model"},

@@ -237,6 +237,16 @@ class OllamaEngine:
         self._probe.close()
 
     # -- errors ----------------------------------------------------------------------------------
+    @property
+    def client(self) -> ollama.Client:
+        """The configured client (host, finite timeouts), for other work with this server."""
+        return self._client
+
+    def call(self, fn, *args, model: str | None = None):
+        """``fn(*args)`` with the client's many failures turned into one EngineError (server down:
+        EngineUnavailable; unknown ``model``: ModelMissing). A stream must be consumed inside fn."""
+        return self._call(fn, *args, model=model)
+
     def _call(self, fn, *args, model: str | None = None):
         try:
             return fn(*args)

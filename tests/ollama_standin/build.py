@@ -188,7 +188,8 @@ def create_steps(store: Store, registry, name: Name, req: dict, cancel):
         if store.describe(path)["kind"] != "adapter":
             # Ollama would file it as a second model layer; refuse instead.
             raise StandinError("stand-in: adapter GGUF must have general.type=adapter", 400)
-        layers = [x for x in layers if x[0]["mediaType"] != MEDIA_ADAPTER]
+        # Appended to the `from` model's layers, its adapters included (create.go: baseLayers =
+        # append(baseLayers, adapterLayers...)): a style made from a styled model carries both.
         layer = {"mediaType": MEDIA_ADAPTER, "digest": digest.replace("-", ":", 1),
                  "size": os.path.getsize(path)}
         layers.append((layer, f"using existing layer {layer['digest']}"))

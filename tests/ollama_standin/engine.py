@@ -89,19 +89,21 @@ class Engine:
         from core.llm import cpu_backend
 
         cpu_backend.load_once()  # the portable build picks its CPU code at run time
-        model, adapter, n_ctx, embedding = key
+        model, adapters, n_ctx, embedding = key
         kw = dict(model_path=model, n_ctx=n_ctx, n_threads=self.threads,
                   verbose=False)
-        if adapter:
-            kw["lora_path"] = adapter
+        if adapters:
+            kw["lora_path"] = adapters[0]
         if embedding:
             kw.update(embedding=True, n_batch=n_ctx, n_ubatch=n_ctx,
                       pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN)
         try:
             llm = llama_cpp.Llama(**kw)
+            if len(adapters) > 1:
+                _apply_all_adapters(llama_cpp, llm, adapters)
         except Exception as e:  # llama.cpp only says why on stderr
             raise StandinError(f"llama runner process has terminated: {e}") from e
-        size = os.path.getsize(model) + (os.path.getsize(adapter) if adapter else 0)
+        size = os.path.getsize(model) + sum(os.path.getsize(a) for a in adapters)
         return Runner(key, llm, n_ctx, size)
 
     def acquire(self, name: str, res: dict, digest: str, details: dict, opts: dict,
@@ -113,7 +115,7 @@ class Engine:
         n_ctx = int(opts.get("num_ctx") or self.default_ctx)
         if embedding:
             n_ctx = min(n_ctx, 2048)  # the whole input is one batch
-        key = (res["model"], res.get("adapter"), n_ctx, embedding)
+        key = (res["model"], tuple(res.get("adapters") or ()), n_ctx, embedding)
         t0 = time.perf_counter_ns()
         with self.lock:
             load_lock = self._load_locks.setdefault(key, threading.Lock())
@@ -285,3 +287,22 @@ def tokens_for_messages(llm, n_ctx: int, messages: list[dict], truncate: bool,
         if shorter is None:
             raise StandinError("input after truncation exceeds maximum context length", 500)
         messages = shorter
+
+
+def _apply_all_adapters(llama_cpp, llm, paths) -> None:
+    """Ollama (>= 0.30) starts llama-server with one --lora per adapter layer, so a model created
+    from a styled model runs with both adapters; llama-cpp-python's constructor loads only the
+    first, the others go through its low-level API."""
+    import ctypes
+
+    handles = [llm._lora_adapter]
+    for path in paths[1:]:
+        handle = llama_cpp.llama_adapter_lora_init(llm._model.model, path.encode("utf-8"))
+        if handle is None:
+            raise RuntimeError(f"Failed to initialize LoRA adapter from lora path: {path}")
+        llm._stack.callback(llama_cpp.llama_adapter_lora_free, handle)
+        handles.append(handle)
+    array = (llama_cpp.llama_adapter_lora_p_ctypes * len(handles))(*handles)
+    scales = (ctypes.c_float * len(handles))(*[1.0] * len(handles))
+    if llama_cpp.llama_set_adapters_lora(llm._ctx.ctx, array, len(handles), scales):
+        raise RuntimeError(f"Failed to set LoRA adapters: {', '.join(paths)}")

@@ -244,14 +244,14 @@ class Store:
 
     def resolved(self, m: dict) -> dict:
         """The pieces generation needs: paths, template, system, parameters."""
-        out = {"model": None, "adapter": None, "template": "", "system": "",
+        out = {"model": None, "adapters": [], "template": "", "system": "",
                "parameters": {}, "license": [], "messages": []}
         for layer in m["layers"]:
             mt = layer["mediaType"]
             if mt == MEDIA_MODEL:
                 out["model"] = self.layer_file(layer)
-            elif mt == MEDIA_ADAPTER:
-                out["adapter"] = self.layer_file(layer)
+            elif mt == MEDIA_ADAPTER:  # a model created from a styled model has several
+                out["adapters"].append(self.layer_file(layer))
             elif mt == MEDIA_TEMPLATE:
                 out["template"] = self.layer_text(layer)
             elif mt == MEDIA_SYSTEM:
