@@ -36,10 +36,13 @@ CREATE TABLE IF NOT EXISTS feedback (
     citations TEXT NOT NULL DEFAULT '[]',  -- JSON
     ideal_answer TEXT,          -- the user's corrected answer, if any
     created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    reason TEXT                 -- why the answer was corrected, if the user said (version 2)
 );
 CREATE INDEX IF NOT EXISTS feedback_by_conversation ON feedback(conversation_id);
 """
+_VERSION = 2
+_MIGRATIONS = {2: ("ALTER TABLE feedback ADD COLUMN reason TEXT",)}
 
 
 def build_user_prompt(context: str, question: str) -> str:
@@ -62,6 +65,7 @@ class Feedback:
     ideal_answer: str | None
     created_at: float
     updated_at: float
+    reason: str | None = None  # why the user corrected the answer (kept with the ideal answer)
 
 
 @dataclass
@@ -76,7 +80,7 @@ class ExportCounts:
 
 class FeedbackLog:
     def __init__(self, db_path: Path):
-        self._db = LocalDB(db_path, _SCHEMA, version=1)
+        self._db = LocalDB(db_path, _SCHEMA, version=_VERSION, migrations=_MIGRATIONS)
 
     def close(self) -> None:
         self._db.close()
@@ -105,13 +109,16 @@ class FeedbackLog:
                  to_db(context), to_db(user_prompt), dump_json(list(citations)), now, now))
             return _feedback(db.execute("SELECT * FROM feedback WHERE message_id = ?", (message_id,)).fetchone())
 
-    def set_ideal(self, message_id: str, ideal_answer: str | None) -> Feedback:
-        """Store the user's corrected answer (empty clears it). The answer must have been rated
+    def set_ideal(self, message_id: str, ideal_answer: str | None, reason: str | None = None) -> Feedback:
+        """Store the user's corrected answer and why it was corrected (empty clears them; the reason
+        belongs to this correction, so a new one replaces it). The answer must have been rated
         first, because the prompt it belongs to is stored with the rating."""
         ideal = ideal_answer if ideal_answer and ideal_answer.strip() else None
+        reason = reason.strip() if ideal and reason and reason.strip() else None
         with self._db.transaction() as db:
-            if not db.execute("UPDATE feedback SET ideal_answer = ?, updated_at = ? WHERE message_id = ?",
-                              (to_db(ideal), time.time(), message_id)).rowcount:
+            if not db.execute("UPDATE feedback SET ideal_answer = ?, reason = ?, updated_at = ?"
+                              " WHERE message_id = ?",
+                              (to_db(ideal), to_db(reason), time.time(), message_id)).rowcount:
                 raise KeyError(message_id)
             return _feedback(db.execute("SELECT * FROM feedback WHERE message_id = ?", (message_id,)).fetchone())
 
@@ -146,7 +153,7 @@ class FeedbackLog:
           TRL's conversational {"prompt": [system, user], "completion": [assistant]} (loss on the
           answer only, without an assistant-mask-aware chat template).
         include="all": every rated answer for inspection, {"messages": [system, user, assistant
-          (the original answer)], "rating", "ideal_answer", "message_id", "conversation_id"}.
+          (the original answer)], "rating", "ideal_answer", "reason", "message_id", "conversation_id"}.
         """
         if include not in ("approved", "all"):
             raise ValueError(f"include must be 'approved' or 'all', not {include!r}")
@@ -158,7 +165,7 @@ class FeedbackLog:
             prompt = [{"role": "system", "content": fb.system_prompt}, {"role": "user", "content": fb.user_prompt}]
             if include == "all":
                 record = {"messages": prompt + [{"role": "assistant", "content": fb.answer}], "rating": fb.rating,
-                          "ideal_answer": fb.ideal_answer, "message_id": fb.message_id,
+                          "ideal_answer": fb.ideal_answer, "reason": fb.reason, "message_id": fb.message_id,
                           "conversation_id": fb.conversation_id}
             else:
                 ideal, reason = _completion(fb)
@@ -209,4 +216,5 @@ def _write_lines(target: str | os.PathLike | IO[str], lines: list[str]) -> None:
 def _feedback(r) -> Feedback:
     return Feedback(r["message_id"], r["conversation_id"], from_db(r["question"]), from_db(r["answer"]),
                     r["rating"], from_db(r["system_prompt"]), from_db(r["context"]), from_db(r["user_prompt"]),
-                    load_json(r["citations"], []), from_db(r["ideal_answer"]), r["created_at"], r["updated_at"])
+                    load_json(r["citations"], []), from_db(r["ideal_answer"]), r["created_at"], r["updated_at"],
+                    from_db(r["reason"]))

@@ -43,9 +43,9 @@ class NotRateable(ValueError):
 
 
 def rate_answer(store: ConversationStore, log: FeedbackLog, message_id: str, rating: int,
-                ideal_answer: str | None = None) -> Feedback:
+                ideal_answer: str | None = None, reason: str | None = None) -> Feedback:
     """Thumbs up (1), down (-1) or neutral (0) on an answer, optionally with the answer it should
-    have been; KeyError when there is no such message."""
+    have been and why; KeyError when there is no such message."""
     question, answer = store.exchange(message_id)
     if answer.role != "assistant" or question is None:
         raise NotRateable("only answers can be rated, not questions")
@@ -57,5 +57,5 @@ def rate_answer(store: ConversationStore, log: FeedbackLog, message_id: str, rat
     feedback = log.rate(answer.id, answer.conversation_id, question.content, answer.content, rating,
                         prompt["system"], context, answer.citations, user_prompt=prompt["user"])
     if ideal_answer is not None:
-        feedback = log.set_ideal(answer.id, ideal_answer)
+        feedback = log.set_ideal(answer.id, ideal_answer, reason)
     return feedback

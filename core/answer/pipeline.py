@@ -10,13 +10,13 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+from typing import Callable, Iterator, Union
 
 from core.answer.check import CheckResult
 from core.answer.citations import Citation, resolve
 from core.answer.evidence import EvidenceSentence, evidence_card, sentence_scores
 from core.answer.excerpts import excerpts
-from core.answer.prompt import NOT_FOUND, BuiltPrompt, build_prompt
+from core.answer.prompt import ANSWER_RESERVE, NOT_FOUND, BuiltPrompt, build_prompt
 from core.answer.query_terms import query_terms
 from core.answer.relevance import MIN_SIMILARITY, MIN_SIMILARITY_WITH_TEXT_MATCH, judge  # noqa: F401
 from core.answer.repetition import drop_repeats, is_looping
@@ -95,20 +95,14 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
     yield EvidenceFound(evidence, round((time.perf_counter() - started) * 1000, 1))
     verdict = judge(query, result.hits, evidence)
     relevant = verdict.relevant
-    cut_down = None
-    if prompt_style == "evidence":
-        scored = sentence_scores(query, result.hits, archivist.embedder, passages=PROMPT_PASSAGES,
-                                 budget_chars=PROMPT_BUDGET_CHARS)
-        cut_down = excerpts(result.hits, scored) or None  # nothing scored: the passages whole
-    prompt: BuiltPrompt = build_prompt(question, result.hits, engine.context_length(), engine.count_tokens,
-                                       history=list(history)[-6:], answer_reserve=max_answer_tokens,
-                                       excerpts=cut_down)
+    prompt = answer_prompt(question, query, result.hits, archivist.embedder, engine.context_length(),
+                           engine.count_tokens, history, max_answer_tokens, prompt_style)
     timings = {"retrieval_ms": result.trace["timings"]["total_ms"], "evidence_ms": evidence_ms,
                "before_model_ms": round((time.perf_counter() - started) * 1000, 1)}
     trace = dict(result.trace, timings=dict(result.trace["timings"], evidence_ms=evidence_ms),
                  prompt_tokens=prompt.tokens, context_tokens=engine.context_length(), cut=len(prompt.cut),
                  strict=strict, relevant=relevant, relevance=verdict.reason, query=query,
-                 prompt_style="evidence" if cut_down else "passages")
+                 prompt_style="evidence" if any(s.excerpt for s in prompt.sources) else "passages")
     yield Retrieved(query, prompt.sources, prompt.cut, relevant, trace, prompt.messages, evidence)
 
     if strict and not relevant:
@@ -144,6 +138,19 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
         timings["first_token_ms"] = round((first_token - started) * 1000, 1)
     timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
     yield Answered(text, citations, status, engine.name, engine.model, unknown, error, timings, check)
+
+
+def answer_prompt(question: str, query: str, hits: list[Hit], embedder, context_tokens: int,
+                  count_tokens: Callable[[str], int], history: list[ChatMessage] = (),
+                  answer_reserve: int = ANSWER_RESERVE, prompt_style: str = "evidence") -> BuiltPrompt:
+    """The prompt the model answers ``question`` from, given the passages found for ``query``.
+    Training examples are built with it too (core/style/), so that they match serving exactly."""
+    cut_down = None
+    if prompt_style == "evidence":
+        scored = sentence_scores(query, hits, embedder, passages=PROMPT_PASSAGES, budget_chars=PROMPT_BUDGET_CHARS)
+        cut_down = excerpts(hits, scored) or None  # nothing scored: the passages whole
+    return build_prompt(question, hits, context_tokens, count_tokens, history=list(history)[-6:],
+                        answer_reserve=answer_reserve, excerpts=cut_down)
 
 
 def declines(answer: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 from core.llm.base import ChatMessage
 from core.manifest import display_path
@@ -63,8 +63,14 @@ def quote(source: NumberedSource) -> str:
 
 
 def user_message(sources: list[NumberedSource], question: str) -> str:
-    quoted = "\n\n".join(quote(s) for s in sources) if sources else "(no sources)"
-    return f"Sources:\n\n{quoted}\n\nQuestion: {question}"
+    return user_turn([quote(s) for s in sources], question)
+
+
+def user_turn(quoted: Sequence[str], question: str) -> str:
+    """The user turn from sources already quoted (``quote``): a training example that pairs a
+    question with kept sources builds the turn the app would send."""
+    joined = "\n\n".join(quoted) if quoted else "(no sources)"
+    return f"Sources:\n\n{joined}\n\nQuestion: {question}"
 
 
 def build_prompt(question: str, hits: list[Hit], context_tokens: int,

@@ -1,1 +1,13 @@
-"""House style: a LoRA adapter for tone and format, learnt from the user's own answers."""
+"""House style: a LoRA adapter learnt from the user's own answers.
+
+Retrieval keeps the facts (the sources are in every prompt); the adapter teaches only the style:
+tone, structure, format. So every training example is a real Archivist turn, the prompt exactly as
+the app sends it and the answer the user wants, and no example teaches a fact its sources lack.
+
+Modules:
+- examples:   the training examples (from the feedback log, refusals), validation, the split
+- importing:  the user's own pairs from JSONL (OpenAI, ShareGPT, Alpaca, prompt–completion) and CSV
+- grounding:  sources for imported pairs from the user's index; only the pairs they support are kept
+- training, train_process, gguf_adapter: the LoRA itself, trained in a background process and
+  converted to a GGUF adapter that the built-in engine and Ollama apply
+"""
