@@ -248,7 +248,8 @@ def test_a_search_while_indexing_is_answered_by_the_instance(make_archivist, lib
     assert any(isinstance(e, ev.SyncFinished) and e.files_done == 150 for e in events)
 
 
-HEAVY_FOR_SEARCH = {"pymupdf", "docx", "bs4", "lxml", "pebble", "watchdog", "markdown_it"}
+HEAVY_FOR_SEARCH = {"pymupdf", "docx", "bs4", "lxml", "pebble", "watchdog", "markdown_it",
+                    "pandas", "torch", "transformers"}  # pandas: 0.45 s, pulled in by pyarrow when installed
 HEAVY_FOR_A_CLIENT = HEAVY_FOR_SEARCH | {"lancedb", "pyarrow", "numpy", "fastembed", "onnxruntime", "tokenizers"}
 # What a command line answered by an instance has no use for: the full parser and commands, settings.
 SLOW_FOR_A_CLIENT = {"argparse", "dataclasses", "core.cli_commands", "core.config", "core.events", "sqlite3"}
