@@ -16,6 +16,7 @@ def add_engine_arguments(p, strict: bool = True) -> None:
                    help="Ollama if it is running (auto, the default), or the built-in engine")
     p.add_argument("--model", help="an Ollama model, a built-in model (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, "
                         "smollm2-135m: see `archivist-cli models`) or a GGUF file")
+    p.add_argument("--no-style", action="store_true", help="answer without the house style (see `style list`)")
     if strict:
         p.add_argument("--no-strict", action="store_true",
                        help="answer even when no passage looks relevant (the model may then guess)")
@@ -36,16 +37,22 @@ def filters_from_args(args):
                    path=args.file and os.path.abspath(args.file), kinds=tuple(args.kinds))
 
 
-def engine_from_args(args):
-    """The engine the options ask for, or None after printing why none can answer."""
+def engine_from_args(args, data_dir=None):
+    """The engine the options ask for, with the active house style where it fits (``--no-style``
+    answers plainly), or None after printing why none can answer."""
     from core.llm.base import EngineError
     from core.llm.select import engine_for
 
     try:
-        return engine_for(args.engine, args.model)
+        engine = engine_for(args.engine, args.model)
     except EngineError as exc:
         print(f"archivist-cli: {exc}", file=sys.stderr)
         return None
+    if data_dir is not None and not getattr(args, "no_style", False):
+        from core.style.apply import apply_house_style
+
+        apply_house_style(engine, data_dir)
+    return engine
 
 
 def add_parser(sub, common) -> None:
@@ -65,7 +72,7 @@ def cmd_ask(archivist, args, reporter) -> int:
     from core.llm.base import EngineError
     from core.match_strength import describe_match
 
-    engine = engine_from_args(args)
+    engine = engine_from_args(args, archivist.data_dir)
     if engine is None:
         return 1
     whole = files_to_read_whole(archivist, args.question)

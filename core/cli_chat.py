@@ -22,7 +22,7 @@ def cmd_chat(archivist, args, reporter) -> int:
     from core.history import save_answer
     from core.llm.base import ChatMessage, EngineError
 
-    engine = engine_from_args(args)
+    engine = engine_from_args(args, archivist.data_dir)
     if engine is None:
         return 1
     store = ConversationStore(layout.conversations_path(archivist.data_dir))

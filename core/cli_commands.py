@@ -18,7 +18,7 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from core import cli_ask, cli_chat, cli_history, cli_models, cli_summarize, events as ev
+from core import cli_ask, cli_chat, cli_history, cli_models, cli_style, cli_summarize, events as ev
 from core.config import Settings
 from core.data_location import DATA_DIR_ENV, default_data_dir
 
@@ -92,6 +92,7 @@ def build_parser(parser_class: type[argparse.ArgumentParser] = argparse.Argument
     cli_chat.add_parser(sub, common)
     cli_summarize.add_parser(sub, common)
     cli_history.add_parsers(sub, common)
+    cli_style.add_parser(sub, common)
 
     p = sub.add_parser("files", parents=[common], help="every known file with its status")
     p.add_argument("--status", choices=["indexed", "pending", "skipped", "failed", "needs_ocr"])
@@ -113,7 +114,7 @@ def main(argv: list[str]) -> int:
     from core.embedding import ModelUnavailable
 
     read_only = args.command in ("search", "status", "files", "ask", "models", "chat", "summarize",
-                                 "conversations", "feedback") or (args.command == "model" and not args.name)
+                                 "conversations", "feedback", "style") or (args.command == "model" and not args.name)
     try:
         reporter = Reporter(args.json)
         with Archivist(settings, on_event=reporter.on_event, read_only=read_only,
@@ -382,6 +383,6 @@ COMMANDS = {
     "search": cmd_search, "status": cmd_status, "files": cmd_files, "model": cmd_model,
     "ask": cli_ask.cmd_ask, "models": cli_models.cmd_models, "chat": cli_chat.cmd_chat,
     "summarize": cli_summarize.cmd_summarize, "conversations": cli_history.cmd_conversations,
-    "feedback": cli_history.cmd_feedback,
+    "feedback": cli_history.cmd_feedback, "style": cli_style.cmd_style,
 }
 

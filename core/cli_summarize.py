@@ -21,7 +21,7 @@ def add_parser(sub, common) -> None:
 
 
 def cmd_summarize(archivist, args, reporter) -> int:
-    engine = engine_from_args(args)
+    engine = engine_from_args(args, archivist.data_dir)
     if engine is None:
         return 1
     return run(archivist, engine, [os.path.abspath(f) for f in args.files], args.focus, args.json)

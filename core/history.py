@@ -31,7 +31,9 @@ def save_summary(store: ConversationStore, conversation_id: str, done, replace_i
 
 
 def _save(store: ConversationStore, conversation_id: str, done, trace: dict, replace_id: str | None) -> Message:
-    fields = {"engine": done.engine, "model": done.model, "citations": [asdict(c) for c in done.citations],
+    style = getattr(done, "style", "")  # kept with the model: the history says what shaped each answer
+    model = f"{done.model} · {style}" if style else done.model
+    fields = {"engine": done.engine, "model": model, "citations": [asdict(c) for c in done.citations],
               "trace": trace, "status": done.status}
     if replace_id is not None:
         return store.update_message(replace_id, content=done.text, **fields)

@@ -63,8 +63,10 @@ class AnswerBackend(QObject):
         self.preference, self.model = preference, model or None
 
     def engine(self):
-        """The engine for the current choice, created on first use (on a worker thread)."""
+        """The engine for the current choice, created on first use (on a worker thread), with the
+        active house style where it fits (checked before each answer: a switch takes effect at once)."""
         from core.llm.select import engine_for
+        from core.style.apply import apply_house_style
 
         key = (self.preference, self.model)
         if self._engine is None or self._engine_key != key:
@@ -72,6 +74,7 @@ class AnswerBackend(QObject):
                 self._engine.close()
             self._engine = engine_for(self.preference, self.model)
             self._engine_key = key
+        apply_house_style(self._engine, self.index.settings.data_dir)
         return self._engine
 
     # -- answering --------------------------------------------------------------------------------

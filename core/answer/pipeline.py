@@ -64,6 +64,7 @@ class Answered:
     # The answer's claims checked against its sources (core/answer/check.py); None when nothing
     # was answered. Each citation carries the sentences it rests on.
     check: CheckResult | None = None
+    style: str = ""  # the house style that shaped the answer ("house style v3"), if any
 
 
 AnswerEvent = Union[EvidenceFound, Retrieved, Token, Answered]
@@ -106,7 +107,8 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
     yield Retrieved(query, prompt.sources, prompt.cut, relevant, trace, prompt.messages, evidence)
 
     if strict and not relevant:
-        yield Answered(NOT_FOUND, [], "refused", engine.name, engine.model, timings=timings)
+        yield Answered(NOT_FOUND, [], "refused", engine.name, engine.model, timings=timings,
+                       style=getattr(engine, "style_label", ""))
         return
     pieces: list[str] = []
     status, error = "complete", ""
@@ -137,7 +139,8 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
     if first_token is not None:
         timings["first_token_ms"] = round((first_token - started) * 1000, 1)
     timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
-    yield Answered(text, citations, status, engine.name, engine.model, unknown, error, timings, check)
+    yield Answered(text, citations, status, engine.name, engine.model, unknown, error, timings, check,
+                   style=getattr(engine, "style_label", ""))
 
 
 def answer_prompt(question: str, query: str, hits: list[Hit], embedder, context_tokens: int,

@@ -87,6 +87,7 @@ class EmbeddedEngine:
         (core/style), checked against this model by the caller."""
         self.requested = model_path
         self.adapter = adapter
+        self.style_label = ""  # "house style v3" while a style's adapter is applied
         self.model_path, self.model = resolve_model(model_path)
         # SmolLM2 keeps Ollama's ChatML byte for byte; every other GGUF gets its own template.
         self.bundled = self.model_path is not None and self.model_path == bundled_model_path()
@@ -143,6 +144,15 @@ class EmbeddedEngine:
                          self.model_path, process.pid, self.n_ctx, self.threads, self._format.source)
             return self._process
 
+    def use_style(self, adapter: tuple[str, float] | None, label: str = "") -> None:
+        """Answer with this adapter (None: the plain model) from the next answer on; the model is
+        reloaded only when the adapter changes."""
+        with self._load_lock, self._run_lock:
+            if adapter != self.adapter and self._process is not None:
+                self._process.stop()
+                self._process = None
+            self.adapter, self.style_label = adapter, label if adapter else ""
+
     @property
     def process_id(self) -> int | None:
         """The engine process's id while it runs (for diagnostics and tests)."""
@@ -155,7 +165,8 @@ class EmbeddedEngine:
             version = f"llama.cpp via llama-cpp-python {metadata.version('llama_cpp_python')}"
         except metadata.PackageNotFoundError:
             version = "llama-cpp-python not installed"
-        return f"Built-in engine ({version}), model {self.model}, context {self.n_ctx} tokens"
+        style = f", {self.style_label}" if self.style_label else ""
+        return f"Built-in engine ({version}), model {self.model}{style}, context {self.n_ctx} tokens"
 
     def list_models(self) -> list[ModelInfo]:
         """This engine's model first (if its file exists), then the other installed built-in models."""

@@ -1,0 +1,239 @@
+"""archivist-cli style: the house style from the command line (core/style/studio.py does the work).
+
+    style examples          what there is to learn from, and what is missing
+    style import FILE       add your own question/answer pairs (JSONL or CSV), checked against your documents
+    style train             learn a style in the background (Ctrl-C stops; run it again to resume)
+    style status            the training in progress, and the style in use
+    style list              every kept style with its scores; the one in use is marked
+    style use N|none        answer with style N (or none); style revert goes back one step
+    style remove N          delete a kept style
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+ACTIONS = ["examples", "import", "train", "status", "list", "use", "revert", "remove"]
+
+
+def add_parser(sub, common) -> None:
+    p = sub.add_parser("style", parents=[common], help="house style: learn tone and format from your own answers")
+    p.add_argument("action", choices=ACTIONS)
+    p.add_argument("target", nargs="?", help="import: a JSONL or CSV file; use/remove: a version (3 or v3), or none")
+    p.add_argument("--base", help="the built-in model (or GGUF file) to train on (default: the built-in default)")
+    p.add_argument("--epochs", type=int, help="passes over the examples (default 3)")
+    p.add_argument("--rank", type=int, help="LoRA rank (default 16; alpha is twice the rank)")
+    p.add_argument("--learning-rate", type=float, help="default 2e-4")
+    p.add_argument("--max-steps", type=int, help="stop after this many optimiser steps (a quick trial)")
+    p.add_argument("--min-examples", type=int, help="train on fewer examples than the usual minimum (20)")
+    p.add_argument("--force", action="store_true", help="remove: even the style in use")
+
+
+def cmd_style(archivist, args, reporter) -> int:
+    from core.style.errors import StyleError
+    from core.style.studio import HouseStyle
+
+    studio = HouseStyle(archivist.data_dir)
+    try:
+        return _ACTIONS[args.action](studio, archivist, args)
+    except StyleError as exc:
+        print(f"archivist-cli: {exc}", file=sys.stderr)
+        return 1
+
+
+def _engine_for(args):
+    from core.llm.embedded_engine import EmbeddedEngine
+
+    engine = EmbeddedEngine(args.base)
+    engine.check()
+    return engine
+
+
+def _examples(studio, archivist, args) -> int:
+    engine = _engine_for(args)
+    try:
+        found = studio.collect(engine.count_tokens, engine.context_length(), minimum=_minimum(args))
+    finally:
+        engine.close()
+    problems = [str(p) for p in found.problems]
+    if args.json:
+        print(json.dumps({"train": len(found.train), "validation": len(found.validation), "counts": found.counts,
+                          "ready": found.ready, "problems": problems}, indent=2))
+        return 0
+    counts = ", ".join(f"{n} {origin}" for origin, n in sorted(found.counts.items())) or "none"
+    print(f"examples: {counts}; {len(found.train)} to train on, {len(found.validation)} held out to compare")
+    for problem in problems:
+        print(f"  - {problem}")
+    print("ready to train: `archivist-cli style train`" if found.ready else
+          "not ready: rate answers up, correct them (`archivist-cli feedback ideal`), or `style import` a file")
+    return 0
+
+
+def _import(studio, archivist, args) -> int:
+    from core.style.grounding import ground_imported
+    from core.style.importing import read_pairs
+
+    if not args.target:
+        print("archivist-cli: style import needs a JSONL or CSV file", file=sys.stderr)
+        return 2
+    pairs, problems = read_pairs(args.target)
+    engine = _engine_for(args)
+    try:
+        kept, dropped = ground_imported(pairs, archivist, engine.count_tokens, engine.context_length())
+    finally:
+        engine.close()
+    added = studio.keep_imported(kept)
+    every = [str(p) for p in problems + dropped]
+    if args.json:
+        print(json.dumps({"read": len(pairs), "kept": len(kept), "added": added, "problems": every}, indent=2))
+    else:
+        print(f"{len(pairs)} pairs read; {len(kept)} supported by your documents ({added} new)")
+        for problem in every:
+            print(f"  - {problem}")
+    return 0 if kept or not pairs else 1
+
+
+def _train(studio, archivist, args) -> int:
+    import signal
+
+    from core.style.base_model import BaseModel
+    from core.style.train_process import CANCELLED, FINISHED
+    from core.style.training import HyperParameters
+
+    engine = _engine_for(args)
+    try:
+        found = studio.collect(engine.count_tokens, engine.context_length(), minimum=_minimum(args))
+        context_length = engine.context_length()
+    finally:
+        engine.close()
+    if not found.ready:
+        for problem in found.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print("archivist-cli: not enough examples to train on (see `style examples`)", file=sys.stderr)
+        return 1
+    chosen = {k: v for k, v in (("epochs", args.epochs), ("rank", args.rank), ("learning_rate", args.learning_rate),
+                                ("max_steps", args.max_steps)) if v is not None}
+    if "rank" in chosen:
+        chosen["alpha"] = 2 * chosen["rank"]
+    params = HyperParameters(**chosen)
+    base = BaseModel.read(engine.model_path)
+    job = studio.prepare(base, engine.model, params, found, context_length)
+    job.start()
+    previous = signal.signal(signal.SIGINT, lambda *_: job.cancel())  # the child also gets it from the terminal
+    try:
+        status = job.wait(on_status=lambda s: _show_progress(s, args.json))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if not args.json:
+        print(file=sys.stderr)
+    if status.get("state") == CANCELLED:
+        print(f"stopped after step {status.get('step')}; `archivist-cli style train` again resumes there",
+              file=sys.stderr)
+        return 130
+    if status.get("state") != FINISHED:
+        print(f"archivist-cli: training failed: {status.get('error', status.get('state'))}", file=sys.stderr)
+        return 1
+    style = studio.register_finished(job)
+    if args.json:
+        print(json.dumps({"version": style.version, "label": style.label, "status": status}, indent=2))
+    else:
+        print(f"{style.label} is ready ({status['steps']} steps in {status['seconds']:.0f} s). "
+              f"Answer with it: `archivist-cli style use {style.version}`")
+    return 0
+
+
+def _show_progress(status: dict, json_mode: bool) -> None:
+    if json_mode or status.get("state") != "running" or not status.get("total_steps"):
+        return
+    eta = status.get("eta_s")
+    left = f", about {_duration(eta)} left" if eta is not None else ""
+    print(f"\rtraining: step {status['step']}/{status['total_steps']}, loss {status.get('loss', 0):.3f}, "
+          f"{status.get('tokens_per_s', 0):.0f} tokens/s{left}   ", end="", file=sys.stderr, flush=True)
+
+
+def _status(studio, archivist, args) -> int:
+    status = studio.job.status()
+    active = studio.registry.active()
+    if args.json:
+        print(json.dumps({"training": status, "active": active.label if active else None}, indent=2))
+        return 0
+    print(f"in use: {active.label if active else 'no house style'}")
+    state = status.get("state")
+    if state == "running":
+        print(f"training: step {status.get('step', 0)}/{status.get('total_steps', '?')}, "
+              f"about {_duration(status.get('eta_s'))} left")
+    elif state not in (None, "not started"):
+        print(f"last training: {state}" + (f" ({status['error']})" if status.get("error") else ""))
+    return 0
+
+
+def _list(studio, archivist, args) -> int:
+    active = studio.registry.active()
+    styles = studio.registry.list()
+    if args.json:
+        print(json.dumps([{**s.manifest.to_json(), "label": s.label, "active": active is not None
+                           and s.version == active.version} for s in styles], indent=2))
+        return 0
+    if not styles:
+        print("no house style yet: `archivist-cli style examples` shows what there is to learn from")
+    for style in styles:
+        mark = "*" if active is not None and style.version == active.version else " "
+        m = style.manifest
+        gate = m.gate or {}
+        verdict = "" if not gate else (" · passed the check" if gate.get("passed") else f" · held back: {gate.get('reason', '')}")
+        print(f"{mark} v{m.version}  {m.created_at}  on {m.base.name}  {m.train_examples} examples{verdict}")
+    return 0
+
+
+def _use(studio, archivist, args) -> int:
+    if not args.target:
+        print("archivist-cli: style use needs a version (e.g. 3) or none", file=sys.stderr)
+        return 2
+    style = studio.registry.use(_version(args.target))
+    print(f"answers now use {style.label}" if style else "answers now use no house style")
+    return 0
+
+
+def _revert(studio, archivist, args) -> int:
+    style = studio.registry.revert()
+    print(f"back to {style.label}" if style else "back to no house style")
+    return 0
+
+
+def _remove(studio, archivist, args) -> int:
+    version = _version(args.target or "")
+    if version is None:
+        print("archivist-cli: style remove needs a version", file=sys.stderr)
+        return 2
+    studio.registry.remove(version, force=args.force)
+    print(f"removed v{version}")
+    return 0
+
+
+def _version(text: str) -> int | None:
+    from core.style.errors import StyleError
+
+    if text.lower() in ("none", "off", ""):
+        return None
+    try:
+        return int(text.lower().lstrip("v"))
+    except ValueError:
+        raise StyleError(f"'{text}' is not a style version (e.g. 3 or v3, or none)") from None
+
+
+def _minimum(args) -> int:
+    from core.style.examples import MIN_EXAMPLES
+
+    return args.min_examples if args.min_examples is not None else MIN_EXAMPLES
+
+
+def _duration(seconds) -> str:
+    if seconds is None:
+        return "?"
+    seconds = int(seconds)
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+
+
+_ACTIONS = {"examples": _examples, "import": _import, "train": _train, "status": _status, "list": _list,
+            "use": _use, "revert": _revert, "remove": _remove}
