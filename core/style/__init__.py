@@ -8,6 +8,11 @@ Modules:
 - examples:   the training examples (from the feedback log, refusals), validation, the split
 - importing:  the user's own pairs from JSONL (OpenAI, ShareGPT, Alpaca, prompt–completion) and CSV
 - grounding:  sources for imported pairs from the user's index; only the pairs they support are kept
+- base_model: the exact GGUF a style is trained on and served with (sha256, prompt format)
 - training, train_process, gguf_adapter: the LoRA itself, trained in a background process and
   converted to a GGUF adapter that the built-in engine and Ollama apply
+- manifest, registry, verify, digests: kept versions, which one answers, and the checks that an
+  adapter is intact and sits on its own base
+- ollama_register: a style served by Ollama (created from the pristine base, one adapter)
+- studio: the whole flow for the CLI and the window; apply: the active style on the answering engine
 """
