@@ -217,7 +217,14 @@ def test_a_model_on_other_weights_never_answers_with_the_style(style, registered
     client.copy(MODEL, renamed)
     engine = OllamaEngine(server_url, renamed, timeout_s=300)
     try:
-        assert OllamaStyles(engine).register(style, renamed).base == renamed
+        styled = OllamaStyles(engine).register(style, renamed).model
+        assert apply_house_style(engine, data) == style.label
+
+        client.delete(styled)  # removed in Ollama behind Archivist's back: answers go to the base again
+        with caplog.at_level(logging.WARNING, logger="core.style.apply"):
+            assert apply_house_style(engine, data) == "" == engine.style_label
+        assert f"{styled}, registered for {style.label}, cannot be used" in caplog.text
+        OllamaStyles(engine).register(style, renamed)
         assert apply_house_style(engine, data) == style.label
 
         # The name now points at other weights (pulled again, re-created): the style must not follow.

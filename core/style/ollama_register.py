@@ -38,6 +38,11 @@ ADAPTER_FILE_NAME = "adapter.gguf"
 REGISTRATIONS_FILE = "ollama.json"
 _BLOB_NAME = re.compile(r"sha256[-:]([0-9a-fA-F]{64})")  # Ollama's blobs are named by their digest
 _STYLED_NAME = re.compile(r"(.+)" + re.escape(STYLED_SUFFIX) + r"[0-9]+")
+# Styles checked with /api/show (~0.2 s for SmolLM2 in the stand-in, which parses the GGUF header),
+# by (host, model, styled model, base sha256, adapter sha256): the two models' manifest digests then.
+# Before each answer one /api/tags says whether either model changed since (a new pull or create
+# gives a new manifest digest), so the check is repeated only when it could fail.
+_verified: dict[tuple, tuple] = {}
 
 
 class OtherBase(StyleError):
@@ -124,21 +129,15 @@ class OllamaStyles:
         if entry is None or not isinstance(entry.get("model"), str):
             raise StyleError(f"{style.label} is not registered with Ollama at {self.engine.host} for "
                              f"{model}: `archivist-cli style use {style.version} --model {model}` registers it")
-        wanted = style.manifest.base.sha256
-        now = self.model_sha256(model)
-        if now != wanted:
-            raise OtherBase(base_mismatch_message(style, f"Ollama's {model} as it is now", now))
         styled = entry["model"]
-        try:
-            created = self.modelfile(styled)
-        except StyleError as exc:
-            raise StyleError(f"{styled}, registered for {style.label}, cannot be used ({exc}); "
-                             f"`archivist-cli style use {style.version}` registers it again") from exc
-        adapters = [blob_sha256(a) for a in created.adapters]
-        if adapters not in ([style.manifest.adapter_sha256], [None]) or self.model_sha256(styled, created) != wanted:
-            raise StyleError(f"Ollama's {styled} is no longer {style.label} on {model} (it now has "
-                             f"{len(adapters)} adapter(s) or other weights); `archivist-cli style use "
-                             f"{style.version}` registers it again")
+        key = (self.engine.host, model, styled, style.manifest.base.sha256, style.manifest.adapter_sha256)
+        installed = self._call("list its models", self.engine.list_raw_models)
+        digests = tuple(next((m.digest for m in installed if same_model(m.model or "", name)), None)
+                        for name in (model, styled))
+        if None not in digests and _verified.get(key) == digests:
+            return styled
+        self._check_serving(style, model, styled)
+        _verified[key] = digests
         return styled
 
     @staticmethod
@@ -197,6 +196,22 @@ class OllamaStyles:
         self._call(f"remove {model}", self.engine.client.delete, model, model=model)
 
     # -- internals ---------------------------------------------------------------------------------
+    def _check_serving(self, style: Style, model: str, styled: str) -> None:
+        wanted = style.manifest.base.sha256
+        now = self.model_sha256(model)
+        if now != wanted:
+            raise OtherBase(base_mismatch_message(style, f"Ollama's {model} as it is now", now))
+        try:
+            created = self.modelfile(styled)
+        except StyleError as exc:
+            raise StyleError(f"{styled}, registered for {style.label}, cannot be used ({exc}); "
+                             f"`archivist-cli style use {style.version}` registers it again") from exc
+        adapters = [blob_sha256(a) for a in created.adapters]
+        if adapters not in ([style.manifest.adapter_sha256], [None]) or self.model_sha256(styled, created) != wanted:
+            raise StyleError(f"Ollama's {styled} is no longer {style.label} on {model} (it now has "
+                             f"{len(adapters)} adapter(s) or other weights); `archivist-cli style use "
+                             f"{style.version}` registers it again")
+
     def _remember(self, style: Style, served: OllamaStyle) -> None:
         try:
             with filelock.FileLock(str(style.folder / ".ollama.lock"), timeout=30):
