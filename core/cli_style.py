@@ -6,6 +6,7 @@
     style status            the training in progress, and the style in use
     style list              every kept style with its scores; the one in use is marked
     style use N|none        answer with style N (or none); style revert goes back one step
+                            (registered with Ollama when Ollama answers with the style's base model)
     style remove N          delete a kept style
 """
 
@@ -21,13 +22,17 @@ def add_parser(sub, common) -> None:
     p = sub.add_parser("style", parents=[common], help="house style: learn tone and format from your own answers")
     p.add_argument("action", choices=ACTIONS)
     p.add_argument("target", nargs="?", help="import: a JSONL or CSV file; use/remove: a version (3 or v3), or none")
-    p.add_argument("--base", help="the built-in model (or GGUF file) to train on (default: the built-in default)")
+    p.add_argument("--base", help="the built-in model, GGUF file, or ollama:NAME (an Ollama model whose files "
+                        "are on this computer) to train on (default: the built-in default)")
     p.add_argument("--epochs", type=int, help="passes over the examples (default 3)")
     p.add_argument("--rank", type=int, help="LoRA rank (default 16; alpha is twice the rank)")
     p.add_argument("--learning-rate", type=float, help="default 2e-4")
     p.add_argument("--max-steps", type=int, help="stop after this many optimiser steps (a quick trial)")
     p.add_argument("--min-examples", type=int, help="train on fewer examples than the usual minimum (20)")
     p.add_argument("--force", action="store_true", help="remove: even the style in use")
+    p.add_argument("--engine", choices=["auto", "ollama", "embedded"], default="auto",
+                   help="use/revert: register the style with Ollama when it runs (auto), insist (ollama), or not")
+    p.add_argument("--model", help="use/revert: the Ollama model to register the style for (default: Ollama's default)")
 
 
 def cmd_style(archivist, args, reporter) -> int:
@@ -42,10 +47,14 @@ def cmd_style(archivist, args, reporter) -> int:
         return 1
 
 
-def _engine_for(args):
+def _engine_for(args, model_path=None):
+    from core.cli_style_ollama import ollama_training_base
     from core.llm.embedded_engine import EmbeddedEngine
 
-    engine = EmbeddedEngine(args.base)
+    if model_path is None:
+        ollama = ollama_training_base(args.base)
+        model_path = str(ollama.path) if ollama else args.base
+    engine = EmbeddedEngine(model_path)
     engine.check()
     return engine
 
@@ -97,11 +106,14 @@ def _import(studio, archivist, args) -> int:
 def _train(studio, archivist, args) -> int:
     import signal
 
+    from core.cli_style_ollama import ollama_training_base
     from core.style.base_model import BaseModel
+    from core.style.ollama_base import check_training_prompts
     from core.style.train_process import CANCELLED, FINISHED
     from core.style.training import HyperParameters
 
-    engine = _engine_for(args)
+    ollama = ollama_training_base(args.base, studio.registry.digests, training=True)
+    engine = _engine_for(args, str(ollama.path) if ollama else None)
     try:
         found = studio.collect(engine.count_tokens, engine.context_length(), minimum=_minimum(args))
         context_length = engine.context_length()
@@ -118,7 +130,9 @@ def _train(studio, archivist, args) -> int:
         chosen["alpha"] = 2 * chosen["rank"]
     params = HyperParameters(**chosen)
     base = BaseModel.read(engine.model_path)
-    job = studio.prepare(base, engine.model, params, found, context_length)
+    if ollama:
+        check_training_prompts(base, ollama, found.train + found.validation)
+    job = studio.prepare(base, ollama.name if ollama else engine.model, params, found, context_length)
     job.start()
     previous = signal.signal(signal.SIGINT, lambda *_: job.cancel())  # the child also gets it from the terminal
     try:
@@ -190,15 +204,19 @@ def _use(studio, archivist, args) -> int:
     if not args.target:
         print("archivist-cli: style use needs a version (e.g. 3) or none", file=sys.stderr)
         return 2
+    from core.cli_style_ollama import register_with_ollama
+
     style = studio.registry.use(_version(args.target))
     print(f"answers now use {style.label}" if style else "answers now use no house style")
-    return 0
+    return register_with_ollama(studio, style, args)
 
 
 def _revert(studio, archivist, args) -> int:
+    from core.cli_style_ollama import register_with_ollama
+
     style = studio.registry.revert()
     print(f"back to {style.label}" if style else "back to no house style")
-    return 0
+    return register_with_ollama(studio, style, args)
 
 
 def _remove(studio, archivist, args) -> int:

@@ -36,6 +36,8 @@ SUGGESTED_MODEL = "llama3.2:3b"  # offered when the server has no model at all
 PROBE_TIMEOUT_S = 1.0
 # Digits and ASCII punctuation are usually a token each; see count_tokens.
 _DIGIT_PUNCT = re.compile(r"[0-9!-/:-@\[-`{-~]")
+# A model Archivist created to serve a house style (core/style/ollama_register.py styled_model_name).
+_HOUSE_STYLE_MODEL = re.compile(r".+-house-style-v[0-9]+(:latest)?")
 
 try:  # the exact normalisation the client applies ("localhost" -> "http://localhost:11434")
     from ollama._client import _parse_host
@@ -63,12 +65,19 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(1.1 * (dp + (n_ascii - dp) / 2.3 + 0.8 * non_ascii_bytes))
 
 
+def is_house_style_model(name: str) -> bool:
+    return bool(_HOUSE_STYLE_MODEL.fullmatch(name or ""))
+
+
 def choose_default_model(models) -> str | None:
     """The model to use when none is chosen: the most recently pulled/created one that is not an
-    embedding-only model (name contains "embed" or a BERT-family architecture); ties by name."""
+    embedding-only model (name contains "embed" or a BERT-family architecture) nor a house style's
+    model (the newest after registering a style; which style answers is the registry's choice, not
+    the newest model's); ties by name."""
     def chat_capable(m) -> bool:
         family = ((m.details.family if m.details else None) or "").lower()
-        return bool(m.model) and "embed" not in m.model.lower() and "bert" not in family
+        return (bool(m.model) and "embed" not in m.model.lower() and "bert" not in family
+                and not is_house_style_model(m.model))
 
     usable = sorted((m for m in models if chat_capable(m)), key=lambda m: m.model)
     usable.sort(key=lambda m: m.modified_at.timestamp() if m.modified_at else 0.0, reverse=True)
@@ -101,6 +110,14 @@ class OllamaEngine:
         self._probe = httpx.Client(base_url=self.host, timeout=PROBE_TIMEOUT_S)
         self._ctx_cache: dict[str, int] = {}
         self._version: str | None = None
+        self.style_label = ""  # "house style v3" while answers come from that style's model
+        self._styled_model = ""  # the model with the style's adapter, created from self.model
+
+    def use_style(self, styled_model: str | None, label: str = "") -> None:
+        """Answer with ``styled_model`` (the chosen model plus a house style's adapter, checked by
+        core/style/apply.py) from the next answer on; None: with the chosen model itself."""
+        self._styled_model = styled_model or ""
+        self.style_label = label if styled_model else ""
 
     # -- discovery -------------------------------------------------------------------------------
     def server_version(self) -> str | None:
@@ -114,7 +131,8 @@ class OllamaEngine:
     def describe(self) -> str:
         version = self.server_version()
         who = f"Ollama {version}" if version else "Ollama (not reachable)"
-        return f"{who} at {self.host}, model {self.model or '(none chosen)'}"
+        style = f", {self.style_label}" if self.style_label else ""
+        return f"{who} at {self.host}, model {self.model or '(none chosen)'}{style}"
 
     def is_running(self) -> bool:
         try:
@@ -166,8 +184,8 @@ class OllamaEngine:
     # -- answering -------------------------------------------------------------------------------
     def stream_chat(self, messages: list[ChatMessage], *, cancel: threading.Event | None = None,
                     temperature: float = 0.0, max_tokens: int | None = None) -> Iterator[str]:
-        model = self.resolve_model()
-        options = {"temperature": temperature, "num_ctx": self.context_length()}
+        options = {"temperature": temperature, "num_ctx": self.context_length()}  # the base's window
+        model = self._styled_model or self.resolve_model()
         if max_tokens:
             options["num_predict"] = max_tokens
         payload = [{"role": m.role, "content": model_text(m.content)} for m in messages]  # JSON is UTF-8

@@ -8,19 +8,26 @@ So the base is first resolved to a model without adapters, pinned by the sha256 
 (the one the style was trained on, or refused), and ``/api/show`` of the result must list exactly
 one ADAPTER, the uploaded one. No SYSTEM or TEMPLATE is set: the styled model inherits the base's
 template, and Archivist sends its own system message, so prompts stay byte-identical to training.
+
+What was registered is kept beside the style (``styles/vN/ollama.json``: per Ollama host, per base
+model, the styled model and the base's sha256), and checked against Ollama before it answers.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import filelock
+
 from core.llm.base import EngineError, ModelMissing
 from core.llm.ollama_engine import OllamaEngine, same_model
 from core.style.digests import FileDigests
 from core.style.errors import StyleError
+from core.style.manifest import now_rfc3339, write_json_atomically
 from core.style.registry import Style
 from core.style.verify import base_mismatch_message, verify_adapter
 
@@ -28,8 +35,18 @@ log = logging.getLogger(__name__)
 
 STYLED_SUFFIX = "-house-style-v"
 ADAPTER_FILE_NAME = "adapter.gguf"
+REGISTRATIONS_FILE = "ollama.json"
 _BLOB_NAME = re.compile(r"sha256[-:]([0-9a-fA-F]{64})")  # Ollama's blobs are named by their digest
 _STYLED_NAME = re.compile(r"(.+)" + re.escape(STYLED_SUFFIX) + r"[0-9]+")
+# Styles checked with /api/show (~0.2 s for SmolLM2 in the stand-in, which parses the GGUF header),
+# by (host, model, styled model, base sha256, adapter sha256): the two models' manifest digests then.
+# Before each answer one /api/tags says whether either model changed since (a new pull or create
+# gives a new manifest digest), so the check is repeated only when it could fail.
+_verified: dict[tuple, tuple] = {}
+
+
+class OtherBase(StyleError):
+    """The Ollama model runs on other weights than the style was trained on."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +104,7 @@ class OllamaStyles:
         pristine, modelfile = self.pristine_base(base)
         base_sha = self.model_sha256(pristine, modelfile)
         if base_sha != style.manifest.base.sha256:
-            raise StyleError(base_mismatch_message(style, f"Ollama's {pristine}", base_sha))
+            raise OtherBase(base_mismatch_message(style, f"Ollama's {pristine}", base_sha))
         name = styled_model_name(pristine, style.version)
         client = self.engine.client
         digest = self._call(f"upload {style.label}", client.create_blob, style.adapter_path)
@@ -98,7 +115,42 @@ class OllamaStyles:
             model=name, from_=pristine, adapters={ADAPTER_FILE_NAME: digest}, stream=True)))
         self._check_created(name, style, modelfile)
         log.info("%s is served by Ollama as %s (from %s)", style.label, name, pristine)
-        return OllamaStyle(name, pristine, base, base_sha, style.manifest.adapter_sha256)
+        served = OllamaStyle(name, pristine, base, base_sha, style.manifest.adapter_sha256)
+        self._remember(style, served)
+        return served
+
+    def serving(self, style: Style, model: str) -> str:
+        """The model that answers with ``style`` when ``model`` is asked for: the one registered for
+        it, after checking with Ollama that ``model`` still has the weights the style was trained on
+        and the styled model exactly the style's adapter on them. StyleError says why not."""
+        hosts = self.registrations(style).get(self.engine.host)
+        entry = next((e for base, e in hosts.items() if same_model(base, model) and isinstance(e, dict)),
+                     None) if isinstance(hosts, dict) else None
+        if entry is None or not isinstance(entry.get("model"), str):
+            raise StyleError(f"{style.label} is not registered with Ollama at {self.engine.host} for "
+                             f"{model}: `archivist-cli style use {style.version} --model {model}` registers it")
+        styled = entry["model"]
+        key = (self.engine.host, model, styled, style.manifest.base.sha256, style.manifest.adapter_sha256)
+        installed = self._call("list its models", self.engine.list_raw_models)
+        digests = tuple(next((m.digest for m in installed if same_model(m.model or "", name)), None)
+                        for name in (model, styled))
+        if None not in digests and _verified.get(key) == digests:
+            return styled
+        self._check_serving(style, model, styled)
+        _verified[key] = digests
+        return styled
+
+    @staticmethod
+    def registrations(style: Style) -> dict:
+        """{host: {base model: {"model": styled model, "base_sha256": …, "registered_at": …}}}."""
+        try:
+            data = json.loads((style.folder / REGISTRATIONS_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            log.warning("%s's Ollama registrations cannot be read (%s); registering again fixes it", style.label, exc)
+            return {}
+        return data if isinstance(data, dict) else {}
 
     def pristine_base(self, model: str) -> tuple[str, Modelfile]:
         """``model`` if it carries no adapter; else an installed model with the same weights and no
@@ -144,6 +196,35 @@ class OllamaStyles:
         self._call(f"remove {model}", self.engine.client.delete, model, model=model)
 
     # -- internals ---------------------------------------------------------------------------------
+    def _check_serving(self, style: Style, model: str, styled: str) -> None:
+        wanted = style.manifest.base.sha256
+        now = self.model_sha256(model)
+        if now != wanted:
+            raise OtherBase(base_mismatch_message(style, f"Ollama's {model} as it is now", now))
+        try:
+            created = self.modelfile(styled)
+        except StyleError as exc:
+            raise StyleError(f"{styled}, registered for {style.label}, cannot be used ({exc}); "
+                             f"`archivist-cli style use {style.version}` registers it again") from exc
+        adapters = [blob_sha256(a) for a in created.adapters]
+        if adapters not in ([style.manifest.adapter_sha256], [None]) or self.model_sha256(styled, created) != wanted:
+            raise StyleError(f"Ollama's {styled} is no longer {style.label} on {model} (it now has "
+                             f"{len(adapters)} adapter(s) or other weights); `archivist-cli style use "
+                             f"{style.version}` registers it again")
+
+    def _remember(self, style: Style, served: OllamaStyle) -> None:
+        try:
+            with filelock.FileLock(str(style.folder / ".ollama.lock"), timeout=30):
+                data = self.registrations(style)
+                if not isinstance(data.get(self.engine.host), dict):
+                    data[self.engine.host] = {}
+                data[self.engine.host][served.base] = {
+                    "model": served.model, "base_sha256": served.base_sha256, "registered_at": now_rfc3339()}
+                write_json_atomically(style.folder / REGISTRATIONS_FILE, data)
+        except (OSError, filelock.Timeout) as exc:
+            raise StyleError(f"Ollama serves {style.label} as {served.model}, but Archivist could not note "
+                             f"it in {style.folder} ({exc}), so answers will not use it yet") from exc
+
     def _candidates(self, model: str):
         tried = {model}
         styled = _STYLED_NAME.fullmatch(model.removesuffix(":latest"))
