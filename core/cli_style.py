@@ -4,9 +4,11 @@
     style import FILE       add your own question/answer pairs (JSONL or CSV), checked against your documents
     style train             learn a style in the background (Ctrl-C stops; run it again to resume)
     style status            the training in progress, and the style in use
+    style compare [N]       style N (default: the newest) side by side with the plain model, and the verdict
     style list              every kept style with its scores; the one in use is marked
-    style use N|none        answer with style N (or none); style revert goes back one step
-                            (registered with Ollama when Ollama answers with the style's base model)
+    style use N|none        answer with style N (or none; a style the comparison held back needs --force);
+                            style revert goes back one step (registered with Ollama when Ollama answers
+                            with the style's base model)
     style remove N          delete a kept style
 """
 
@@ -15,13 +17,16 @@ from __future__ import annotations
 import json
 import sys
 
-ACTIONS = ["examples", "import", "train", "status", "list", "use", "revert", "remove"]
+from core import cli_style_compare
+
+ACTIONS = ["examples", "import", "train", "status", "compare", "list", "use", "revert", "remove"]
 
 
 def add_parser(sub, common) -> None:
     p = sub.add_parser("style", parents=[common], help="house style: learn tone and format from your own answers")
     p.add_argument("action", choices=ACTIONS)
-    p.add_argument("target", nargs="?", help="import: a JSONL or CSV file; use/remove: a version (3 or v3), or none")
+    p.add_argument("target", nargs="?", help="import: a JSONL or CSV file; use/remove/compare: a version (3 or v3), "
+                   "or none")
     p.add_argument("--base", help="the built-in model, GGUF file, or ollama:NAME (an Ollama model whose files "
                         "are on this computer) to train on (default: the built-in default)")
     p.add_argument("--epochs", type=int, help="passes over the examples (default 3)")
@@ -29,10 +34,12 @@ def add_parser(sub, common) -> None:
     p.add_argument("--learning-rate", type=float, help="default 2e-4")
     p.add_argument("--max-steps", type=int, help="stop after this many optimiser steps (a quick trial)")
     p.add_argument("--min-examples", type=int, help="train on fewer examples than the usual minimum (20)")
-    p.add_argument("--force", action="store_true", help="remove: even the style in use")
+    p.add_argument("--force", action="store_true", help="remove: even the style in use; use: even a style the "
+                   "comparison held back")
     p.add_argument("--engine", choices=["auto", "ollama", "embedded"], default="auto",
                    help="use/revert: register the style with Ollama when it runs (auto), insist (ollama), or not")
     p.add_argument("--model", help="use/revert: the Ollama model to register the style for (default: Ollama's default)")
+    cli_style_compare.add_arguments(p)
 
 
 def cmd_style(archivist, args, reporter) -> int:
@@ -149,11 +156,14 @@ def _train(studio, archivist, args) -> int:
         print(f"archivist-cli: training failed: {status.get('error', status.get('state'))}", file=sys.stderr)
         return 1
     style = studio.register_finished(job)
+    if not args.json:
+        print(f"{style.label} is ready ({status['steps']} steps in {status['seconds']:.0f} s).")
+    gate = None if args.no_compare else cli_style_compare.after_training(studio, archivist, args.base, style, args.json)
     if args.json:
-        print(json.dumps({"version": style.version, "label": style.label, "status": status}, indent=2))
-    else:
-        print(f"{style.label} is ready ({status['steps']} steps in {status['seconds']:.0f} s). "
-              f"Answer with it: `archivist-cli style use {style.version}`")
+        print(json.dumps({"version": style.version, "label": style.label, "status": status, "gate": gate}, indent=2))
+    elif gate is None or gate.get("passed"):
+        print(f"Answer with it: `archivist-cli style use {style.version}`"
+              + ("" if gate is not None else f" (compare it first: `archivist-cli style compare {style.version}`)"))
     return 0
 
 
@@ -195,7 +205,9 @@ def _list(studio, archivist, args) -> int:
         mark = "*" if active is not None and style.version == active.version else " "
         m = style.manifest
         gate = m.gate or {}
-        verdict = "" if not gate else (" · passed the check" if gate.get("passed") else f" · held back: {gate.get('reason', '')}")
+        verdict = "" if not gate else (f" · held back: {gate.get('reason', '')}" if not gate.get("passed") else
+                                       " · passed the comparison" if gate.get("judged", True) else
+                                       " · not judged (too few questions)")
         print(f"{mark} v{m.version}  {m.created_at}  on {m.base.name}  {m.train_examples} examples{verdict}")
     return 0
 
@@ -206,9 +218,20 @@ def _use(studio, archivist, args) -> int:
         return 2
     from core.cli_style_ollama import register_with_ollama
 
-    style = studio.registry.use(_version(args.target))
+    version = _version(args.target)
+    if version is not None and not args.force:
+        why = cli_style_compare.held_back(studio.registry.get(version))
+        if why:
+            print(f"archivist-cli: v{version} was held back when compared with the plain model: {why}. "
+                  f"Use it anyway with `archivist-cli style use {version} --force`", file=sys.stderr)
+            return 1
+    style = studio.registry.use(version)
     print(f"answers now use {style.label}" if style else "answers now use no house style")
     return register_with_ollama(studio, style, args)
+
+
+def _compare(studio, archivist, args) -> int:
+    return cli_style_compare.cmd_compare(studio, archivist, args, _version(args.target or "none"))
 
 
 def _revert(studio, archivist, args) -> int:
@@ -253,5 +276,5 @@ def _duration(seconds) -> str:
     return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
 
 
-_ACTIONS = {"examples": _examples, "import": _import, "train": _train, "status": _status, "list": _list,
-            "use": _use, "revert": _revert, "remove": _remove}
+_ACTIONS = {"examples": _examples, "import": _import, "train": _train, "status": _status, "compare": _compare,
+            "list": _list, "use": _use, "revert": _revert, "remove": _remove}

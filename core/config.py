@@ -37,6 +37,9 @@ class Settings:
     poll_interval_s: float = 5.0
     rescan_interval_s: float = 600.0  # reconcile scan while watching: catches dropped events
     unavailable_grace_s: float = 7 * 24 * 3600  # keep an unplugged folder's index this long
+    # How strongly the house style's adapter is applied (llama.cpp's LoRA scale): 0 answers as the
+    # plain model, 1 as trained, up to 2 to exaggerate it (core/style/apply.py checks the range).
+    style_strength: float = 1.0
 
     @property
     def settings_path(self) -> Path:

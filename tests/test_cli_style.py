@@ -71,7 +71,9 @@ def test_import_train_use_and_revert(library, data_dir, tmp_path):
     trained = cli("style", "train", "--json", "--min-examples", "5", "--epochs", "8", "--rank", "8",
                   "--learning-rate", "1e-3", data_dir=data_dir)
     assert trained.returncode == 0, trained.stderr.decode(errors="replace")
-    assert json.loads(trained.stdout)["label"] == "house style v1"
+    report = json.loads(trained.stdout)
+    assert report["label"] == "house style v1"
+    assert report["gate"]["applied"] and report["gate"]["passed"], report["gate"]  # compared on held-out examples
 
     question = HELD_OUT[0]
     plain = json.loads(cli("ask", "--json", "--engine", "embedded", question, data_dir=data_dir).stdout)["answer"]
@@ -91,3 +93,52 @@ def test_import_train_use_and_revert(library, data_dir, tmp_path):
     assert b"no house style" in cli("style", "revert", data_dir=data_dir).stdout
     again = json.loads(cli("ask", "--json", "--engine", "embedded", question, data_dir=data_dir).stdout)["answer"]
     assert again["style"] == "" and again["text"] == plain["text"]
+
+
+def test_compare_holds_back_an_adapter_that_changes_nothing(library, data_dir, tmp_path):
+    """An adapter of zeros loads and changes no answer: the comparison says it was not applied, and
+    `style use` answers with it only when forced, saying why."""
+    from core.style.registry import StyleRegistry
+    from style_helpers import make_manifest, write_smollm2_lora
+
+    assert cli("add", library, data_dir=data_dir).returncode == 0
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"prompt": q, "completion": f"Short answer: {short}.\n\nDetails: {detail}."}) + "\n"
+                             for q, (_, short, detail) in FACTS.items()))
+    assert json.loads(cli("style", "import", pairs, "--json", data_dir=data_dir).stdout)["kept"] == 6
+    zeros = write_smollm2_lora(tmp_path / "zeros.gguf", scale=0.0)
+    StyleRegistry(data_dir).register(zeros, make_manifest(Path(bundled_model_path())))
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"question": HELD_OUT[0], "expected": "green", "file": "badges.md"}) + "\n"
+                         + json.dumps({"question": "What is the population of Mongolia?", "refuse": True}) + "\n")
+
+    compared = cli("style", "compare", "1", "--questions", questions, "--json", data_dir=data_dir)
+    assert compared.returncode == 0, compared.stderr.decode(errors="replace")
+    report = json.loads(compared.stdout)
+    assert report["identical"] and report["prompts"] >= 2
+    assert not report["gate"]["passed"] and report["gate"]["reason"].startswith("not applied")
+    rows = {row["question"]: row for row in report["questions"]}
+    badges = rows[HELD_OUT[0]]
+    assert badges["base"]["answer"] == badges["styled"]["answer"]
+    assert badges["styled"]["states_answer"] in (True, False) and badges["styled"]["cites_right"] is not None
+    assert rows["What is the population of Mongolia?"]["styled"]["status"] == "refused"
+    assert report["styled"]["refusal_rate"] == 1.0 and report["checks"]["derived"]
+    assert any(row["origin"] == "held-out" for row in report["questions"])
+
+    text = cli("style", "compare", "--questions", questions, data_dir=data_dir).stdout.decode()  # the newest
+    assert "verdict: held back: not applied" in text and "plain" in text and "styled" in text
+    listed = cli("style", "list", data_dir=data_dir).stdout.decode()
+    assert "held back: not applied" in listed
+
+    refused = cli("style", "use", "1", data_dir=data_dir)
+    assert refused.returncode == 1 and b"not applied" in refused.stderr and b"--force" in refused.stderr
+    assert json.loads(cli("style", "list", "--json", data_dir=data_dir).stdout)[0]["active"] is False
+    forced = cli("style", "use", "1", "--force", data_dir=data_dir)
+    assert forced.returncode == 0 and b"house style v1" in forced.stdout
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"answer": "no question"}]')
+    failed = cli("style", "compare", "1", "--questions", bad, data_dir=data_dir)
+    assert failed.returncode == 1 and b"needs a \"question\"" in failed.stderr
+    too_strong = cli("style", "compare", "1", "--strength", "5", data_dir=data_dir)
+    assert too_strong.returncode == 1 and b"from 0" in too_strong.stderr

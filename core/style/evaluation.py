@@ -1,0 +1,107 @@
+"""Evaluate a trained house style: compare it with the plain model on the examples held out from its
+training (and on a QA set, if given), judge it with the gate, and keep the scores and the verdict
+in its manifest (``StyleRegistry.record_evaluation``), where ``style use`` and ``style list`` read them.
+
+The style checks are the user's (``styles/checks.json``) or, when there are none, derived from the
+examples the style was trained on; the similarity to the user's examples is to those same training
+answers. The held-out examples are the ones the training split left out: the split is recomputed
+from the current examples, which is exact while they are the ones the style was trained on (the
+dataset hash says so); otherwise the comparison says that some held-out examples may have been learnt.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from core.style import gate, style_checks
+from core.style.compare import Comparison, Question, Run, compare, from_examples
+from core.style.errors import StyleError
+from core.style.manifest import now_rfc3339
+from core.style.registry import Style
+
+log = logging.getLogger(__name__)
+
+QUICK_QUESTIONS = 10  # the comparison run right after training: held-out questions, at most this many
+PLAIN = "the plain model"
+
+
+@dataclass
+class Evaluation:
+    style: Style
+    comparison: Comparison
+    checks: style_checks.StyleChecks
+    gate: dict
+    strength: float
+    against: str = PLAIN
+    notes: list[str] = field(default_factory=list)
+
+    def scores(self) -> dict:
+        """What the manifest keeps of it (``scores["comparison"]``)."""
+        return {"comparison": {"at": now_rfc3339(), "strength": self.strength, "against": self.against,
+                               "questions": len(self.comparison.questions), "checks": self.checks.to_json(),
+                               "base": self.comparison.base_figures, "styled": self.comparison.styled_figures}}
+
+    def to_json(self) -> dict:
+        return {"style": self.style.label, "version": self.style.version, "strength": self.strength,
+                "against": self.against, "checks": self.checks.to_json(), "gate": self.gate, "notes": self.notes,
+                **self.comparison.to_json()}
+
+
+def engine_for_style(style: Style, registry, requested: str | None = None):
+    """The built-in engine on the style's base: ``requested`` (a built-in name or GGUF file), else
+    the installed built-in model whose file the style was trained on. StyleError when it is not."""
+    from core.llm import builtin_models
+    from core.llm.embedded_engine import EmbeddedEngine
+
+    names = [requested] if requested else [None] + [m.name for m in builtin_models.catalogue()]
+    chosen = None
+    for name in names:
+        engine = EmbeddedEngine(name)
+        if engine.model_path and Path(engine.model_path).name == style.manifest.base.file_name:
+            chosen = engine
+            break
+    chosen = chosen or EmbeddedEngine(requested)
+    chosen.check()
+    registry.verify(style, chosen.model_path)  # the exact weights, and an intact adapter
+    return chosen
+
+
+def evaluate(studio, archivist, engine, style: Style, *, questions: Sequence[Question] = (),
+             held_out: bool = True, limit: int | None = None, strength: float = 1.0,
+             against: Style | None = None, record: bool = True,
+             progress: Callable[[str, int, int, Run], None] | None = None) -> Evaluation:
+    """Compare ``style`` with the plain model (or with the style ``against``) on ``engine``, which
+    must be the style's base (see ``engine_for_style``). The verdict is recorded only for a
+    comparison with the plain model: that is what answering by default is judged against."""
+    found = studio.collect(engine.count_tokens, engine.context_length(), minimum=0)
+    notes = []
+    if found.dataset_sha256 != style.manifest.dataset_sha256:
+        notes.append(f"your examples have changed since {style.label} was trained: some of the held-out "
+                     "examples may be ones it learnt from")
+    asked = (from_examples(found.validation, limit) if held_out else []) + list(questions)
+    if not asked:
+        raise StyleError("there is nothing to compare on: no held-out example has a question "
+                         "(add examples, or give questions with --questions FILE)")
+    answers = [e.answer for e in found.train]
+    originals = [e.original for e in found.train if e.origin == "corrected"]
+    similarity = style_checks.Similarity(archivist.embedder, answers) if answers else None
+    checks = style_checks.load(studio.root)
+    if checks is None:
+        checks = style_checks.derive(answers, originals, similarity.floor() if similarity else None)
+    if against is not None:
+        studio.registry.verify(against, engine.model_path)
+    reference = (str(against.adapter_path), 1.0) if against is not None else None
+    against_label = against.label if against is not None else PLAIN
+    comparison = compare(archivist, engine, (str(style.adapter_path), strength), style.label, asked, checks,
+                         similarity, reference=reference, reference_label=against_label if against else "",
+                         progress=progress)
+    verdict = gate.verdict(comparison.base_figures, comparison.styled_figures, identical=comparison.identical,
+                           prompts=comparison.prompts, against=against_label)
+    verdict["strength"] = strength
+    evaluation = Evaluation(style, comparison, checks, verdict, strength, against_label, notes)
+    if record and against is None:
+        evaluation.style = studio.registry.record_evaluation(style.version, evaluation.scores(), verdict)
+    return evaluation

@@ -1,0 +1,84 @@
+"""The gate: is a house style good enough to answer by default?
+
+A style passes when its adapter changes the answers at all, it follows the user's style more closely
+than the plain model, and it keeps the answers as grounded as they were: expected values stated,
+the model's own citations on the right passages, refusals where the documents have no answer. An
+adapter that changes nothing (word for word the plain model's greedy output on every prompt: Ollama
+has loaded adapters and silently ignored them) is reported as not applied.
+
+Tolerance: a figure may fall by at most ``TOLERANCE`` (5 percentage points) and by at most one
+question. Five points is the margin the answers issue allows itself (citation accuracy ≥ 95 %,
+answerable questions refused ≤ 5 %, bench/RESULTS.md); one question is what a change that helps
+overall can still cost (the prompt shape chosen on 2026-12-02 gained two answers and lost one), and
+on a held-out set of ten a single question is already ten points, so one question alone never fails
+a style. Greedy decoding makes every loss real for its set, not noise.
+"""
+
+from __future__ import annotations
+
+TOLERANCE = 0.05
+MIN_PROMPTS = 5  # answers both models wrote: below this the comparison cannot judge the style
+GROUNDEDNESS = (  # (figure, how many questions it is over, what it is called)
+    ("expected_value_rate", "expected_value_questions", "expected values stated"),
+    ("citation_accuracy", "citation_questions", "citations on the right passage"),
+    ("refusal_rate", "refusal_questions", "refusals of questions the documents do not answer"),
+)
+
+
+def verdict(base: dict, styled: dict, *, identical: bool, prompts: int, against: str = "the plain model") -> dict:
+    """The gate's verdict on two sets of figures (core/style/compare.figures): {"passed", "reason",
+    "applied", "judged", "losses", "tolerance"}."""
+    common = {"tolerance": TOLERANCE, "against": against, "prompts": prompts}
+    if prompts == 0:
+        return {**common, "passed": False, "applied": None, "judged": False, "losses": [],
+                "reason": "no question reached the model (retrieval found nothing relevant for any), so "
+                          "nothing was compared; compare with questions your documents answer"}
+    if identical:
+        return {**common, "passed": False, "applied": False, "judged": True, "losses": [],
+                "reason": f"not applied: on all {prompts} prompts the style's answers were word for word those of "
+                          f"{against}, so the adapter changed nothing (it may not have been loaded)"}
+    losses = [_loss(key, label, base.get(key), styled.get(key), base.get(count))
+              for key, count, label in GROUNDEDNESS]
+    losses = [loss for loss in losses if loss]
+    adherence = f"style adherence {_pct(base.get('adherence'))} → {_pct(styled.get('adherence'))}"
+    common.update(applied=True, losses=losses)
+    if losses:
+        better = "better at the style but " if _improves(base, styled) else ""
+        return {**common, "passed": False, "judged": True,
+                "reason": f"{better}loses groundedness beyond the {TOLERANCE * 100:.0f}-point tolerance: "
+                          f"{'; '.join(losses)} ({adherence})"}
+    if prompts < MIN_PROMPTS:
+        return {**common, "passed": True, "judged": False,
+                "reason": f"too few questions to judge the style ({prompts} answered by both, {MIN_PROMPTS} needed); "
+                          f"nothing lost on them ({adherence}). Compare on more: `archivist-cli style compare "
+                          f"--questions FILE`"}
+    if not _improves(base, styled):
+        return {**common, "passed": False, "judged": True,
+                "reason": f"does not follow your style more closely than {against} ({adherence})"}
+    return {**common, "passed": True, "judged": True,
+            "reason": f"follows your style more closely ({adherence}) and keeps groundedness within "
+                      f"{TOLERANCE * 100:.0f} points"}
+
+
+def _loss(key: str, label: str, before: float | None, after: float | None, questions: int | None) -> str:
+    if before is None or after is None:
+        return ""
+    drop = before - after
+    one_question = 1 / questions if questions else 0.0
+    if drop > TOLERANCE + 1e-9 and drop > one_question + 1e-9:
+        return f"{label} {_pct(before)} → {_pct(after)}"
+    return ""
+
+
+def _improves(base: dict, styled: dict) -> bool:
+    """Higher adherence, or the same with a higher mean share of checks passed."""
+    before, after = base.get("adherence"), styled.get("adherence")
+    if after is None:
+        return False
+    if before is None or after != before:
+        return before is None or after > before
+    return (styled.get("style_score") or 0) > (base.get("style_score") or 0)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f} %"
