@@ -87,59 +87,46 @@ def _examples(studio, archivist, args) -> int:
 
 
 def _import(studio, archivist, args) -> int:
-    from core.style.grounding import ground_imported
-    from core.style.importing import read_pairs
-
     if not args.target:
         print("archivist-cli: style import needs a JSONL or CSV file", file=sys.stderr)
         return 2
-    pairs, problems = read_pairs(args.target)
     engine = _engine_for(args)
     try:
-        kept, dropped = ground_imported(pairs, archivist, engine.count_tokens, engine.context_length())
+        report = studio.import_file(args.target, archivist, engine)
     finally:
         engine.close()
-    added = studio.keep_imported(kept)
-    every = [str(p) for p in problems + dropped]
     if args.json:
-        print(json.dumps({"read": len(pairs), "kept": len(kept), "added": added, "problems": every}, indent=2))
+        print(json.dumps({"read": report.read, "kept": report.kept, "added": report.added,
+                          "problems": report.problems}, indent=2))
     else:
-        print(f"{len(pairs)} pairs read; {len(kept)} supported by your documents ({added} new)")
-        for problem in every:
+        print(f"{report.read} pairs read; {report.kept} supported by your documents ({report.added} new)")
+        for problem in report.problems:
             print(f"  - {problem}")
-    return 0 if kept or not pairs else 1
+    return 0 if report.kept or not report.read else 1
 
 
 def _train(studio, archivist, args) -> int:
     import signal
 
     from core.cli_style_ollama import ollama_training_base
-    from core.style.base_model import BaseModel
     from core.style.ollama_base import check_training_prompts
+    from core.style.studio import NotReady, training_parameters
     from core.style.train_process import CANCELLED, FINISHED
-    from core.style.training import HyperParameters
 
     ollama = ollama_training_base(args.base, studio.registry.digests, training=True)
+    params = training_parameters(args.epochs, args.rank, args.learning_rate, args.max_steps)
     engine = _engine_for(args, str(ollama.path) if ollama else None)
     try:
-        found = studio.collect(engine.count_tokens, engine.context_length(), minimum=_minimum(args))
-        context_length = engine.context_length()
-    finally:
-        engine.close()
-    if not found.ready:
-        for problem in found.problems:
+        job = studio.prepare_training(
+            engine, params, _minimum(args), base_name=ollama.name if ollama else None,
+            check=(lambda base, examples: check_training_prompts(base, ollama, examples)) if ollama else None)
+    except NotReady as exc:
+        for problem in exc.examples.problems:
             print(f"  - {problem}", file=sys.stderr)
         print("archivist-cli: not enough examples to train on (see `style examples`)", file=sys.stderr)
         return 1
-    chosen = {k: v for k, v in (("epochs", args.epochs), ("rank", args.rank), ("learning_rate", args.learning_rate),
-                                ("max_steps", args.max_steps)) if v is not None}
-    if "rank" in chosen:
-        chosen["alpha"] = 2 * chosen["rank"]
-    params = HyperParameters(**chosen)
-    base = BaseModel.read(engine.model_path)
-    if ollama:
-        check_training_prompts(base, ollama, found.train + found.validation)
-    job = studio.prepare(base, ollama.name if ollama else engine.model, params, found, context_length)
+    finally:
+        engine.close()
     job.start()
     previous = signal.signal(signal.SIGINT, lambda *_: job.cancel())  # the child also gets it from the terminal
     try:
@@ -177,7 +164,7 @@ def _show_progress(status: dict, json_mode: bool) -> None:
 
 
 def _status(studio, archivist, args) -> int:
-    status = studio.job.status()
+    status = studio.training_status()
     active = studio.registry.active()
     if args.json:
         print(json.dumps({"training": status, "active": active.label if active else None}, indent=2))
@@ -193,6 +180,8 @@ def _status(studio, archivist, args) -> int:
 
 
 def _list(studio, archivist, args) -> int:
+    from core.style.studio import verdict
+
     active = studio.registry.active()
     styles = studio.registry.list()
     if args.json:
@@ -204,11 +193,9 @@ def _list(studio, archivist, args) -> int:
     for style in styles:
         mark = "*" if active is not None and style.version == active.version else " "
         m = style.manifest
-        gate = m.gate or {}
-        verdict = "" if not gate else (f" · held back: {gate.get('reason', '')}" if not gate.get("passed") else
-                                       " · passed the comparison" if gate.get("judged", True) else
-                                       " · not judged (too few questions)")
-        print(f"{mark} v{m.version}  {m.created_at}  on {m.base.name}  {m.train_examples} examples{verdict}")
+        gate = verdict(style)
+        print(f"{mark} v{m.version}  {m.created_at}  on {m.base.name}  {m.train_examples} examples"
+              + (f" · {gate}" if gate else ""))
     return 0
 
 

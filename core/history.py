@@ -6,6 +6,7 @@ days later still becomes a training pair for the same task the model performed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 
 from core.conversations import ConversationStore, Message
@@ -30,9 +31,20 @@ def save_summary(store: ConversationStore, conversation_id: str, done, replace_i
     return _save(store, conversation_id, done, trace, replace_id)
 
 
+STYLE_SEPARATOR = " · "
+_STYLE_LABEL = re.compile(r".+ v[1-9][0-9]*")  # core.style.registry.Style.label: "house style v3"
+
+
+def split_style(model: str) -> tuple[str, str]:
+    """(model, house style label) of a saved answer's model field ("SmolLM2 · house style v3");
+    the label is "" when no style shaped the answer."""
+    name, _, style = (model or "").rpartition(STYLE_SEPARATOR)
+    return (name, style) if name and _STYLE_LABEL.fullmatch(style) else (model or "", "")
+
+
 def _save(store: ConversationStore, conversation_id: str, done, trace: dict, replace_id: str | None) -> Message:
     style = getattr(done, "style", "")  # kept with the model: the history says what shaped each answer
-    model = f"{done.model} · {style}" if style else done.model
+    model = f"{done.model}{STYLE_SEPARATOR}{style}" if style else done.model
     fields = {"engine": done.engine, "model": model, "citations": [asdict(c) for c in done.citations],
               "trace": trace, "status": done.status}
     if replace_id is not None:

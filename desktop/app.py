@@ -112,6 +112,7 @@ class Controller:
         self.instance.close()
         self.index.stop_work()
         self.answers.stop()
+        self.window.close_house_style()
         self.tasks.shutdown()  # running work ends at its next step; nothing is cut mid-write
         self.answers.close()
         self.index.close()

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPainterPath
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QSizePolicy, QTextBrowser, QToolButton,
                                QVBoxLayout, QWidget)
 
+from core.history import split_style
 from core.manifest import display_path
 from desktop.chat_bubble import Bubble, blend
 from desktop.chat_markdown import SafeDocument, citation_number, render_markdown
@@ -112,6 +113,28 @@ class StatusNote(QLabel):
         super().paintEvent(event)
 
 
+class StyleTag(QLabel):
+    """"house style v3" on an answer the style shaped: a small rounded tag tinted with the
+    highlight colour, painted from the palette like the bubbles."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAccessibleName("House style")
+        self.setContentsMargins(7, 1, 7, 1)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+
+    def paintEvent(self, event):  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(blend(palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Highlight), 0.18))
+        painter.drawRoundedRect(QRectF(self.rect()), 8.0, 8.0)
+        painter.end()
+        super().paintEvent(event)
+
+
 def _action(text: str, accessible: str, tooltip: str) -> QToolButton:
     button = QToolButton()
     button.setText(text)
@@ -191,7 +214,13 @@ class AnswerWidget(Bubble):
         self.meta_label.setTextFormat(Qt.TextFormat.PlainText)
         self.meta_label.setWordWrap(True)
         self.meta_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        column.addWidget(self.meta_label)
+        self.style_tag = StyleTag()  # the house style that shaped the answer, if any
+        self.style_tag.hide()
+        meta = QHBoxLayout()
+        meta.setSpacing(8)
+        meta.addWidget(self.meta_label, 1)
+        meta.addWidget(self.style_tag)
+        column.addLayout(meta)
         column.addLayout(row)
         self._copied_timer = QTimer(self, singleShot=True, interval=1500)
         self._copied_timer.timeout.connect(lambda: self.copy_button.setText("Copy"))
@@ -250,8 +279,13 @@ class AnswerWidget(Bubble):
         self.sources.trace_requested.connect(lambda: self.trace_requested.emit(self.message_id))
         self.layout_.insertWidget(self.layout_.indexOf(self.footer), self.sources)
         engine_name = ENGINE_NAMES.get(engine, engine)
+        model, style = split_style(model)
         self.meta_label.setText(" · ".join(part for part in (engine_name, model) if part))
         self.meta_label.setToolTip(f"Answered by {engine_name}, model {model}" if model else "")
+        self.style_tag.setText(style)
+        self.style_tag.setToolTip(f"Written with {style}, the style learnt from your own answers "
+                                  "(House style in the Tools menu)" if style else "")
+        self.style_tag.setVisible(bool(style))
         # Without an id (the answer failed before it was saved) there is nothing to rate or redo.
         saved = message_id not in (None, "")
         for button in (self.regenerate_button, self.up_button, self.down_button, self.ideal_button):

@@ -181,6 +181,8 @@ class MainWindow(WindowDialogs, QMainWindow):
             file_menu.addAction(act)
         file_menu.addSeparator()
         file_menu.addAction("Quit", QKeySequence.StandardKey.Quit, self._quit)
+        tools_menu = self.menuBar().addMenu("&Tools")
+        self.house_style_action = tools_menu.addAction("House style…", QKeySequence("Ctrl+Shift+H"), self.open_house_style)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("Copy logs for a bug report", self.copy_logs)
 

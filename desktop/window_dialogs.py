@@ -1,4 +1,5 @@
-"""The main window's dialogs: export a conversation, "why these sources?", write the ideal answer.
+"""The main window's dialogs: export a conversation, "why these sources?", write the ideal answer,
+the House style page.
 
 Each opens without a nested event loop; what it needs from the core is read on a worker first.
 """
@@ -10,6 +11,29 @@ from PySide6.QtWidgets import QFileDialog
 
 class WindowDialogs:
     """Mixed into MainWindow (uses its answers, index, notice and last_sources)."""
+
+    style_backend = None  # made on the first opening of the House style page; lives with the window
+    style_page = None
+
+    def open_house_style(self) -> None:
+        from desktop.style_backend import StyleBackend
+        from desktop.style_page import HouseStylePage
+
+        if self.style_backend is None:
+            self.style_backend = StyleBackend(self.index.tasks, self.index, self.answers, self)
+        if self.style_page is None:
+            self.style_page = HouseStylePage(self.style_backend, self)
+        self.style_page.refresh()
+        if self.style_page.isVisible():  # open behind the main window: bring it forward
+            self.style_page.raise_()
+            self.style_page.activateWindow()
+        else:
+            self.style_page.show()
+
+    def close_house_style(self) -> None:
+        """Quitting: a training run stops at its next step, with a checkpoint to resume from."""
+        if self.style_backend is not None:
+            self.style_backend.close()
 
     def _export(self, conversation_id: str, fmt: str) -> None:
         suffix = ".md" if fmt == "markdown" else ".json"

@@ -76,21 +76,32 @@ def from_feedback(log: FeedbackLog) -> list[StyleExample]:
     correction teaches nothing and is left out. An answer without citation markers gets them for
     the sources it rests on (small models often write none, and a user's correction may not
     either): trained without them, the style would learn to drop citations."""
-    examples = []
+    return [e for _, e in feedback_examples(log)]
+
+
+def feedback_examples(log: FeedbackLog) -> list[tuple[str, StyleExample]]:
+    """``from_feedback`` with the message id each example comes from (to correct it later)."""
+    found = []
     for fb in sorted(log.list(), key=lambda f: (f.created_at, f.message_id)):
-        if fb.ideal_answer is not None:
-            origin, given, original = "corrected", fb.ideal_answer, fb.answer
-        elif fb.rating == 1:
-            origin, given, original = "approved", fb.answer, ""
-        else:
-            continue
-        sources = _sources(fb)
-        answer = given if declines(given) or cited_numbers(given) else cite(given, numbered(sources), fb.question)
-        if origin == "approved" and answer != given:
-            original = given
-        examples.append(StyleExample(fb.system_prompt, fb.user_prompt, answer, fb.question, origin, original,
-                                     fb.reason or "", sources))
-    return examples
+        example = example_from_feedback(fb)
+        if example is not None:
+            found.append((fb.message_id, example))
+    return found
+
+
+def example_from_feedback(fb: Feedback) -> StyleExample | None:
+    if fb.ideal_answer is not None:
+        origin, given, original = "corrected", fb.ideal_answer, fb.answer
+    elif fb.rating == 1:
+        origin, given, original = "approved", fb.answer, ""
+    else:
+        return None
+    sources = _sources(fb)
+    answer = given if declines(given) or cited_numbers(given) else cite(given, numbered(sources), fb.question)
+    if origin == "approved" and answer != given:
+        original = given
+    return StyleExample(fb.system_prompt, fb.user_prompt, answer, fb.question, origin, original, fb.reason or "",
+                        sources)
 
 
 def _sources(fb: Feedback) -> tuple[str, ...]:

@@ -77,15 +77,33 @@ def _grounded(pair: ImportedPair, archivist, count_tokens, context_length: int, 
     answer = pair.answer.strip()
     quoted = tuple(quote(s) for s in prompt.sources)
     if not refusal:
-        bare = _MARKERS.sub("", answer)
-        read = Evidence(*quoted)  # what the model reads: the excerpts, with their labels
-        flagged = check_answer(bare, read, given=question).flagged
-        if flagged:
-            facts = ", ".join(dict.fromkeys(c.text for c in flagged))
-            raise _Dropped(f"its facts are not in your documents: {facts}")
-        answer = cite(bare, numbered(quoted), question)
-        if answer == bare:
-            raise _Dropped("none of its sentences matches what your documents say")
+        answer = _supported(answer, quoted, question)
     system, user = prompt.messages[0].content, prompt.messages[-1].content
     return StyleExample(system, user, answer, question, "imported", pair.answer if answer != pair.answer else "",
                         sources=quoted)
+
+
+def supported_answer(answer: str, quoted: tuple[str, ...], question: str) -> str:
+    """``answer`` cited for the sources ``quoted``, as an imported answer is kept (a refusal as it
+    is); ValueError saying why when the sources do not hold its facts. For an answer the user
+    rewrites after importing: the same rule as on import."""
+    answer = answer.strip()
+    if declines(answer):
+        return answer
+    try:
+        return _supported(answer, quoted, question)
+    except _Dropped as why:
+        raise ValueError(str(why)) from None
+
+
+def _supported(answer: str, quoted: tuple[str, ...], question: str) -> str:
+    bare = _MARKERS.sub("", answer)
+    read = Evidence(*quoted)  # what the model reads: the excerpts, with their labels
+    flagged = check_answer(bare, read, given=question).flagged
+    if flagged:
+        facts = ", ".join(dict.fromkeys(c.text for c in flagged))
+        raise _Dropped(f"its facts are not in your documents: {facts}")
+    cited = cite(bare, numbered(quoted), question)
+    if cited == bare:
+        raise _Dropped("none of its sentences matches what your documents say")
+    return cited

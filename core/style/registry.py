@@ -104,6 +104,10 @@ class StyleRegistry:
             log.warning("the active house style cannot be used: %s", exc)
             return None
 
+    def can_revert(self) -> bool:
+        """Whether revert() has an earlier choice to go back to."""
+        return self._read_state().can_revert
+
     def verify(self, style: Style, base_path: str | os.PathLike) -> AdapterInfo:
         """StyleError unless ``base_path`` is the GGUF the style was trained on and its adapter is
         intact; the base's sha256 is remembered, so this is cheap before every answer."""

@@ -10,12 +10,17 @@ background, keep the result as a version, and apply the active one to the engine
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
 import shutil
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
+
+import filelock
 
 from core import layout
 from core.feedback import FeedbackLog
@@ -24,7 +29,7 @@ from core.style.base_model import BaseModel
 from core.style.errors import StyleError
 from core.style.manifest import BaseModelRef, StyleManifest, TrainingParameters
 from core.style.registry import Style, StyleRegistry
-from core.style.train_process import FINISHED, TrainingJob
+from core.style.train_process import CANCELLED, FAILED, FINISHED, RUNNING, TrainingJob
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,64 @@ class ExampleSet:
     def dataset_sha256(self) -> str:
         return ex.dataset_sha256(self.train)
 
+    def use_of(self, example: ex.StyleExample) -> str:
+        """"train", "compare" (held out) or "left out" (see ``problems``)."""
+        return "train" if example in self.train else "compare" if example in self.validation else "left out"
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One example as the user sees it; ``message_id``: the rated answer a feedback example is."""
+
+    example: ex.StyleExample
+    message_id: str = ""
+
+    @property
+    def editable(self) -> bool:
+        return self.example.origin != "refusal"  # refusals are made from the others, in the app's words
+
+    @property
+    def removable(self) -> bool:
+        return self.example.origin == "imported"  # feedback ones leave with their rating
+
+
+@dataclass
+class ImportReport:
+    read: int
+    kept: int
+    added: int
+    problems: list[str]
+
+
+class NotReady(StyleError):
+    """Too few usable examples to train on; ``examples.problems`` say what is missing."""
+
+    def __init__(self, examples: ExampleSet):
+        super().__init__("Not enough examples to train on yet.")
+        self.examples = examples
+
+
+def training_parameters(epochs: int | None = None, rank: int | None = None, learning_rate: float | None = None,
+                        max_steps: int | None = None):
+    """The defaults with the user's choices; alpha stays twice the rank."""
+    from core.style.training import HyperParameters
+
+    chosen = {k: v for k, v in (("epochs", epochs), ("rank", rank), ("learning_rate", learning_rate),
+                                ("max_steps", max_steps)) if v is not None}
+    if "rank" in chosen:
+        chosen["alpha"] = 2 * chosen["rank"]
+    return HyperParameters(**chosen)
+
+
+def verdict(style: Style) -> str:
+    """The gate's word on a style: "" before it was compared."""
+    gate = style.manifest.gate or {}
+    if not gate:
+        return ""
+    if not gate.get("passed"):
+        return f"held back: {gate.get('reason', '')}"
+    return "passed the comparison" if gate.get("judged", True) else "not judged (too few questions)"
+
 
 class HouseStyle:
     def __init__(self, data_dir: str | os.PathLike):
@@ -55,37 +118,112 @@ class HouseStyle:
         self.root = self.registry.root
 
     # -- examples ----------------------------------------------------------------------------------
+    @property
+    def _imported_path(self) -> Path:
+        return self.root / "examples" / IMPORTED_FILE
+
     def imported(self) -> list[ex.StyleExample]:
-        path = self.root / "examples" / IMPORTED_FILE
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = self._imported_path.read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
             return []
         return [_example(json.loads(line)) for line in lines if line.strip()]
 
     def keep_imported(self, new: list[ex.StyleExample]) -> int:
         """Add grounded imported examples (the same question and answer only once); how many were new."""
-        known = {(e.question, e.answer) for e in self.imported()}
-        fresh = [e for e in new if (e.question, e.answer) not in known]
-        if fresh:
-            folder = self.root / "examples"
-            folder.mkdir(parents=True, exist_ok=True)
-            with open(folder / IMPORTED_FILE, "a", encoding="utf-8") as f:
-                for example in fresh:
-                    f.write(json.dumps(_to_json(example), ensure_ascii=False) + "\n")
+        with self._examples_lock():
+            known = {(e.question, e.answer) for e in self.imported()}
+            fresh = [e for e in new if (e.question, e.answer) not in known]
+            if fresh:
+                with open(self._imported_path, "a", encoding="utf-8") as f:
+                    for example in fresh:
+                        f.write(json.dumps(_to_json(example), ensure_ascii=False) + "\n")
         return len(fresh)
 
-    def from_feedback(self) -> list[ex.StyleExample]:
+    def import_file(self, path: str | os.PathLike, archivist, engine, progress: Callable[[int, int], None] | None = None,
+                    cancel=None) -> ImportReport:
+        """Read a JSONL or CSV file of pairs and keep those the user's documents support.
+        ``progress(done, total)`` after each pair; ``cancel`` (an Event) stops after the current one."""
+        from core.style.grounding import ground_imported
+        from core.style.importing import read_pairs
+
+        pairs, problems = read_pairs(path)
+        kept, dropped = ground_imported(pairs, archivist, engine.count_tokens, engine.context_length(), cancel=cancel,
+                                        progress=None if progress is None else lambda done: progress(done, len(pairs)))
+        added = self.keep_imported(kept)
+        return ImportReport(len(pairs), len(kept), added, [str(p) for p in problems + dropped])
+
+    def feedback_examples(self) -> list[tuple[str, ex.StyleExample]]:
         log_ = FeedbackLog(layout.feedback_path(self.data_dir))
         try:
-            return ex.from_feedback(log_)
+            return ex.feedback_examples(log_)
         finally:
             log_.close()
+
+    def from_feedback(self) -> list[ex.StyleExample]:
+        return [example for _, example in self.feedback_examples()]
+
+    def listing(self, count_tokens, context_length: int, minimum: int = ex.MIN_EXAMPLES) -> tuple[list[Listed], ExampleSet]:
+        """Every example the user has given (feedback, imported) and the refusals made from them, with
+        the set ``collect`` makes of them (what is trained on, held out, or left out and why)."""
+        given = [Listed(e, message_id) for message_id, e in self.feedback_examples()]
+        given += [Listed(e) for e in self.imported()]
+        found = self._collect([item.example for item in given], count_tokens, context_length, minimum=minimum)
+        refusals = [Listed(e) for e in found.train + found.validation if e.origin == "refusal"]
+        return given + refusals, found
+
+    def edit_answer(self, item: Listed, answer: str) -> None:
+        """A feedback example becomes the answer's correction (its reason kept); an imported one is
+        rewritten in place, checked against its sources as on import."""
+        from core.style.grounding import supported_answer
+
+        if not answer.strip():
+            raise StyleError("An example needs an answer (remove an imported example instead).")
+        if item.message_id:
+            log_ = FeedbackLog(layout.feedback_path(self.data_dir))
+            try:
+                log_.set_ideal(item.message_id, answer.strip(), item.example.reason or None)
+            except KeyError:
+                raise StyleError("That answer's rating was deleted; refresh the list.") from None
+            finally:
+                log_.close()
+            return
+        if not item.removable:
+            raise StyleError("Refusals are made from your other examples, in the app's own words.")
+        try:
+            cited = supported_answer(answer, item.example.sources, item.example.question)
+        except ValueError as why:
+            raise StyleError(f"Not saved: {why}.") from None
+        original = item.example.original or item.example.answer
+        self._rewrite_imported(item.example, dataclasses.replace(item.example, answer=cited, original=original))
+
+    def remove_imported(self, example: ex.StyleExample) -> None:
+        self._rewrite_imported(example, None)
+
+    def _rewrite_imported(self, old: ex.StyleExample, new: ex.StyleExample | None) -> None:
+        with self._examples_lock():
+            every = self.imported()
+            if old not in every:
+                raise StyleError("That example changed meanwhile (another window or command); refresh the list.")
+            kept = [new if e == old else e for e in every if e != old or new is not None]
+            staging = self._imported_path.with_suffix(".partial")
+            staging.write_text("".join(json.dumps(_to_json(e), ensure_ascii=False) + "\n" for e in kept),
+                               encoding="utf-8")
+            os.replace(staging, self._imported_path)
+
+    def _examples_lock(self) -> filelock.FileLock:
+        self._imported_path.parent.mkdir(parents=True, exist_ok=True)
+        return filelock.FileLock(str(self._imported_path.parent / ".lock"), timeout=30)
 
     def collect(self, count_tokens, context_length: int, refusal_rate: float = ex.REFUSAL_RATE,
                 holdout: float = 0.2, minimum: int = ex.MIN_EXAMPLES, seed: int = 0) -> ExampleSet:
         """Every example there is, validated for this model's window, with refusals, split."""
-        kept, problems = ex.validate(self.from_feedback() + self.imported(), count_tokens, context_length, minimum)
+        return self._collect(self.from_feedback() + self.imported(), count_tokens, context_length, refusal_rate,
+                             holdout, minimum, seed)
+
+    def _collect(self, given, count_tokens, context_length: int, refusal_rate: float = ex.REFUSAL_RATE,
+                 holdout: float = 0.2, minimum: int = ex.MIN_EXAMPLES, seed: int = 0) -> ExampleSet:
+        kept, problems = ex.validate(given, count_tokens, context_length, minimum)
         every = kept + ex.refusals(kept, refusal_rate, seed)
         train, validation = ex.split(every, holdout, seed)
         counts: dict[str, int] = {}
@@ -97,6 +235,60 @@ class HouseStyle:
     @property
     def job(self) -> TrainingJob:
         return TrainingJob(self.root / "work" / "current")
+
+    def prepare_training(self, engine, params, minimum: int = ex.MIN_EXAMPLES, base_name: str | None = None,
+                         check=None) -> TrainingJob:
+        """A job on the built-in ``engine``'s model for every example there is; NotReady when they
+        are too few. The same examples and settings as an unfinished run resume it. ``base_name``
+        names the base in the manifest (an Ollama model trained through its file); ``check(base,
+        examples)`` may refuse the examples (e.g. a prompt Ollama would render otherwise)."""
+        found = self.collect(engine.count_tokens, engine.context_length(), minimum=minimum)
+        if not found.ready:
+            raise NotReady(found)
+        base = BaseModel.read(engine.model_path)
+        if check is not None:
+            check(base, found.train + found.validation)
+        return self.prepare(base, base_name or engine.model, params, found, engine.context_length())
+
+    def training_status(self, job: TrainingJob | None = None) -> dict:
+        """The job's status.json; a run it says is running whose process is gone (the window, the
+        command or the computer went down) is reported failed, so that it can be resumed."""
+        job = job or self.job
+        status = job.status()
+        if status.get("state") == RUNNING and not job.running() and not _training_alive(status):
+            status = {**status, "state": FAILED, "error": "the training stopped before it finished; "
+                      "start it again to resume from the last checkpoint"}
+        return status
+
+    def resumable(self, job: TrainingJob | None = None):
+        """The settings of a cancelled or failed run (resuming it needs the same ones), else None."""
+        job = job or self.job
+        if self.training_status(job).get("state") not in (CANCELLED, FAILED):
+            return None
+        from core.style.training import HyperParameters
+
+        try:
+            params = json.loads((job.folder / "job.json").read_text(encoding="utf-8"))["params"]
+            return HyperParameters(**{**params, "target_modules": tuple(params["target_modules"])})
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def cancel_training(self, job: TrainingJob | None = None) -> bool:
+        """Stop a run at its next step (with a checkpoint), whichever process started it."""
+        job = job or self.job
+        if job.running():
+            job.cancel()
+            return True
+        status = job.status()
+        if status.get("state") != RUNNING or not _training_alive(status):
+            return False
+        import psutil
+
+        try:
+            psutil.Process(status["pid"]).terminate()  # SIGTERM: the run stops at a step boundary
+        except (psutil.Error, KeyError):
+            return False
+        return True
 
     def prepare(self, base: BaseModel, base_name: str, params, examples: ExampleSet,
                 context_length: int) -> TrainingJob:
@@ -144,6 +336,20 @@ class HouseStyle:
         style = self.registry.register(status["adapter"], manifest)
         shutil.rmtree(job.folder, ignore_errors=True)
         return style
+
+
+def _training_alive(status: dict) -> bool:
+    """Whether the process status.json names still runs it (not another that got its number)."""
+    import psutil
+
+    pid, started = status.get("pid"), status.get("started_at") or 0
+    if pid is None:  # just started: the training process has not written its own status yet
+        return time.time() - started < 120
+    try:
+        process = psutil.Process(pid)
+        return process.status() != psutil.STATUS_ZOMBIE and abs(process.create_time() - started) < 120
+    except psutil.Error:
+        return False
 
 
 def _to_json(example: ex.StyleExample) -> dict:

@@ -31,6 +31,7 @@ def window(qtbot, data_dir, embedder, server_url, monkeypatch):
     yield win
     index.stop_work()
     answers.stop()
+    win.close_house_style()
     tasks.shutdown()
     answers.close()
     index.close()
