@@ -63,10 +63,8 @@ class AnswerBackend(QObject):
         self.preference, self.model = preference, model or None
 
     def engine(self):
-        """The engine for the current choice, created on first use (on a worker thread), with the
-        active house style where it fits (checked before each answer: a switch takes effect at once)."""
+        """The engine for the current choice, created on first use (on a worker thread)."""
         from core.llm.select import engine_for
-        from core.style.apply import apply_house_style
 
         key = (self.preference, self.model)
         if self._engine is None or self._engine_key != key:
@@ -74,7 +72,6 @@ class AnswerBackend(QObject):
                 self._engine.close()
             self._engine = engine_for(self.preference, self.model)
             self._engine_key = key
-        apply_house_style(self._engine, self.index.settings.data_dir)
         return self._engine
 
     # -- answering --------------------------------------------------------------------------------
@@ -104,6 +101,7 @@ class AnswerBackend(QObject):
     def _answer(self, question: str, conversation_id: str | None, cancel: threading.Event,
                 replace_id: str | None) -> None:
         from core.answer.route import files_to_read_whole
+        from core.style.apply import apply_house_style
 
         gui = self.tasks.gui
         with self._answer_lock:
@@ -118,6 +116,8 @@ class AnswerBackend(QObject):
             else:  # a rating of the old answer says nothing of the new one
                 self.feedback.delete(replace_id)
             engine = self.engine()
+            # The active house style where it fits, checked before each answer: a switch takes effect at once.
+            apply_house_style(engine, self.index.settings.data_dir)
             whole = files_to_read_whole(archivist, question)
             if whole:
                 saved, error = self._summarize(archivist, engine, whole, question, conversation_id, cancel,

@@ -146,12 +146,16 @@ class EmbeddedEngine:
 
     def use_style(self, adapter: tuple[str, float] | None, label: str = "") -> None:
         """Answer with this adapter (None: the plain model) from the next answer on; the model is
-        reloaded only when the adapter changes."""
+        reloaded only when the adapter changes. Unchanged, it returns at once: it never waits for an
+        answer in progress (the window asks before every answer, from any thread)."""
+        label = label if adapter else ""
+        if adapter == self.adapter and label == self.style_label:
+            return
         with self._load_lock, self._run_lock:
             if adapter != self.adapter and self._process is not None:
                 self._process.stop()
                 self._process = None
-            self.adapter, self.style_label = adapter, label if adapter else ""
+            self.adapter, self.style_label = adapter, label
 
     @property
     def process_id(self) -> int | None:
