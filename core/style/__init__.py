@@ -10,4 +10,5 @@ Modules:
 - grounding:  sources for imported pairs from the user's index; only the pairs they support are kept
 - training, train_process, gguf_adapter: the LoRA itself, trained in a background process and
   converted to a GGUF adapter that the built-in engine and Ollama apply
+- side_by_side: one question answered without and with a style, from the same sources (the window's Compare)
 """
