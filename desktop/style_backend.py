@@ -77,6 +77,14 @@ class StyleBackend(QObject):
                 self._engine = engine
             return self._engine
 
+    def release_engine(self) -> None:
+        """The page closed: give back the model's memory (a later listing loads it again)."""
+        def release():
+            with self._engine_lock:
+                if self._engine is not None:
+                    self._engine.close()
+        self.tasks.run(release, None, "closing the house-style model")
+
     # -- examples ---------------------------------------------------------------------------------
 
     def list_examples(self) -> None:

@@ -26,13 +26,14 @@ ORIGIN_HINT = {"approved": "An answer you rated up in the chat",
                "imported": "A pair from a file you imported, with sources found in your documents",
                "refusal": "Made from your other examples so the style keeps saying when your documents "
                           "lack the answer"}
-COUNT_TEXT = {"approved": "rated up", "corrected": "corrected", "imported": "imported", "refusal": "refusals"}
+COUNT_TEXT = {"approved": "rated up", "corrected": "corrected", "imported": "imported", "refusal": "refusal"}
 USE_TEXT = {"train": "Training", "compare": "Held out to compare", "left out": "Left out"}
 FILE_FILTER = "Question–answer pairs (*.jsonl *.ndjson *.json *.csv *.tsv);;All files (*)"
 
 
 def _counts_text(found) -> str:
-    counts = ", ".join(f"{n} {COUNT_TEXT.get(o, o)}" for o, n in sorted(found.counts.items())) or "no examples yet"
+    counts = ", ".join(f"{n} {COUNT_TEXT.get(o, o)}" + ("s" if o == "refusal" and n != 1 else "")
+                       for o, n in sorted(found.counts.items())) or "no examples yet"
     return (f"{counts} · {len(found.train)} to train on, {len(found.validation)} held out to compare"
             + (" · ready to train" if found.ready else ""))
 
@@ -75,7 +76,6 @@ class ExamplesTab(QWidget):
         self.import_report = QPlainTextEdit()
         self.import_report.setReadOnly(True)
         self.import_report.setAccessibleName("Import report")
-        self.import_report.setMaximumHeight(90)
         self.import_report.hide()
 
         self.table = QTableWidget(0, 4)
@@ -254,6 +254,8 @@ class ExamplesTab(QWidget):
         lines = [f"{self._importing_name}: {report.read} pairs read; {report.kept} supported by your documents "
                  f"({report.added} new)."] + [f"  - {p}" for p in report.problems]
         self.import_report.setPlainText("\n".join(lines))
+        shown = min(len(lines), 5)  # as tall as the report, up to five lines (it scrolls beyond)
+        self.import_report.setFixedHeight(shown * self.import_report.fontMetrics().lineSpacing() + 14)
         self.import_report.show()
 
 

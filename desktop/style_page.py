@@ -47,6 +47,10 @@ class HouseStylePage(QDialog):
         backend.registered.connect(lambda style: self.notice.show_message(
             f"{style.label} is ready: choose it under Styles to answer with it, or compare it first.", seconds=20))
 
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt override (Close, Escape, or the window minimised)
+        self.backend.release_engine()  # a run in progress goes on: it has a process of its own
+        super().hideEvent(event)
+
     def refresh(self) -> None:
         """Read everything again (on opening: the CLI or feedback may have changed it meanwhile)."""
         self.backend.list_examples()

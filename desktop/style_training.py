@@ -58,6 +58,7 @@ class TrainTab(QWidget):
         self.max_steps.setSpecialValueText("all steps")
         self.max_steps.setToolTip("Stop early, for a quick trial of the style")
         settings = QFormLayout()
+        settings.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         settings.addRow("Epochs:", self.epochs)
         settings.addRow("Rank:", self.rank)
         settings.addRow("Learning rate:", self.learning_rate)
@@ -103,8 +104,9 @@ class TrainTab(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.state)
-        layout.addStretch(1)
+        layout.addSpacing(12)
         layout.addWidget(hint)
+        layout.addStretch(1)
 
         backend.examples_listed.connect(self.show_readiness)
         backend.examples_failed.connect(lambda why: self.readiness.setText(f"The examples cannot be read: {why}"))

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 COLUMNS = ["In use", "Version", "Created", "Trained on", "Examples", "Validation loss", "Other scores", "Check"]
-SCORE_NAMES = {"train_loss": "train loss", "tokens_per_s": "tokens/s", "training_seconds": "training s"}
+# Shown in the table; how fast it trained stays in the tooltip.
+TOOLTIP_ONLY = {"validation_loss", "tokens_per_s", "training_seconds"}
 
 
 def created_text(rfc3339: str) -> str:
@@ -23,12 +24,12 @@ def created_text(rfc3339: str) -> str:
 
 
 def scores_text(scores: dict) -> str:
-    """The scores besides the validation loss, short: "train loss 0.41 · 310 tokens/s"."""
+    """The scores besides the validation loss and the speed, short: "train loss 0.41 · adherence 0.8"."""
     parts = []
     for key, value in scores.items():
-        if key == "validation_loss" or value is None:
+        if key in TOOLTIP_ONLY or value is None:
             continue
-        name = SCORE_NAMES.get(key, key.replace("_", " "))
+        name = key.replace("_", " ")
         if isinstance(value, float):
             value = f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
         elif isinstance(value, (dict, list)):
@@ -60,6 +61,7 @@ class VersionsTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         for column in range(len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
@@ -119,7 +121,7 @@ class VersionsTab(QWidget):
                 if column == COLUMNS.index("Trained on"):
                     item.setToolTip(f"{m.base.file_name}\nsha256 {m.base.sha256}")
                 elif column == COLUMNS.index("Other scores"):
-                    item.setToolTip("\n".join(f"{k}: {v}" for k, v in m.scores.items()))
+                    item.setToolTip("\n".join(f"{k.replace('_', ' ')}: {v}" for k, v in m.scores.items()))
                 elif column == COLUMNS.index("Check"):
                     item.setToolTip(verdict or "The comparison with the base model has not been run for this style.")
                 self.table.setItem(row, column, item)

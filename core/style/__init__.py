@@ -15,4 +15,6 @@ Modules:
   adapter is intact and sits on its own base
 - ollama_register: a style served by Ollama (created from the pristine base, one adapter)
 - studio: the whole flow for the CLI and the window; apply: the active style on the answering engine
+- compare, evaluation, gate: base vs styled, style checks, groundedness, the verdict
+- side_by_side: one question answered without and with a style, from the same sources (the window's Compare)
 """
