@@ -70,6 +70,7 @@ class Progress:
     tokens_per_s: float
     examples_per_s: float
     eta_s: float | None
+    saved_step: int = 0  # the last checkpoint on disk: what a kill now would resume from
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -134,7 +135,7 @@ def train(base: BaseModel, examples: Sequence[Example], params: HyperParameters,
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_then_linear(params.warmup_steps, total))
     fingerprint = _fingerprint(base, train_set, params)
     step, losses = _resume(work_dir / CHECKPOINT, fingerprint, model, optimizer, schedule)
-    resumed_from = step
+    resumed_from = saved_step = step
 
     # Tokens each step will pass through the model: the ETA is the tokens left at the measured rate.
     step_tokens = [sum(len(e.prompt) + len(e.answer) for e in _batch(train_set, s, steps_per_epoch, params))
@@ -158,13 +159,16 @@ def train(base: BaseModel, examples: Sequence[Example], params: HyperParameters,
         step += 1
         examples_done += len(batch)
         losses.append(round(step_loss, 4))
+        if step % params.checkpoint_every == 0 and step < total:
+            # Saved before the step is reported, so a step anyone sees is never lost to a kill
+            # that comes while its checkpoint is still being written.
+            _save_checkpoint(work_dir / CHECKPOINT, fingerprint, step, losses, model, optimizer, schedule)
+            saved_step = step
         elapsed = time.perf_counter() - run_started
         rate = tokens_done / elapsed if elapsed > 0 else 0.0
         remaining = sum(step_tokens[step:])
         on_progress(Progress(step, total, step_loss, tokens_done, rate, examples_done / elapsed if elapsed else 0.0,
-                             remaining / rate if rate > 0 else None))
-        if step % params.checkpoint_every == 0 and step < total:
-            _save_checkpoint(work_dir / CHECKPOINT, fingerprint, step, losses, model, optimizer, schedule)
+                             remaining / rate if rate > 0 else None, saved_step))
 
     validation_loss = _mean_loss(model, held_out, torch) if held_out else None
     adapter = write_gguf_adapter(_lora_tensors(model), params.alpha, base, work_dir / "adapter.gguf")
