@@ -31,6 +31,7 @@ import json
 import os
 import random
 import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -96,14 +97,26 @@ def make_examples(archivist, engine, docs, wanted: int, say) -> tuple[list, list
     from core.style.grounding import ground_imported
 
     started = time.perf_counter()
-    kept, dropped = ground_imported(styled_pairs(docs, int(wanted * 1.6)), archivist, engine.count_tokens,
+    kept, dropped = ground_imported(styled_pairs(docs, 2 * wanted), archivist, engine.count_tokens,
                                     engine.context_length())
     every = kept + ex.refusals(kept)
     train, validation = ex.split(every)
     say(f"examples: {len(kept)} grounded of {len(kept) + len(dropped)} pairs ({len(every) - len(kept)} refusals "
         f"added), {len(train)} to train on, {len(validation)} held out; {time.perf_counter() - started:.0f} s")
-    return train[:wanted], validation, {"grounded": len(kept), "pairs": len(kept) + len(dropped),
-                                        "train": min(wanted, len(train)), "held_out": len(validation)}
+    train = take_keeping_refusals(train, wanted)
+    return train, validation, {"grounded": len(kept), "pairs": len(kept) + len(dropped), "train": len(train),
+                               "refusals_in_train": sum(e.origin == "refusal" for e in train),
+                               "held_out": len(validation)}
+
+
+def take_keeping_refusals(examples, wanted: int) -> list:
+    """``wanted`` of the examples with the refusals' share kept (they come last in the set)."""
+    refusals = [e for e in examples if e.origin == "refusal"]
+    if len(examples) <= wanted:
+        return list(examples)
+    keep = round(wanted * len(refusals) / len(examples))
+    answered = [e for e in examples if e.origin != "refusal"][:wanted - keep]
+    return answered + refusals[:keep]
 
 
 def train_once(name: str, base, train_examples, epochs: int, max_steps: int | None, work: Path) -> dict:
@@ -121,7 +134,24 @@ def train_once(name: str, base, train_examples, epochs: int, max_steps: int | No
             "load_and_first_step_s": round(first[0] - started, 1), "first_step_tokens": first[1],
             "tokens_per_s": round((last[1] - first[1]) / span, 1) if span else result.tokens_per_s,
             "examples_per_s": round((last[2] - first[2]) / span, 3) if span else result.examples_per_s,
-            "tokens_per_s_with_first_step": round(result.tokens_per_s, 1), "final_loss": result.losses[-1]}
+            "tokens_per_s_with_first_step": round(result.tokens_per_s, 1), "final_loss": result.losses[-1],
+            "peak_rss_gb_so_far": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 1)}
+
+
+def training_memory_gb(gguf: str) -> float:
+    """Training holds the weights in fp32 (a 4–5-bit GGUF grows about 6.6-fold), with activations and
+    the loader's copies about 2.5 times that at the peak (measured here for Qwen2.5-0.5B), plus a GB."""
+    return 2.5 * 6.6 * Path(gguf).stat().st_size / 2**30 + 1
+
+
+def available_memory_gb() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    return None
 
 
 def run_tokens(engine, base, train_examples, epochs: int) -> int:
@@ -212,31 +242,50 @@ def run(args, say) -> dict:
                 out["models"][model] = {"installed": False}
                 continue
             base = BaseModel.read(engine.model_path)
+            needed, free = training_memory_gb(engine.model_path), available_memory_gb()
+            if free is not None and free < needed:
+                say(f"{model}: not trained: about {needed:.1f} GB of memory needed (fp32 weights), {free:.1f} GB "
+                    "available now (other work on this machine)")
+                out["models"][model] = {"installed": True, "skipped": f"{free:.1f} GB free, {needed:.1f} GB needed"}
+                engine.close()
+                continue
             try:
                 tokens = run_tokens(engine, base, train_examples, args.epochs)
             finally:
                 engine.close()
             full = model in args.full
-            say(f"{model}: training {'a full run' if full else f'{args.probe_steps} steps'} "
-                f"({len(train_examples)} examples × {args.epochs} epochs = {tokens:,} tokens)")
-            trained = train_once(model, base, train_examples, args.epochs, None if full else args.probe_steps,
-                                 work / "runs")
-            trained["run_tokens"] = tokens
-            trained["run_seconds_estimate"] = round(trained["load_and_first_step_s"]
-                                                    + (tokens - trained["first_step_tokens"]) / trained["tokens_per_s"])
-            trained["full_run"] = full
-            say(f"  {json.dumps(trained)}")
+            if model in args.adapter:  # trained by an earlier run on the same examples
+                trained = {"adapter": args.adapter[model], "reused": True, "run_tokens": tokens}
+                say(f"{model}: the adapter of an earlier run: {args.adapter[model]}")
+            else:
+                say(f"{model}: training {'a full run' if full else f'{args.probe_steps} steps'} "
+                    f"({len(train_examples)} examples × {args.epochs} epochs = {tokens:,} tokens)")
+                trained = train_once(model, base, train_examples, args.epochs, None if full else args.probe_steps,
+                                     work / "runs")
+                trained["run_tokens"] = tokens
+                trained["run_seconds_estimate"] = round(
+                    trained["load_and_first_step_s"] + (tokens - trained["first_step_tokens"]) / trained["tokens_per_s"])
+                trained["full_run"] = full
+                say(f"  {json.dumps(trained)}")
             result = {"installed": True, "training": trained}
+            out["models"][model] = result
             prompts = [e.messages() for e in validation if e.origin != "refusal"][:4]
             result["generation"] = generation_speed(model, trained["adapter"], prompts, args.rounds)
             say(f"  generation: {json.dumps(result['generation'])}")
+            save(out, args.out)
             if full:
                 result["compare"] = base_vs_styled(archivist, model, trained["adapter"], train_examples, validation,
                                                    work / "docs", args.qa_questions, say)
-            out["models"][model] = result
+                save(out, args.out)
     finally:
         archivist.close()
     return out
+
+
+def save(out: dict, path: str | None) -> None:
+    """What is measured so far, kept after every phase: a run of an hour should not be lost at its end."""
+    if path:
+        Path(path).write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def report(out: dict, args) -> None:
@@ -244,18 +293,23 @@ def report(out: dict, args) -> None:
         return "n/a" if value is None else f"{100 * value:.1f} %"
 
     e = out["examples"]
-    print(f"\nexamples: {e['grounded']} of {e['pairs']} pairs grounded; {e['train']} trained on, {e['held_out']} held out")
+    print(f"\nexamples: {e['grounded']} of {e['pairs']} pairs grounded; {e['train']} trained on "
+          f"({e['refusals_in_train']} refusals), {e['held_out']} held out")
     for model, r in out["models"].items():
-        if not r["installed"]:
-            print(f"{model}: not installed, skipped")
+        if not r["installed"] or r.get("skipped"):
+            print(f"{model}: {'not installed' if not r['installed'] else 'not trained: ' + r['skipped']}, skipped")
             continue
         t, g = r["training"], r["generation"]
-        how = ("measured (a real run)" if t["full_run"] else
-               f"estimated: loading and the first step as measured, then the other {t['run_tokens']:,} tokens "
-               f"at the rate of steps 2–{t['steps']}, assuming it holds over the run")
-        print(f"{model}: training {t['tokens_per_s']} tokens/s, {t['examples_per_s']} examples/s (batch "
-              f"{t['batch_size']}, after the first step); {args.examples} examples × {args.epochs} epochs: "
-              f"{(t['seconds'] if t['full_run'] else t['run_seconds_estimate']) / 60:.1f} min, {how}")
+        if t.get("reused"):
+            print(f"{model}: adapter of an earlier run ({t['adapter']}); training figures: see that run")
+        else:
+            how = ("measured (a real run)" if t["full_run"] else
+                   f"estimated: loading and the first step as measured, then the other {t['run_tokens']:,} tokens "
+                   f"at the rate of steps 2–{t['steps']}, assuming it holds over the run")
+            print(f"{model}: training {t['tokens_per_s']} tokens/s, {t['examples_per_s']} examples/s (batch "
+                  f"{t['batch_size']}, after the first step); {args.examples} examples × {args.epochs} epochs: "
+                  f"{(t['seconds'] if t['full_run'] else t['run_seconds_estimate']) / 60:.1f} min, {how}; peak "
+                  f"memory of the bench so far {t['peak_rss_gb_so_far']} GB")
         print(f"  generation with the adapter: decode {g['base']['decode_tokens_per_s']} → "
               f"{g['adapter']['decode_tokens_per_s']} tokens/s (slowdown ×{g['decode_ratio']}), prefill "
               f"{g['base']['prefill_s']} → {g['adapter']['prefill_s']} s (×{g['prefill_ratio']}); "
@@ -285,9 +339,13 @@ def main() -> None:
     parser.add_argument("--probe-steps", type=int, default=3, help="steps measured for a model not fully trained")
     parser.add_argument("--rounds", type=int, default=3, help="generation: rounds over the prompts")
     parser.add_argument("--qa-questions", type=int, help="only the first N questions of the main QA set")
+    parser.add_argument("--adapter", action="append", default=[], metavar="MODEL=PATH",
+                        help="use this adapter of an earlier run (same examples) instead of training")
+    parser.add_argument("--out", help="keep the figures in this JSON file after every phase")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     args.models = [m for m in args.models.split(",") if m]
+    args.adapter = dict(a.split("=", 1) for a in args.adapter)
     args.full = {m for m in args.full.split(",") if m}
     say = (lambda line: print(line, file=sys.stderr, flush=True))
     out = run(args, say)

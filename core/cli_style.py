@@ -43,13 +43,14 @@ def add_parser(sub, common) -> None:
 
 
 def cmd_style(archivist, args, reporter) -> int:
+    from core.llm.base import EngineError
     from core.style.errors import StyleError
     from core.style.studio import HouseStyle
 
     studio = HouseStyle(archivist.data_dir)
     try:
         return _ACTIONS[args.action](studio, archivist, args)
-    except StyleError as exc:
+    except (StyleError, EngineError) as exc:  # the model missing or its process gone: said, not a traceback
         print(f"archivist-cli: {exc}", file=sys.stderr)
         return 1
 

@@ -52,6 +52,7 @@ def cmd_compare(studio, archivist, args, version: int | None) -> int:
 def after_training(studio, archivist, engine_name: str | None, style, json_mode: bool) -> dict | None:
     """The quick comparison on held-out examples right after training; its verdict (or None when it
     could not run, saying why: the style is kept either way)."""
+    from core.llm.base import EngineError
     from core.style.errors import StyleError
     from core.style.evaluation import QUICK_QUESTIONS, engine_for_style, evaluate
 
@@ -64,7 +65,7 @@ def after_training(studio, archivist, engine_name: str | None, style, json_mode:
                                   progress=None if json_mode else _progress)
         finally:
             engine.close()
-    except StyleError as exc:
+    except (StyleError, EngineError) as exc:  # the style is kept either way
         print(f"\narchivist-cli: not compared: {exc}. Compare later: `archivist-cli style compare {style.version}`",
               file=sys.stderr)
         return None

@@ -322,3 +322,56 @@ def test_a_style_at_strength_zero_is_reported_not_applied(trained):
     assert comparison.identical and comparison.prompts >= gate.MIN_PROMPTS
     assert verdict["applied"] is False and not verdict["passed"]
     assert verdict["reason"].startswith("not applied")
+
+
+@pytest.mark.ollama
+def test_through_ollama_an_adapter_of_zeros_is_not_applied(server_url, make_archivist, docs, data_dir, tmp_path):
+    """The same comparison between Ollama's base model and the model a style was registered as:
+    an adapter that loads and changes nothing is reported as not applied; one that changes the
+    weights is applied."""
+    from pathlib import Path
+
+    import ollama
+
+    from core.llm.embedded_engine import bundled_model_path
+    from core.llm.ollama_engine import OllamaEngine
+    from core.style.compare import compare_engines
+    from core.style.manifest import BaseModelRef
+    from core.style.ollama_register import OllamaStyles
+    from core.style.registry import StyleRegistry
+    from helpers import write
+    from ollama_env import MODEL
+    from style_helpers import make_manifest, write_smollm2_lora, write_tiny_model
+
+    for n, (_, sentence, _) in enumerate(HELD_OUT):
+        write(docs / f"note{n}.md", f"# Note {n}\n\n{sentence}\n")
+    archivist = make_archivist()
+    archivist.add_source(docs)
+    archivist.sync()
+    base = OllamaEngine(server_url, MODEL, timeout_s=120)
+    trained_on = BaseModelRef(MODEL, Path(bundled_model_path()).name, OllamaStyles(base).model_sha256(MODEL))
+    registry = StyleRegistry(data_dir)
+    questions = [Question(q, expected=forms) for q, _, forms in HELD_OUT[:3]]
+    verdicts, made = {}, []
+    try:
+        for name, scale in (("zeros", 0.0), ("random", 0.05)):
+            style = registry.register(write_smollm2_lora(tmp_path / f"{name}.gguf", scale=scale),
+                                      make_manifest(write_tiny_model(tmp_path / "unused.gguf"), base=trained_on))
+            served = OllamaStyles(base).register(style, MODEL)
+            made.append(served.model)
+            styled = OllamaEngine(server_url, served.model, timeout_s=120)
+            try:
+                comparison = compare_engines(archivist, base, styled, questions, StyleChecks(), None,
+                                             max_answer_tokens=24)
+            finally:
+                styled.close()
+            verdicts[name] = gate.verdict(comparison.base_figures, comparison.styled_figures,
+                                          identical=comparison.identical, prompts=comparison.prompts)
+    finally:
+        base.close()
+        with ollama.Client(host=server_url, timeout=120) as client:
+            for model in made:
+                client.delete(model)
+    assert verdicts["zeros"]["applied"] is False and verdicts["zeros"]["reason"].startswith("not applied"), verdicts
+    assert verdicts["zeros"]["prompts"] == 3
+    assert verdicts["random"]["applied"] is True, verdicts

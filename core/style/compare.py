@@ -160,13 +160,13 @@ def answer_questions(sources: SameSources, engine, questions: Sequence[Question]
 def score(question: Question, run: Run, checks: StyleChecks, similarity: Similarity | None) -> Scored:
     answered = run.answered
     refused = answered.status == "refused"
-    by_number = {s.n: s for s in run.retrieved.sources}
     explicit = tuple(c.n for c in answered.citations if not c.inferred)
     inferred = tuple(c.n for c in answered.citations if c.inferred)
     cites_right = cites_right_any = None
     if not question.refuse and not refused:
-        right = {n for n, s in by_number.items() if question.holds_answer(s)}
-        if any(question.holds_answer(s) is not None for s in by_number.values()):
+        holds = {s.n: question.holds_answer(s) for s in run.retrieved.sources}
+        if any(held is not None for held in holds.values()):
+            right = {n for n, held in holds.items() if held}
             cites_right = bool(right & set(explicit))
             cites_right_any = bool(right & set(explicit + inferred)) if explicit or inferred else None
     scored = Scored(question, answered.text, answered.status, run.reached_model,
@@ -252,6 +252,16 @@ def compare(archivist, engine, adapter: tuple[str, float], label: str, questions
                                        progress=step("styled"))
     finally:
         engine.use_style(None)
+    return Comparison.of(questions, base_runs, styled_runs, checks, similarity)
+
+
+def compare_engines(archivist, base_engine, styled_engine, questions: Sequence[Question], checks: StyleChecks,
+                    similarity: Similarity | None, *, max_answer_tokens: int = MAX_ANSWER_TOKENS) -> Comparison:
+    """The same comparison between any two engines: Ollama's base model and the model a style was
+    registered as (core/style/ollama_register.py), where an adapter has been ignored before."""
+    sources = SameSources(archivist)
+    base_runs = answer_questions(sources, base_engine, questions, max_answer_tokens=max_answer_tokens)
+    styled_runs = answer_questions(sources, styled_engine, questions, max_answer_tokens=max_answer_tokens)
     return Comparison.of(questions, base_runs, styled_runs, checks, similarity)
 
 
