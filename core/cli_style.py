@@ -235,8 +235,13 @@ def _remove(studio, archivist, args) -> int:
     if version is None:
         print("archivist-cli: style remove needs a version", file=sys.stderr)
         return 2
+    from core.cli_style_ollama import forget_in_ollama
+    from core.style.ollama_sync import registered_models
+
+    models = registered_models(studio.registry.get(version))
     studio.registry.remove(version, force=args.force)
     print(f"removed v{version}")
+    forget_in_ollama(models)
     return 0
 
 

@@ -15,40 +15,31 @@ import sys
 
 def register_with_ollama(studio, style, args) -> int:
     """After `style use`/`revert` switched to ``style``: 0, or 1 after saying why it failed."""
-    from core.llm.base import EngineError
-    from core.llm.ollama_engine import OllamaEngine
-    from core.style.errors import StyleError
-    from core.style.ollama_register import OllamaStyles, OtherBase
+    from core.style.ollama_sync import register_active
 
     if style is None or args.engine == "embedded":
         return 0
-    engine = OllamaEngine(None, args.model)
     wanted = args.engine == "ollama" or bool(args.model)  # asked for: a failure is an error
-    try:
-        if not engine.is_running():
-            if wanted:
-                print(f"archivist-cli: {style.label} is in use, but Ollama is not running at {engine.host}, "
-                      "so it could not be registered there", file=sys.stderr)
-            return 1 if wanted else 0
-        model = ""
-        try:
-            model = engine.resolve_model()
-            served = OllamaStyles(engine, studio.registry.digests).register(style, model)
-        except OtherBase as exc:
-            if wanted:
-                print(f"archivist-cli: {exc}", file=sys.stderr)
-                return 1
-            print(f"Ollama at {engine.host} answers with {model}, not with the model {style.label} was trained on "
-                  f"({style.manifest.base.name}): answers through it stay plain (`--model` names another Ollama model)")
-            return 0
-        except (StyleError, EngineError) as exc:
-            print(f"archivist-cli: {style.label} is in use, but could not be registered with Ollama at "
-                  f"{engine.host}: {exc}", file=sys.stderr)
-            return 1
-        print(f"registered with Ollama at {engine.host}: answers with {model} now come from {served.model}")
-        return 0
-    finally:
-        engine.close()
+    outcome = register_active(style, studio.registry.digests, model=args.model, required=wanted)
+    say(outcome)
+    return 0 if outcome.ok else 1
+
+
+def forget_in_ollama(models) -> None:
+    """After `style remove`: the models it was registered as, deleted where Ollama runs."""
+    from core.style.ollama_sync import forget_in_ollama as forget
+
+    for outcome in forget(models):
+        say(outcome)
+
+
+def say(outcome) -> None:
+    if outcome.message:
+        text = outcome.message[0].lower() + outcome.message[1:]
+        if outcome.kind == "info":
+            print(text)
+        else:
+            print(f"archivist-cli: {text}", file=sys.stderr)
 
 
 def ollama_training_base(spec: str | None, digests=None, training: bool = False):

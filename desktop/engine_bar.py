@@ -30,7 +30,7 @@ def probe() -> EngineState:
     """What can answer right now (on a worker thread: the Ollama probe waits up to a second)."""
     from core.llm.base import EngineError
     from core.llm.embedded_engine import EmbeddedEngine
-    from core.llm.ollama_engine import OllamaEngine
+    from core.llm.ollama_engine import OllamaEngine, is_house_style_model
 
     state = EngineState()
     ollama = OllamaEngine()
@@ -38,7 +38,8 @@ def probe() -> EngineState:
         state.ollama_host = ollama.host
         state.ollama_running = ollama.is_running()
         if state.ollama_running:
-            state.ollama_models = [m.name for m in ollama.list_models()]
+            # A house style's model is chosen on the House style page, on top of its base: not here.
+            state.ollama_models = [m.name for m in ollama.list_models() if not is_house_style_model(m.name)]
     except EngineError:
         state.ollama_running = False
     finally:

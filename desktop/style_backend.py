@@ -153,23 +153,49 @@ class StyleBackend(QObject):
         self.tasks.run(read, listed, "listing the house styles", on_error=lambda exc: self.message.emit(str(exc), "error"))
 
     def use(self, version: int | None) -> None:
-        def done(style):
-            self.message.emit(f"Answers now use {style.label}." if style else "Answers now use no house style.",
-                              "info")
-            self.list_styles()
-        self._registry_call(lambda: self.studio.registry.use(version), done)
+        self._switch(lambda: self.studio.registry.use(version),
+                     lambda style: f"Answers now use {style.label}." if style else "Answers now use no house style.")
 
     def revert(self) -> None:
-        def done(style):
-            self.message.emit(f"Back to {style.label}." if style else "Back to no house style.", "info")
+        self._switch(self.studio.registry.revert,
+                     lambda style: f"Back to {style.label}." if style else "Back to no house style.")
+
+    def _switch(self, fn, said) -> None:
+        """Switch, then register the style with Ollama when answers come from it: a style switched on
+        must change the answers, whichever engine gives them."""
+        from core.llm.select import split_model
+        from core.style.ollama_sync import register_active
+
+        preference, (ollama_model, _) = self.answers.preference, split_model(self.answers.model)
+
+        def switch():
+            style = fn()
+            if style is None or preference == "embedded":
+                return style, None
+            return style, register_active(style, self.studio.registry.digests, model=ollama_model,
+                                          required=preference == "ollama" or bool(ollama_model))
+
+        def done(result) -> None:
+            style, outcome = result
+            extra = outcome if outcome is not None and outcome.message else None
+            self.message.emit(said(style) + (f" {extra.message}" if extra else ""), extra.kind if extra else "info")
             self.list_styles()
-        self._registry_call(self.studio.registry.revert, done)
+        self._registry_call(switch, done)
 
     def remove_style(self, version: int, force: bool = False) -> None:
-        def done(_):
-            self.message.emit(f"Removed v{version}.", "info")
+        from core.style.ollama_sync import forget_in_ollama, registered_models
+
+        def remove():
+            models = registered_models(self.studio.registry.get(version))
+            self.studio.registry.remove(version, force=force)
+            return forget_in_ollama(models)
+
+        def done(outcomes) -> None:
+            stays = [o.message for o in outcomes if not o.ok]
+            self.message.emit(" ".join([f"Removed v{version}."] + [s[0].upper() + s[1:] + "." for s in stays]),
+                              "warning" if stays else "info")
             self.list_styles()
-        self._registry_call(lambda: self.studio.registry.remove(version, force=force), done)
+        self._registry_call(remove, done)
 
     def _registry_call(self, fn, on_done) -> None:
         self.tasks.run(fn, on_done, "changing the house style", on_error=lambda exc: self.message.emit(str(exc), "error"))

@@ -51,12 +51,18 @@ class Evaluation:
 
 
 def engine_for_style(style: Style, registry, requested: str | None = None):
-    """The built-in engine on the style's base: ``requested`` (a built-in name or GGUF file), else
-    the installed built-in model whose file the style was trained on. StyleError when it is not."""
+    """The built-in engine on the style's base: ``requested`` (a built-in name, a GGUF file or
+    ollama:NAME), else the installed built-in model or the Ollama blob on this computer whose file
+    the style was trained on. StyleError when it is not."""
     from core.llm import builtin_models
     from core.llm.embedded_engine import EmbeddedEngine
+    from core.style.ollama_base import find_blob, models_dirs, ollama_model
 
+    if ollama_model(requested):  # the same weights, read by the built-in engine from Ollama's file
+        requested = str(_ollama_file(requested, registry))
     names = [requested] if requested else [None] + [m.name for m in builtin_models.catalogue()]
+    if not requested and (blob := find_blob(style.manifest.base.file_name, models_dirs())):
+        names.append(str(blob))  # a style trained for an Ollama model
     chosen = None
     for name in names:
         engine = EmbeddedEngine(name)
@@ -67,6 +73,17 @@ def engine_for_style(style: Style, registry, requested: str | None = None):
     chosen.check()
     registry.verify(style, chosen.model_path)  # the exact weights, and an intact adapter
     return chosen
+
+
+def _ollama_file(spec: str, registry) -> Path:
+    from core.llm.ollama_engine import OllamaEngine
+    from core.style.ollama_base import ollama_model, resolve_ollama_base
+
+    engine = OllamaEngine(None, ollama_model(spec))
+    try:
+        return resolve_ollama_base(engine, ollama_model(spec), registry.digests).path
+    finally:
+        engine.close()
 
 
 def evaluate(studio, archivist, engine, style: Style, *, questions: Sequence[Question] = (),

@@ -23,10 +23,12 @@ from core import layout
 from core.conversations import ConversationStore
 from core.feedback import FeedbackLog
 from core.llm.embedded_engine import bundled_model_path
+from core.style.ollama_register import styled_model_name
 from core.style.registry import StyleRegistry
 from core.style.studio import HouseStyle
 from core.style.training import HyperParameters
 from helpers import FILLER, write
+from ollama_env import MODEL
 from style_helpers import make_manifest, write_smollm2_lora
 from test_style_examples import example, save_and_rate
 
@@ -175,7 +177,7 @@ def test_a_listing_that_ends_after_a_newer_one_is_not_shown(window, qtbot, monke
 # -- versions, the chat, compare ------------------------------------------------------------------
 
 def test_styles_are_used_reverted_and_removed_and_the_chat_names_the_one_that_answered(window, qtbot, docs,
-                                                                                        data_dir, tmp_path):
+                                                                                        data_dir, tmp_path, server_url):
     base = Path(bundled_model_path())
     registry = StyleRegistry(data_dir)
     registry.register(write_smollm2_lora(tmp_path / "a.gguf", seed=1), make_manifest(base))
@@ -202,7 +204,12 @@ def test_styles_are_used_reverted_and_removed_and_the_chat_names_the_one_that_an
         qtbot.waitUntil(lambda: tab.table.item(tab.row_of(version), 0).text() == "● in use", timeout=10_000)
 
     use(1)
+    # Answers come from Ollama (auto, and it runs): the style is registered there for its model.
+    qtbot.waitUntil(lambda: "Registered with Ollama" in page.notice.text, timeout=60_000)
+    assert f"answers with {MODEL} now come from {styled_model_name(MODEL, 1)}" in page.notice.text
     use(2)
+    qtbot.waitUntil(lambda: styled_model_name(MODEL, 2) in page.notice.text, timeout=60_000)
+    assert {styled_model_name(MODEL, 1), styled_model_name(MODEL, 2)} <= ollama_models(server_url)
     assert tab.in_use.text() == "Answers use house style v2." and tab.table.item(tab.row_of(1), 0).text() == ""
     click(qtbot, tab.revert_button)
     qtbot.waitUntil(lambda: tab.in_use.text() == "Answers use house style v1.", timeout=10_000)
@@ -221,6 +228,12 @@ def test_styles_are_used_reverted_and_removed_and_the_chat_names_the_one_that_an
     click(qtbot, box.button(QMessageBox.StandardButton.Ok))
     qtbot.waitUntil(lambda: tab.table.rowCount() == 1, timeout=10_000)
     assert [s.version for s in registry.list()] == [1] and registry.active().version == 1
+    assert styled_model_name(MODEL, 2) not in ollama_models(server_url)  # removed from Ollama too
+    assert styled_model_name(MODEL, 1) in ollama_models(server_url)
+    # The model picker offers models to answer with; a style's model is the House style page's business.
+    window.engine_bar.refresh()
+    qtbot.waitUntil(lambda: f"Ollama: {MODEL}" in picker_items(window), timeout=30_000)
+    assert not any("house-style" in item for item in picker_items(window))
 
     # The chat: the answer the style shaped says so, live and when the conversation is opened again.
     window.answers.choose_engine("embedded", "")
@@ -248,6 +261,22 @@ def test_styles_are_used_reverted_and_removed_and_the_chat_names_the_one_that_an
     assert compare.styled.body.toPlainText().strip() == result.styled.text.strip() != ""
     assert compare.sources.text().startswith("Both written from the same") and "note2.md" in compare.sources.text()
     assert compare.compare_button.isEnabled() and not compare.stop_button.isVisible()
+    import ollama
+
+    with ollama.Client(host=server_url, timeout=60) as client:
+        client.delete(styled_model_name(MODEL, 1))  # the stand-in serves the other tests too
+
+
+def ollama_models(server_url) -> set[str]:
+    import ollama
+
+    with ollama.Client(host=server_url, timeout=60) as client:
+        return {m.model for m in client.list().models}
+
+
+def picker_items(window) -> list[str]:
+    combo = window.engine_bar.combo
+    return [combo.itemText(i) for i in range(combo.count())]
 
 
 def _visible(kind):
