@@ -2,6 +2,7 @@
 the built-in engine, given the adapter, answers in that format where the base model does not; a
 cancelled run leaves a checkpoint and a second run resumes from it."""
 
+import warnings
 from dataclasses import dataclass
 
 import pytest
@@ -103,3 +104,41 @@ def test_a_cancelled_run_resumes_from_its_checkpoint(base, tmp_path):
     assert (resumed.resumed_from, resumed.steps) == (5, 7)
     assert resumed.losses[:5] == [round(p.loss, 4) for p in seen]  # the first run's steps are kept
     assert resumed.adapter_path.is_file()
+
+
+def test_the_answer_only_loss_and_checkpointing_change_nothing_but_cost(base):
+    """The loss from the answer's logits alone equals the usual masked loss over every position, and
+    recomputing activations (gradient checkpointing) gives the same gradients."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from core.style.training import _loss, load_for_training, tokenize
+
+    tokenizer, model = load_for_training(base)
+    example = tokenize(EXAMPLES[:1], base, tokenizer)[0]
+    torch.manual_seed(0)
+    with warnings.catch_warnings():  # PEFT asks transformers a deprecated question
+        warnings.simplefilter("ignore", FutureWarning)
+        model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                                                 init_lora_weights=False))  # B not zero: gradients reach A too
+    model.train()
+    ids = torch.tensor([example.prompt + example.answer])
+    labels = ids.clone()
+    labels[0, :len(example.prompt)] = -100
+
+    def gradients(loss):
+        model.zero_grad()
+        loss.backward()
+        return {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+
+    masked = model(input_ids=ids, labels=labels).loss
+    answer_only = _loss(model, example, torch)
+    assert torch.allclose(masked, answer_only, atol=1e-5), (float(masked), float(answer_only))
+    plain = gradients(_loss(model, example, torch))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    recomputed = gradients(_loss(model, example, torch))
+    assert plain.keys() == recomputed.keys() and len(plain) == 2 * 2 * 30
+    assert all(torch.allclose(plain[n], recomputed[n], atol=1e-6) for n in plain)
+    assert any(float(g.abs().max()) > 0 for g in plain.values())
