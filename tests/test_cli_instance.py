@@ -165,10 +165,13 @@ def _ask_as_user_nobody(path: Path) -> str:
             os.setuid(65534)
             with socket.socket(socket.AF_UNIX) as sock:
                 sock.connect(path.name)
+                code = 0
+                # Refused on sight, the request may meet a closed socket (EPIPE) or be thrown away
+                # unread (ECONNRESET): either way, no answer.
                 sock.sendall(b'{"v": 1, "argv": ["status"], "cwd": "/", "data_dir": "/"}\n')
                 code = 0 if sock.recv(1000) == b"" else 1
         except OSError:
-            code = 2
+            code = 2 if code == 3 else code
         finally:
             os._exit(code)
     code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
