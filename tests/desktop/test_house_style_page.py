@@ -203,8 +203,9 @@ def test_styles_are_used_reverted_and_removed_and_the_chat_names_the_one_that_an
         qtbot.waitUntil(lambda: registry.active() is not None and registry.active().version == version, timeout=10_000)
         qtbot.waitUntil(lambda: tab.table.item(tab.row_of(version), 0).text() == "● in use", timeout=10_000)
 
+    window.answers.choose_engine("ollama", MODEL)  # the picker's choice; auto takes the newest model
     use(1)
-    # Answers come from Ollama (auto, and it runs): the style is registered there for its model.
+    # Answers come from Ollama: the style is registered there for the model they come from.
     qtbot.waitUntil(lambda: "Registered with Ollama" in page.notice.text, timeout=60_000)
     assert f"answers with {MODEL} now come from {styled_model_name(MODEL, 1)}" in page.notice.text
     use(2)
