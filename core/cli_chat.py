@@ -6,6 +6,7 @@ import sys
 import threading
 
 from core.cli_ask import add_engine_arguments, engine_from_args
+from core.locator import place
 
 
 def add_parser(sub, common) -> None:
@@ -53,7 +54,7 @@ def cmd_chat(archivist, args, reporter) -> int:
                     done = event
             if done.status == "refused":
                 print(done.text, end="")
-            pages = ", ".join(f"[{c.n}] {c.path}" + (f" p. {c.page}" if c.page else "") for c in done.citations)
+            pages = ", ".join(f"[{c.n}] {c.path}" + (f" {place(c.kind, c.page)}" if c.page else "") for c in done.citations)
             print(f"\n  sources: {pages}" if pages else "")
             for line in chat_evidence_lines(done):
                 print(line)

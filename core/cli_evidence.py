@@ -7,20 +7,21 @@ import shutil
 import textwrap
 from dataclasses import asdict
 
+from core.locator import place
 from core.match_strength import describe_match
 from core.twins import describe_twins
 
 QUOTE_INDENT = " " * 6
 
 
-def where(page: int | None, start: int, end: int) -> str:
-    return f"p. {page}" if page else f"chars {start}-{end}"
+def where(kind: str | None, page: int | None, start: int, end: int) -> str:
+    return place(kind, page) or f"chars {start}-{end}"
 
 
 def source_line(n: int, item) -> str:
     """"[1] /docs/handbook.pdf (p. 2) · Refunds · strong match (meaning 72/100, exact words)" for a
     search Hit or a Citation."""
-    parts = [f"[{n}] {item.path} ({where(item.page, item.start, item.end)})"]
+    parts = [f"[{n}] {item.path} ({where(getattr(item, 'kind', ''), item.page, item.start, item.end)})"]
     if item.heading:
         parts.append(item.heading)
     match = describe_match(item)
@@ -48,7 +49,7 @@ def print_card(sentences) -> None:
     print("Found in your documents:")
     for sentence in sentences:
         name = sentence.path.rsplit("/", 1)[-1]
-        print("\n".join(quoted(sentence.text, "  ")) + f" — {name}, {where(sentence.page, sentence.start, sentence.end)}")
+        print("\n".join(quoted(sentence.text, "  ")) + f" — {name}, {where(sentence.kind, sentence.page, sentence.start, sentence.end)}")
     print()
 
 

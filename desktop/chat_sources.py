@@ -11,6 +11,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from core.locator import place
 from core.manifest import display_path
 from core.match_strength import describe_match
 from core.twins import describe_twins
@@ -31,7 +32,7 @@ def source_title(citation: dict) -> str:
     """"report.pdf, p. 3" — the short form used in tooltips, accessible names and copied text."""
     title = file_name(str(citation.get("path", "")))
     if citation.get("page"):
-        title += f", p. {citation['page']}"
+        title += f", {place(citation.get('kind'), citation['page'])}"
     return title
 
 
@@ -73,7 +74,7 @@ class SourceCard(QFrame):
         top.addWidget(name)
         details = []
         if citation.get("page"):
-            details.append(f"p. {citation['page']}")
+            details.append(place(citation.get("kind"), citation["page"]))
         if citation.get("heading"):
             details.append(str(citation["heading"]))
         match = describe_match(citation)  # "" for citations stored before matches were kept

@@ -35,6 +35,7 @@ class Citation:
     similarity: float | None = None  # cosine similarity of the passage to the question
     text_rank: int | None = None  # rank in the full-text search, None when it did not find it
     also_in: tuple[tuple[str, int | None], ...] = ()  # the same text in other files (core/twins.py)
+    kind: str = ""  # the document's kind: what its ``page`` counts (core/locator.py)
 
 
 def cited_numbers(answer: str) -> list[int]:
@@ -91,4 +92,4 @@ def citation_of(source: NumberedSource, inferred: bool = False,
     hit = source.hit
     return Citation(source.n, hit.path, hit.page, hit.heading, hit.start, hit.end,
                     " ".join(hit.text.split())[:300], hit.score, inferred, sentences, hit.similarity, hit.text_rank,
-                    tuple(getattr(hit, "also_in", ())))
+                    tuple(getattr(hit, "also_in", ())), hit.kind or "")

@@ -55,6 +55,7 @@ class EvidenceSentence:
     lexical: float  # 0–1: weighted share of the question's terms the sentence holds
     doc_id: str
     rank: int  # 1-based position of its passage in the hits it was scored from
+    kind: str = ""  # the document's kind: what ``page`` counts (core/locator.py)
 
 
 def sentence_scores(question: str, hits: Sequence[Hit], embedder: Embedder, *, passages: int = PASSAGES,
@@ -176,7 +177,7 @@ def _sentence(candidate: _Candidate, similarity: float) -> EvidenceSentence:
     hit, span = candidate.hit, candidate.span
     return EvidenceSentence(hit.path, hit.page, hit.heading, hit.start + span.start, hit.start + span.end,
                             span.of(hit.text), similarity + LEXICAL_WEIGHT * candidate.lexical, similarity,
-                            candidate.lexical, hit.doc_id, candidate.rank)
+                            candidate.lexical, hit.doc_id, candidate.rank, hit.kind or "")
 
 
 def _overlap(a: EvidenceSentence, b: EvidenceSentence) -> bool:

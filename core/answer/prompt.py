@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from core.llm.base import ChatMessage
+from core.locator import place_long
 from core.manifest import display_path
 from core.search import Hit
 
@@ -36,7 +37,7 @@ class NumberedSource:
 
     @property
     def label(self) -> str:
-        where = f", page {self.hit.page}" if self.hit.page else ""
+        where = f", {place_long(self.hit.kind, self.hit.page)}" if self.hit.page else ""
         heading = f", section \"{self.hit.heading}\"" if self.hit.heading else ""
         # The name as text (U+FFFD for bytes that are not UTF-8): the model reads it, the citation
         # keeps the real path that opens the file.

@@ -17,6 +17,7 @@ from typing import Iterator, Union
 from core.answer.citations import Citation, infer, resolve
 from core.answer.prompt import NumberedSource, quote, user_message
 from core.answer.pipeline import Token
+from core.locator import span as page_span
 from core.answer.repetition import drop_repeats, is_looping
 from core.llm.base import ChatMessage, Engine
 from core.manifest import display_path
@@ -146,6 +147,7 @@ class _Span:
     start: int
     end: int
     text: str
+    kind: str = ""  # what its pages count (core/locator.py)
 
     @classmethod
     def of(cls, items: list) -> "_Span":
@@ -153,15 +155,11 @@ class _Span:
         firsts = [p for p in (_first(i) for i in items) if p]
         lasts = [p for p in (_last(i) for i in items) if p]
         return cls(items[0].path, min(firsts, default=None), max(lasts, default=None), items[0].start,
-                   items[-1].end, "\n".join(i.text for i in items))
+                   items[-1].end, "\n".join(i.text for i in items), items[0].kind or "")
 
     @property
     def pages(self) -> str:
-        if not self.first_page:
-            return ""
-        if self.first_page == self.last_page:
-            return f"page {self.first_page}"
-        return f"pages {self.first_page}-{self.last_page}"
+        return page_span(self.kind, self.first_page, self.last_page)
 
     @property
     def label(self) -> str:

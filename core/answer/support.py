@@ -18,6 +18,7 @@ from core.answer.check import STOPWORDS, CheckResult, Claim, Evidence, extract_c
 from core.answer.citations import Citation, EvidenceSpan, cited_numbers, citation_of
 from core.answer.prompt import NumberedSource
 from core.answer.sentences import Span, split_sentences
+from core.locator import place_long
 
 MIN_SENTENCE_SHARE = 0.5  # share of an answer sentence's content words a source sentence must hold
 MAX_SENTENCES = 4  # per citation: beyond that the evidence stops being a quote and becomes the passage
@@ -44,7 +45,7 @@ class SourceSentences:
         self.evidence = [Evidence(span.of(hit.text)) for span in self.spans]
         self.words = [content_words(span.of(hit.text)) for span in self.spans]
         # The file name, heading and page count as stated too: "page 2 of the handbook".
-        self.whole = Evidence(hit.text, hit.heading, os.path.basename(hit.path), f"page {hit.page or ''}")
+        self.whole = Evidence(hit.text, hit.heading, os.path.basename(hit.path), place_long(hit.kind, hit.page))
 
     def first_supporting(self, claim: Claim) -> int | None:
         return next((i for i, e in enumerate(self.evidence) if e.supports(claim)), None)
