@@ -165,3 +165,22 @@ def test_a_template_that_fails_falls_back_to_chatml_and_cannot_run_code():
     assert broken.source.startswith("chatml") and broken.render(GROUNDED) == render_chatml(GROUNDED)
     sneaky = ChatFormat("{{ messages.__class__.__mro__[1].__subclasses__() }}", "", "")
     assert sneaky.source.startswith("chatml")  # the sandbox refused; nothing ran
+
+
+def test_llama_cpp_says_nothing_on_the_terminal(capfd, tmp_path):
+    """Its notes (the CPU variant it loaded, an adapter's layers kept off a repacked buffer) go to the
+    log: `archivist-cli ask` printed them between the question and the answer."""
+    from style_helpers import write_smollm2_lora
+
+    from core.llm.embedded_engine import bundled_model_path
+
+    if bundled_model_path() is None:
+        pytest.skip("the bundled SmolLM2 is not installed")
+    engine = EmbeddedEngine(bundled_model_path(), n_ctx=512,
+                            adapter=(str(write_smollm2_lora(tmp_path / "style.gguf")), 1.0))
+    try:
+        assert "".join(engine.stream_chat([ChatMessage("user", "Say hello")], max_tokens=4))
+    finally:
+        engine.close()
+    err = capfd.readouterr().err
+    assert "load_backend" not in err and "llama_" not in err, err

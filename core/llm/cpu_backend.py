@@ -89,6 +89,9 @@ def load() -> str | None:
         return None
     import llama_cpp  # noqa: F401 - loads libggml, whose registry the variant joins
 
+    from core.llm.llama_logs import route_to_logging
+
+    route_to_logging()  # before the variant loads: it announces itself
     name = choose(found, os.environ.get("ARCHIVIST_CPU_VARIANT") or None)
     if name is None:
         raise RuntimeError(f"none of llama.cpp's CPU variants runs on this processor ({', '.join(found)})")

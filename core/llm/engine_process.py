@@ -44,6 +44,10 @@ def serve(conn, model_path: str, n_ctx: int, threads: int, adapter: tuple[str, f
         cpu_backend.load()
         import llama_cpp
 
+        from core.llm.llama_logs import route_to_logging
+
+        route_to_logging()
+
         lora = {"lora_path": adapter[0], "lora_scale": float(adapter[1])} if adapter else {}
         llm = llama_cpp.Llama(model_path=model_path, n_ctx=n_ctx, n_threads=threads, verbose=False, **lora)
     except ImportError as e:
