@@ -139,9 +139,10 @@ def train_once(name: str, base, train_examples, epochs: int, max_steps: int | No
 
 
 def training_memory_gb(gguf: str) -> float:
-    """Training holds the weights in fp32 (a 4–5-bit GGUF grows about 6.6-fold), with activations and
-    the loader's copies about 2.5 times that at the peak (measured here for Qwen2.5-0.5B), plus a GB."""
-    return 2.5 * 6.6 * Path(gguf).stat().st_size / 2**30 + 1
+    """The least training can take: the weights in fp32 (a 4–5-bit GGUF grows about 6.6-fold) and
+    the loader's copies, plus a GB; the measured peak is reported (run one model per process to get
+    its own)."""
+    return 1.2 * 6.6 * Path(gguf).stat().st_size / 2**30 + 1
 
 
 def available_memory_gb() -> float | None:

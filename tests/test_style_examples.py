@@ -365,3 +365,18 @@ def test_dataset_hash_is_of_the_exact_ordered_set():
     assert dataset_sha256(examples[::-1]) != digest
     changed = StyleExample(**{**examples[0].__dict__, "answer": examples[0].answer + " "})
     assert dataset_sha256([changed, *examples[1:]]) != digest
+
+
+@pytest.mark.parametrize("count", [20, 60, 134])
+def test_both_sides_of_the_split_keep_the_refusals_share(count):
+    """Training must see refusals at the rate the app makes them: the split once held out exactly
+    the questions the refusals had been made for (both drew the same seeded shuffle), so training
+    saw none."""
+    examples = [example(i) for i in range(count)]
+    examples += refusals(examples, rate=0.1)
+    made = sum(e.origin == "refusal" for e in examples)
+    train, held = split(examples)
+    in_train = sum(e.origin == "refusal" for e in train)
+    assert made >= 2 and in_train >= round(0.8 * made) - 1, (made, in_train)
+    assert sum(e.origin == "refusal" for e in held) <= made - in_train
+    assert not {e.question for e in train} & {e.question for e in held}

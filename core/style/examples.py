@@ -231,25 +231,38 @@ def split(examples: Sequence[StyleExample], holdout: float = 0.2,
           seed: int = 0) -> tuple[list[StyleExample], list[StyleExample]]:
     """(train, validation), the same for the same examples and seed; both keep the given order.
     Examples that share a question go to the same side, so validation never asks what training
-    answered (a refusal shares its question with an answered example). At least one example is held
-    out from 5 on, and at least one is always trained on."""
+    answered (a refusal shares its question with an answered example). Questions with a refusal
+    and those without are held out in the same share, so training sees refusals at the set's rate.
+    At least one example is held out from 5 on, and at least one is always trained on."""
     if not 0 <= holdout < 1:
         raise ValueError(f"holdout is a share from 0 to 1, not {holdout!r}")
     groups: dict[str, list[int]] = {}
     for i, example in enumerate(examples):
         groups.setdefault(_plain(example.question), []).append(i)
-    wanted = round(len(examples) * holdout)
-    if len(examples) >= 5:
-        wanted = max(wanted, 1)
+    # A shuffle of its own: refusals() picks its questions from a shuffle seeded alike, which made
+    # this one hold out exactly those questions.
     order = list(groups.values())
-    random.Random(seed).shuffle(order)
+    random.Random(f"split {seed}").shuffle(order)
+    with_refusal = [g for g in order if any(examples[i].origin == "refusal" for i in g)]
+    without = [g for g in order if not any(examples[i].origin == "refusal" for i in g)]
     held: set[int] = set()
-    for members in order:
-        if len(held) >= wanted or len(held) + len(members) >= len(examples):
-            continue  # a large group that would leave nothing to train on is skipped, a smaller one may fit
-        held.update(members)
+    for kind in (with_refusal, without):
+        size = sum(len(g) for g in kind)
+        _hold(kind, round(size * holdout), held, len(examples))
+    if len(examples) >= 5 and not held:
+        _hold(without or with_refusal, 1, held, len(examples))
     train = [e for i, e in enumerate(examples) if i not in held]
     return train, [e for i, e in enumerate(examples) if i in held]
+
+
+def _hold(groups: list[list[int]], wanted: int, held: set[int], total: int) -> None:
+    """Add groups to ``held`` until ``wanted`` more examples are held; never all ``total``."""
+    taken = 0
+    for members in groups:
+        if taken >= wanted or len(held) + len(members) >= total:
+            continue  # a large group that would leave nothing to train on is skipped, a smaller one may fit
+        held.update(members)
+        taken += len(members)
 
 
 def dataset_sha256(examples: Sequence[StyleExample]) -> str:
