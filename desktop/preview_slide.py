@@ -14,19 +14,22 @@ import os
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import (QColor, QFont, QTextCharFormat, QTextCursor, QTextDocument, QTextFormat,
-                           QTextFrameFormat)
+from PySide6.QtGui import (QColor, QFont, QPalette, QTextCharFormat, QTextCursor, QTextDocument,
+                           QTextFormat, QTextFrameFormat)
 from PySide6.QtWidgets import QTextEdit
 
 from core.parsing import parse_file
-from core.parsing.deck import NOTES_LABEL, split_slide
+from core.parsing.deck import HIDDEN_MARK, NOTES_LABEL, split_slide
 from core.parsing.formats import SUPPORTED_EXTENSIONS
 from desktop.preview_locate import Flattened, ParsedText, flatten, join_sections, locate_in_text
 from desktop.preview_text import mark, replace_document
 
+# The card and the notes have colours of their own, so their text has too (a dark theme's light
+# text would not show on them).
 CARD = QColor("#ffffff")
-CARD_BORDER = QColor("#b8b8b8")
+CARD_BORDER = QColor("#9a9a9a")
 NOTES = QColor("#f3f1ea")
+INK = QColor("#1b1b1b")
 MUTED = QColor("#5f5f5f")
 
 
@@ -72,7 +75,7 @@ def load_slide(path: str, number: int, spans: list[tuple[int, int, str]], base_s
         else:
             note = "This passage is no longer in the file; it changed after indexing."
     parsed, heading = deck.slides.get(number, (ParsedText("", "slides", [], [], []), f"Slide {number}"))
-    document, positions = _document(parsed.text, heading, base_size)
+    document, positions = _document(parsed.text, number, heading, base_size)
     cursor_spans = [piece for a, b in found for piece in positions(a, b)]
     return SlideResult(document, number, deck.count, heading, parsed.text, found, cursor_spans, note)
 
@@ -105,7 +108,7 @@ def _moved_to(deck: _Deck, cited: int, passage: str) -> tuple[int, list[tuple[in
     return None
 
 
-def _document(text: str, heading: str, base_size: float):
+def _document(text: str, number: int, heading: str, base_size: float):
     """The slide as a card and its notes below, and the map from a span of ``text`` to positions
     in the document (frames take positions of their own, so each part is mapped apart)."""
     document = QTextDocument()
@@ -122,10 +125,18 @@ def _document(text: str, heading: str, base_size: float):
     card.setBackground(CARD)
     card.setBorder(1)
     card.setBorderBrush(CARD_BORDER)
+    card.setBorderStyle(QTextFrameFormat.BorderStyle.BorderStyle_Solid)
     card.setPadding(18)
+    card.setMargin(6)
     cursor.insertFrame(card)
+    if not title_end or heading.endswith(HIDDEN_MARK):  # what the slide's own text does not say
+        caption = f"Slide {number}" + (" · hidden in the slide show" if heading.endswith(HIDDEN_MARK) else "")
+        cursor.insertText(caption, _muted())
+        cursor.insertBlock()
+        if not title_end:
+            cursor.insertBlock()
     if title_end:
-        title = QTextCharFormat()
+        title = _ink()
         title.setFontWeight(QFont.Weight.Bold)
         title.setProperty(QTextFormat.Property.FontSizeAdjustment, 2)  # follows the view's zoom
         parts.append((0, title_end, cursor.position()))
@@ -136,7 +147,7 @@ def _document(text: str, heading: str, base_size: float):
     body_end = notes_start - 2 if notes_start < len(text) else notes_start
     if body_start < body_end:
         parts.append((body_start, body_end, cursor.position()))
-        cursor.insertText(text[body_start:body_end], QTextCharFormat())
+        cursor.insertText(text[body_start:body_end], _ink())
     elif not title_end:
         cursor.insertText("This slide has no text.", _muted())
     cursor.movePosition(QTextCursor.MoveOperation.End)
@@ -147,11 +158,12 @@ def _document(text: str, heading: str, base_size: float):
         box = QTextFrameFormat()
         box.setBackground(NOTES)
         box.setPadding(10)
-        box.setTopMargin(4)
+        box.setMargin(6)
+        box.setTopMargin(2)
         cursor.insertFrame(box)
         notes_text = notes_start + len(NOTES_LABEL) + 1
         parts.append((notes_text, len(text), cursor.position()))
-        cursor.insertText(text[notes_text:], QTextCharFormat())
+        cursor.insertText(text[notes_text:], _ink())
     document.moveToThread(QCoreApplication.instance().thread())
 
     def positions(a: int, b: int) -> list[tuple[int, int]]:
@@ -163,6 +175,12 @@ def _document(text: str, heading: str, base_size: float):
                 for start, end, at in parts if a < end and b > start]
 
     return document, positions
+
+
+def _ink() -> QTextCharFormat:
+    fmt = QTextCharFormat()
+    fmt.setForeground(INK)
+    return fmt
 
 
 def _muted(bold: bool = False) -> QTextCharFormat:
@@ -180,6 +198,9 @@ class SlideView(QTextEdit):
         super().__init__(parent)
         self.setReadOnly(True)
         self.setAccessibleName("Slide")
+        palette = self.palette()  # around the card: the window's colour, as around a PDF page
+        palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
+        self.setPalette(palette)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self._document: QTextDocument | None = None

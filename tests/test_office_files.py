@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import zipfile
 
 import pytest
@@ -121,6 +122,18 @@ def test_rtf_accents_from_code_page_and_unicode_escapes(tmp_path):
     emoji.write_bytes(rb"{\rtf1\ansi\uc1 smile \u-10179?\u-8704? and a lone \u-10179? half\par}")
     assert parsed(emoji)[0][2] == "smile \U0001F600 and a lone \ufffd half"
     assert parse_file(str(emoji)).kind == "rtf"
+
+
+def test_rtf_pictures_are_skipped_without_reading_them(tmp_path):
+    """Megabytes of a picture's hex digits would take striprtf seconds a megabyte."""
+    line = b"89504e470d0a1a0a0000000d49484452" * 4 + b"\r\n"
+    picture = rb"{\*\shppict{\pict\pngblip " + line * (8 * 2**20 // len(line)) + b"}}"
+    path = tmp_path / "photo.rtf"
+    path.write_bytes(rb"{\rtf1\ansi Before the photo.\par " + picture + rb" After the photo.\par}")
+    started = time.perf_counter()
+    ((_page, _heading, text),) = parsed(path)
+    assert time.perf_counter() - started < 2.0
+    assert text == "Before the photo.\n After the photo."
 
 
 # -- reasons --------------------------------------------------------------------------------------
