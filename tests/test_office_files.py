@@ -245,3 +245,22 @@ def test_a_folder_of_office_files_is_searched_and_cited_on_the_right_slide(docs,
     hit = top_hit(archivist, "À quelle heure ouvre le café de la gare ?", letter)
     assert hit.kind == "rtf" and of.RTF_FACT in hit.text
     assert top_hit(archivist, "INV-2024-0042 Globex", docs / "finance.md").path.endswith("finance.md")
+
+
+def test_a_slide_is_named_a_slide_wherever_a_citation_is_written(data_dir):
+    from core import layout
+    from core.conversations import ConversationStore
+    from core.twins import describe_twins
+
+    assert describe_twins([("/d/deck.pptx", 2), ("/d/deck.pdf", 2), ("/d/notes.md", None)]) == \
+        "also in deck.pptx (slide 2), deck.pdf (p. 2), notes.md"
+    store = ConversationStore(layout.conversations_path(data_dir))
+    try:
+        conv = store.create("Deck")
+        store.add_message(conv.id, "user", "When does the audit close?")
+        store.add_message(conv.id, "assistant", "On 14 March [1].", engine="ollama", model="m", citations=[
+            {"n": 1, "path": "/d/deck.pptx", "page": 2, "heading": "Invoices", "start": 0, "end": 40,
+             "snippet": of.DECK_FACTS["notes"], "score": 0.1, "kind": "slides"}])
+        assert "- \\[1\\] /d/deck.pptx, slide 2 — Invoices" in store.export_markdown(conv.id)
+    finally:
+        store.close()

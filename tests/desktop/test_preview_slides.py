@@ -148,3 +148,16 @@ def test_a_citation_without_its_kind_is_still_a_slide():
     assert is_slide({"path": "/d/talk.odp", "page": 1})
     assert not is_slide({"path": "/d/book.pdf", "page": 2, "kind": "pdf"})
     assert not is_slide({"path": "/d/report.odt", "page": None, "kind": "odt"})
+
+
+def test_an_answer_copied_names_the_slide(qtbot, view):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    cited = {"n": 1, "path": "/docs/deck.pptx", "page": 2, "heading": "Invoices", "start": 0, "end": 40,
+             "snippet": "Remind Globex.", "score": 0.03, "inferred": False, "kind": "slides"}
+    widget = view.add_answer("m1", "On 14 March [1].", [cited], "complete", "ollama", "m")
+    (card,) = widget.sources.cards
+    assert card.accessibleName() == "Source 1: deck.pptx, slide 2"
+    qtbot.mouseClick(widget.copy_button, Qt.MouseButton.LeftButton)
+    assert "[1] /docs/deck.pptx, slide 2 (Invoices)" in QGuiApplication.clipboard().text()
