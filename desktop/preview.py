@@ -268,7 +268,7 @@ class PreviewPane(QWidget):
     def _on_width_changed(self) -> None:
         # The zoom is relative to the width, so a wider pane shows a larger page.
         width = self._page_view.available_width(self._stack.width())
-        if self._page_count and width != self._fit_width:
+        if self._page_count and width != self._fit_width and self._stack.currentWidget() is self._page_view:
             self._request_pdf()
 
     def _on_done(self, job: str, number: int, result) -> None:

@@ -161,3 +161,24 @@ def test_an_answer_copied_names_the_slide(qtbot, view):
     assert card.accessibleName() == "Source 1: deck.pptx, slide 2"
     qtbot.mouseClick(widget.copy_button, Qt.MouseButton.LeftButton)
     assert "[1] /docs/deck.pptx, slide 2 (Invoices)" in QGuiApplication.clipboard().text()
+
+
+def test_a_resize_just_before_a_slide_is_shown_keeps_the_slide(qtbot, pane, tmp_path):
+    """The page view of the PDF shown before hears the resize, and answers it after a debounce:
+    by then a slide is on screen, which must not be rendered as a PDF page."""
+    from core.parsing import parse_file
+    from helpers import make_pdf
+
+    pdf = make_pdf(tmp_path / "a.pdf", ["Hello world, page one."])
+    show(qtbot, pane, dict(path=str(pdf), page=1, heading="", start=0, end=5, text="Hello", score=0.0))
+    deck = of.deck_pptx(tmp_path / "deck.pptx")
+    slide = parse_file(str(deck)).sections[1]
+    start = slide.text.index(of.DECK_FACTS["notes"])
+    pane.resize(pane.width() + 200, pane.height())  # the page view's debounce starts
+    show(qtbot, pane, dict(path=str(deck), kind="slides", page=2, heading="Invoices", start=start,
+                           end=start + len(of.DECK_FACTS["notes"]), text=of.DECK_FACTS["notes"], score=0.0))
+    assert marked_pieces(pane) == [of.DECK_FACTS["notes"]]
+    failures = []
+    pane.failed.connect(failures.append)
+    qtbot.wait(800)  # past the debounce
+    assert failures == [] and pane.message == "" and pane._stack.currentWidget() is pane._slide_view
