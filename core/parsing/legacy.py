@@ -3,8 +3,8 @@ is not indexed, in words a user can act on.
 
 The streams inside tell them apart, whatever the file is called: "WordDocument" in a Word file,
 "PowerPoint Document" in a PowerPoint file, "EncryptedPackage" in an encrypted Office 2007+ file.
-olefile (BSD-2-Clause, pure Python) reads the directory; a file it cannot read is judged by its
-bytes, as before.
+olefile (BSD-2-Clause, pure Python) reads the directory; when it finds none of these (a damaged
+directory), the bytes are searched for the name of an encrypted package, as before.
 """
 
 from __future__ import annotations
@@ -32,16 +32,19 @@ _ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")  # its directory entry
 
 def legacy_office_error(fh: BinaryIO, max_bytes: int) -> ParseError:
     """The ParseError for an OLE2 file (raise it)."""
-    fh.seek(0)
-    try:
-        with olefile.OleFileIO(fh) as ole:
-            streams = {"/".join(entry) for entry in ole.listdir(streams=True, storages=False)}
-    except Exception as exc:  # noqa: BLE001 - olefile raises OSError and others on damaged files
-        log.debug("olefile could not read the directory: %s", exc)
-        fh.seek(0)
-        reason = ENCRYPTED if _ENCRYPTED_OOXML in read_all(fh, max_bytes) else LEGACY
-        return ParseError("skipped", reason)
+    streams = _stream_names(fh)
     for stream, reason in REASONS:
         if stream in streams:
             return ParseError("skipped", reason)
-    return ParseError("skipped", LEGACY)
+    fh.seek(0)  # a directory olefile cannot read may still name an encrypted package
+    return ParseError("skipped", ENCRYPTED if _ENCRYPTED_OOXML in read_all(fh, max_bytes) else LEGACY)
+
+
+def _stream_names(fh: BinaryIO) -> set[str]:
+    fh.seek(0)
+    try:
+        with olefile.OleFileIO(fh) as ole:
+            return {"/".join(entry) for entry in ole.listdir(streams=True, storages=False)}
+    except Exception as exc:  # noqa: BLE001 - olefile raises OSError and others on damaged files
+        log.debug("olefile could not read the directory: %s", exc)
+        return set()
