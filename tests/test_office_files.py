@@ -102,6 +102,8 @@ def test_odt_headings_build_the_path_and_tables_lists_and_footnotes_are_read(tmp
          "Invoices\n\nInvoice: INV-2024-0042 · Client: Globex Corporation · Amount: 1,250 euros\n\n"
          f"Totals are checked every quarter.\n\n{of.ODT_FACTS['note']}"),
         (None, ("Operations",), f"Operations\n\n{of.ODT_FACTS['list']}\nSecond item\non two lines\nA nested item"),
+        (None, ("Header",), "Acme Ltd — confidential"),  # once, though the left pages repeat it
+        (None, ("Footer",), "Lisbon office"),
     ]  # no table of contents, no tracked deletion
 
 

@@ -81,12 +81,13 @@ def meta_title(zf: zipfile.ZipFile) -> str | None:
     return None
 
 
-def stream(zf: zipfile.ZipFile, label: str) -> Iterator[tuple[str, ET.Element, list[ET.Element]]]:
-    """("start" | "end", element, its ancestors) over content.xml. The caller may drop an element
-    it has read with ``forget``; a malformed file raises ParseError."""
+def stream(zf: zipfile.ZipFile, label: str,
+           part: str = "content.xml") -> Iterator[tuple[str, ET.Element, list[ET.Element]]]:
+    """("start" | "end", element, its ancestors) over a part of the package. The caller may drop
+    an element it has read with ``forget``; a malformed part raises ParseError."""
     ancestors: list[ET.Element] = []
     try:
-        with zf.open("content.xml") as fh:
+        with zf.open(part) as fh:
             for event, el in ET.iterparse(fh, events=("start", "end")):
                 if event == "start":
                     yield event, el, ancestors
@@ -95,7 +96,7 @@ def stream(zf: zipfile.ZipFile, label: str) -> Iterator[tuple[str, ET.Element, l
                     ancestors.pop()
                     yield event, el, ancestors
     except ET.ParseError as exc:
-        raise ParseError("failed", f"unreadable {label}: malformed content.xml ({exc})") from None
+        raise ParseError("failed", f"unreadable {label}: malformed {part} ({exc})") from None
 
 
 def forget(el: ET.Element, ancestors: list[ET.Element]) -> None:

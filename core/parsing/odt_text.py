@@ -2,7 +2,8 @@
 
 Like docx_text.py: the locator unit is the text built here, blocks joined by blank lines (a
 paragraph; a list, one item a line; a table, one row a line); headings (text:h with their outline
-level) build the heading path of what follows them; a footnote follows its paragraph. Tables of
+level) build the heading path of what follows them; a footnote follows its paragraph; then each
+distinct header and footer (styles.xml) as a section headed ("Header",) or ("Footer",). Tables of
 contents and indexes are left out (they repeat the headings), so are comments and the deleted
 text that tracked changes keep.
 """
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from .model import ParsedDocument
-from .odf import H, forget, inline_text, meta_title, open_package, q, stream, block_of
+import zipfile
+
+from .model import ParsedDocument, ParseError
+from .odf import H, block_lines, block_of, forget, inline_text, meta_title, open_package, q, stream
 from .sections import cut_sections, heading_spans
 
 LABEL = "ODT"
@@ -25,6 +28,8 @@ _SKIPPED = frozenset(map(q, (
     "text:user-field-decls", "office:forms",
 )))
 _BODY = q("office:text")
+_PAGE_FURNITURE = {q(f"style:{part}{side}"): part.capitalize()
+                   for part in ("header", "footer") for side in ("", "-left", "-first")}
 
 
 def parse_odt(fh: BinaryIO) -> ParsedDocument:
@@ -58,11 +63,29 @@ def parse_odt(fh: BinaryIO) -> ParsedDocument:
             for block in [text, *(n for n in notes if n.strip())]:
                 parts.append(block)
                 pos += len(block) + 2
+        spans = heading_spans(heads, 0, max(pos - 2, 0))
+        for label, text in _headers_footers(zf):
+            spans.append((pos, pos + len(text), (label,)))
+            parts.append(text)
+            pos += len(text) + 2
     full = "\n\n".join(parts)
-    spans = heading_spans(heads, 0, len(full))
     if title is None:
         title = next((t for _, level, t in heads if level == 1), None)
     return ParsedDocument(kind="odt", sections=cut_sections(full, spans), title=title)
+
+
+def _headers_footers(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """("Header" | "Footer", text) of the page styles, each distinct text once."""
+    found: dict[str, str] = {}
+    try:
+        for event, el, _ancestors in stream(zf, LABEL, "styles.xml"):
+            if event == "end" and el.tag in _PAGE_FURNITURE:
+                text = "\n".join(block_lines(el))
+                if text:
+                    found.setdefault(text, _PAGE_FURNITURE[el.tag])
+    except (KeyError, ParseError):  # a missing or broken styles.xml must not lose the body
+        pass
+    return [(label, text) for text, label in found.items()]
 
 
 def _level(value: str | None) -> int:
