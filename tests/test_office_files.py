@@ -184,6 +184,17 @@ def test_damaged_files_fail_with_their_reason(tmp_path, name, reason):
     assert status == "failed" and said.startswith(reason), said
 
 
+@pytest.mark.parametrize("name, member, reason", [
+    ("bomb.pptx", "ppt/slides/slide1.xml", "presentation unpacks to 600"),
+    ("bomb.odt", "content.xml", "ODT unpacks to 600"),
+])
+def test_a_zip_bomb_is_refused_by_its_declared_size(tmp_path, name, member, reason):
+    path = (of.deck_pptx if name.endswith("pptx") else of.report_odt)(tmp_path / name)
+    of.declare_size(path, member, 600 * 2**20)
+    status, said = refusal(path)
+    assert status == "failed" and said.startswith(reason) and said.endswith("(limit 512 MB): possible zip bomb")
+
+
 def test_an_empty_deck_has_no_text_content(tmp_path):
     prs = Presentation()
     prs.slides.add_slide(prs.slide_layouts[6])
