@@ -3,6 +3,7 @@ through the deck; ODT and RTF shown as text with the passage marked. Real index,
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict
 
 import pytest
@@ -182,3 +183,13 @@ def test_a_resize_just_before_a_slide_is_shown_keeps_the_slide(qtbot, pane, tmp_
     pane.failed.connect(failures.append)
     qtbot.wait(800)  # past the debounce
     assert failures == [] and pane.message == "" and pane._stack.currentWidget() is pane._slide_view
+
+
+def test_a_decks_tooltip_counts_slides():
+    from core.manifest import INDEXED, FileRecord
+    from desktop.files_model import tooltip_of
+
+    deck = FileRecord(path="/d/deck.pptx", source="/d", size=2048, mtime_ns=0, content_hash="h", status=INDEXED,
+                      reason="", kind="slides", chunks=5, pages=12, attempts=0, retry_after=None, updated_at=0.0)
+    assert tooltip_of(deck).splitlines()[-1] == "2.0 KB · 12 slides · 5 passages"
+    assert "12 pages" in tooltip_of(dataclasses.replace(deck, path="/d/a.pdf", kind="pdf"))
