@@ -50,6 +50,8 @@ SUPPORTED_EXTENSIONS: MappingProxyType[str, str] = MappingProxyType(
         ".odt": "odt",
         ".ott": "odt",
         ".rtf": "rtf",
+        # Office 97–2003: not read, but looked at, to say how to make them readable (legacy.py).
+        **{ext: "legacy_office" for ext in (".doc", ".dot", ".ppt", ".pps", ".pot")},
         ".md": "markdown",
         ".markdown": "markdown",
         ".mdown": "markdown",
