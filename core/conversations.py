@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from core.localdb import LocalDB, dump_json, from_db, load_json, to_db
+from core.locator import place
 
 ROLES = ("user", "assistant")
 STATUSES = ("complete", "stopped", "interrupted", "refused")
@@ -282,7 +283,7 @@ def _printable(text: str) -> str:
 
 
 def _source_lines(c: dict) -> list[str]:
-    page = f", p. {c['page']}" if c.get("page") is not None else ""
+    page = f", {place(c.get('kind'), c['page'])}" if c.get("page") else ""
     line = f"- \\[{c.get('n', '?')}\\] {md_inline(str(c.get('path', '')))}{page}"
     if c.get("heading"):
         line += " — " + md_inline(c["heading"])

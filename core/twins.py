@@ -17,6 +17,9 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from core.locator import place
+from core.parsing.formats import SUPPORTED_EXTENSIONS
+
 MIN_CONTAINMENT = 0.9  # share of one passage's word triples found in the other
 # When the kept passage is the one contained, the other may add a little (the overlap with the
 # passage before it: 0.74 above), not a whole paragraph (a one-paragraph PDF page inside a
@@ -66,5 +69,6 @@ def _folds_into(lower: set, kept: set) -> bool:
 
 def describe_twins(also_in) -> str:
     """"also in guide.html, guide.pdf (p. 3)" for a kept passage's ``also_in`` ("" when it has none)."""
-    places = [Path(path).name + (f" (p. {page})" if page else "") for path, page in also_in or ()]
+    places = [Path(path).name + (f" ({place(SUPPORTED_EXTENSIONS.get(Path(path).suffix.lower()), page)})" if page else "")
+              for path, page in also_in or ()]
     return "also in " + ", ".join(places) if places else ""

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QSizePolicy, QTextBr
                                QVBoxLayout, QWidget)
 
 from core.history import split_style
+from core.locator import place
 from core.manifest import display_path
 from desktop.chat_bubble import Bubble, blend
 from desktop.chat_markdown import SafeDocument, citation_number, render_markdown
@@ -320,7 +321,7 @@ class AnswerWidget(Bubble):
             for c in self.citations:
                 where = display_path(str(c.get("path", "")))  # the clipboard takes text
                 if c.get("page"):
-                    where += f", p. {c['page']}"
+                    where += f", {place(c.get('kind'), c['page'])}"
                 if c.get("heading"):
                     where += f" ({c['heading']})"
                 lines.append(f"[{c.get('n', '')}] {where}")

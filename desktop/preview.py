@@ -12,20 +12,20 @@ import os
 
 import pymupdf
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import (QColor, QDesktopServices, QFont, QFontDatabase, QKeySequence, QShortcut,
-                           QTextCursor, QTextDocument)
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
-                               QStackedWidget, QTextEdit, QVBoxLayout, QWidget)
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget
 
+from core.locator import unit
 from core.manifest import display_path
 from desktop.file_urls import file_url
 from desktop.preview_jobs import Failure, PdfResult, TextResult, describe, load_pdf, load_text, pdf_pool
 from desktop.preview_locate import CHANGED, highlight_spans
 from desktop.preview_pdf import PageView
+from desktop.preview_slide import SlideResult, SlideView, is_slide, load_slide
+from desktop.preview_text import SourceTextView
 
 ZOOM_STEP = 1.25
 ZOOM_LIMITS = (0.25, 8.0)  # relative to "fit width"
-TEXT_HIGHLIGHT = QColor(255, 214, 0, 150)
 OPENING_DELAY_MS = 250
 EXCERPT = ("This file is long: only the part around the passage is shown. Open it in the system "
            "viewer to see all of it.")
@@ -47,7 +47,7 @@ class PreviewPane(QWidget):
         super().__init__(parent)
         self._citation: dict | None = None
         self._requests = 0  # numbers requests, so results that arrive late are dropped
-        self._pending = {"pdf": 0, "text": 0}
+        self._pending = {"pdf": 0, "text": 0, "slide": 0}
         self._page = self._page_count = self._cited_page = 0  # _page: the page on screen
         self._wanted = 0  # the page asked for, which paging counts from
         self._highlights: dict[int, list[pymupdf.Rect]] = {}
@@ -56,7 +56,7 @@ class PreviewPane(QWidget):
         self._fit_width = 0  # the width the page on screen was fitted to
         self._text = ""
         self._spans: list[tuple[int, int]] = []  # marked in _text: the passage or its cited sentences
-        self._document: QTextDocument | None = None  # the text on screen, once one was shown
+        self._cited_spans, self._page_heading = [], ""  # (start, end, text) to mark; the slide's heading
         self._message = ""
         # No parent: a worker finishing after the pane is gone emits into a live object, and the
         # connection to the deleted pane is simply gone.
@@ -75,11 +75,14 @@ class PreviewPane(QWidget):
         path, page = str(citation["path"]), citation.get("page")
         self._pending = {job: 0 for job in self._pending}  # results still on their way are stale
         self._page = self._page_count = 0
-        self._highlights, self._spans, self._text, self._zoom = {}, [], "", 1.0
+        self._highlights, self._spans, self._text, self._zoom, self._page_heading = {}, [], "", 1.0, ""
         self._controls.setEnabled(False)  # until the new file is on screen
         self._opening.start()  # says "Opening…" only if it takes long enough to notice
-        spans = highlight_spans(citation)
-        if page:
+        spans = self._cited_spans = highlight_spans(citation)
+        if is_slide(citation):
+            self._cited_page = self._wanted = int(page)
+            self._request_slide()
+        elif page:
             self.layout().activate()  # a pane shown just now: fit the page to its real width
             self._cited_page = self._wanted = int(page)
             self._request_pdf(spans)
@@ -90,7 +93,7 @@ class PreviewPane(QWidget):
     def go_to_page(self, page: int) -> None:
         if self._page_count and 1 <= page <= self._page_count and page != self._wanted:
             self._wanted = page
-            self._request_pdf()
+            self._request_slide() if self._stack.currentWidget() is self._slide_view else self._request_pdf()
 
     def next_page(self) -> None:
         self.go_to_page(self._wanted + 1)
@@ -172,15 +175,14 @@ class PreviewPane(QWidget):
 
         self._page_view = PageView()
         self._page_view.fit_width_changed.connect(self._on_width_changed)
-        self._text_view = QPlainTextEdit(readOnly=True)
-        self._text_view.setAccessibleName("Source text")
-        self._text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self._text_view = SourceTextView()
         self._message_label = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True,
                                      alignment=Qt.AlignmentFlag.AlignCenter)
         self._message_label.setAccessibleName("Preview message")
         self._message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._stack = QStackedWidget()
-        for widget in (self._message_label, self._page_view, self._text_view):
+        self._slide_view = SlideView()
+        for widget in (self._message_label, self._page_view, self._text_view, self._slide_view):
             self._stack.addWidget(widget)
 
         header = QHBoxLayout()
@@ -254,9 +256,9 @@ class PreviewPane(QWidget):
                      self._wanted, spans, width, self._zoom, self.devicePixelRatioF())
 
     def _set_zoom(self, zoom: float, text_steps: int) -> None:
-        if self._stack.currentWidget() is self._text_view:
+        if self._stack.currentWidget() in (self._text_view, self._slide_view):
             if text_steps:
-                self._text_view.zoomIn(text_steps)
+                self._stack.currentWidget().zoomIn(text_steps)
             return
         zoom = min(max(zoom, ZOOM_LIMITS[0]), ZOOM_LIMITS[1])
         if self._page_count and zoom != self._zoom:
@@ -266,7 +268,7 @@ class PreviewPane(QWidget):
     def _on_width_changed(self) -> None:
         # The zoom is relative to the width, so a wider pane shows a larger page.
         width = self._page_view.available_width(self._stack.width())
-        if self._page_count and width != self._fit_width:
+        if self._page_count and width != self._fit_width and self._stack.currentWidget() is self._page_view:
             self._request_pdf()
 
     def _on_done(self, job: str, number: int, result) -> None:
@@ -279,6 +281,8 @@ class PreviewPane(QWidget):
             self._open.setEnabled(not result.file_missing)
         elif job == "pdf":
             self._show_pdf(result)
+        elif job == "slide":
+            self._show_slide(result)
         else:
             self._show_text(result)
 
@@ -293,9 +297,7 @@ class PreviewPane(QWidget):
         self._page = self._wanted = page.page
         self._page_count, self._shown_zoom = page.page_count, page.zoom
         self._page_view.canvas.show_page(page, self.highlight_rects)
-        self._stack.setCurrentWidget(self._page_view)
-        self._update_controls()
-        self._message = ""
+        self._show_view(self._page_view)
         QTimer.singleShot(0, self, self._finish_pdf)
 
     def _finish_pdf(self) -> None:
@@ -314,42 +316,40 @@ class PreviewPane(QWidget):
         self.rendered.emit()
 
     def _show_text(self, result: TextResult) -> None:
-        old, self._document = self._document, result.document
-        self._document.setParent(self._text_view)
-        self._text_view.setDocument(self._document)  # Qt deletes the view's own first document
-        if old is not None:
-            old.deleteLater()
+        self._text_view.show_text(result.document, result.cursor_spans, result.monospace, self.font())
         self._text, self._spans = result.text, result.spans
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font = fixed if result.monospace else QFont(self.font())
-        font.setPointSizeF(self._text_view.font().pointSizeF())  # keeps the user's zoom
-        self._text_view.setFont(font)
-        self._stack.setCurrentWidget(self._text_view)
-        self._update_controls()
-        self._message = ""
+        self._show_view(self._text_view)
         if not result.spans:
             self._set_note(CHANGED)
         else:
             self._set_note(EXCERPT if result.excerpt else "")
-        selections = []
-        for start, end in result.cursor_spans:
-            selection = QTextEdit.ExtraSelection()
-            selection.cursor = QTextCursor(result.document)
-            selection.cursor.setPosition(start)
-            selection.cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            selection.format.setBackground(TEXT_HIGHLIGHT)
-            selections.append(selection)
-        if result.cursor_spans:
-            cursor = QTextCursor(result.document)
-            cursor.setPosition(result.cursor_spans[0][0])
-            self._text_view.setTextCursor(cursor)
-        self._text_view.setExtraSelections(selections)
         QTimer.singleShot(0, self, self._finish_text)
+
+    def _request_slide(self) -> None:
+        spans = self._cited_spans if self._wanted == self._cited_page else []  # marked there only
+        self._submit("slide", QThreadPool.globalInstance(), load_slide, str(self._citation["path"]),
+                     self._wanted, spans, self._slide_view.font().pointSizeF())
+
+    def _show_slide(self, result: SlideResult) -> None:
+        if self._wanted == self._cited_page:  # the passage is marked, or the note says where it went
+            self._cited_page = result.number if result.spans else self._cited_page
+            self._set_note(result.note)
+        self._page = self._wanted = result.number
+        self._page_count, self._page_heading = result.count, result.heading
+        self._text, self._spans = result.text, result.spans
+        self._slide_view.show_slide(result)
+        self._show_view(self._slide_view)
+        self.rendered.emit()
 
     def _finish_text(self) -> None:
         if self._spans:
             self._text_view.centerCursor()
         self.rendered.emit()
+
+    def _show_view(self, view: QWidget) -> None:
+        self._message = ""
+        self._stack.setCurrentWidget(view)
+        self._update_controls()
 
     def _show_message(self, text: str, failure: bool) -> None:
         self._message = text
@@ -368,28 +368,32 @@ class PreviewPane(QWidget):
         """Header and controls for what is on screen: a page, a text, or a message."""
         citation = self._citation or {}
         path, heading = str(citation.get("path", "")), citation.get("heading") or ""
-        paged = self._stack.currentWidget() is self._page_view
+        shown_view = self._stack.currentWidget()
+        paged = shown_view in (self._page_view, self._slide_view)
         shown = display_path(path)  # Qt would silently drop bytes that are not UTF-8
         self._title.setText(os.path.basename(shown) or "Source preview")
         self._title.setToolTip(shown)
         self._open.setEnabled(bool(path))
-        self._controls.setVisible(self._stack.currentWidget() is not self._message_label)
+        self._controls.setVisible(shown_view is not self._message_label)
         self._controls.setEnabled(True)
-        for widget in self._paging + [self._fit, self._zoom_label]:
-            widget.setVisible(paged)
+        for widget in self._paging + [self._fit, self._zoom_label]:  # zoom % and fit: for pages
+            widget.setVisible(paged and (widget in self._paging or shown_view is self._page_view))
+        word = unit("slides" if shown_view is self._slide_view else citation.get("kind"))
         if paged:
             self._page_box.blockSignals(True)  # setting the number is not a request to go there
             self._page_box.setMaximum(self._page_count)
             self._page_box.setValue(self._page)
             self._page_box.blockSignals(False)
+            self._page_box.setAccessibleName(f"{word.capitalize()} number")
             self._of.setText(f"of {self._page_count}")
             self._zoom_label.setText(f"{round(self._shown_zoom * 100)}%")  # 100% = printed size
             self._previous.setEnabled(self._page > 1)
             self._next.setEnabled(self._page < self._page_count)
-            where = [f"Page {self._page} of {self._page_count}",
-                     heading if self._page == self._cited_page else f"cited on page {self._cited_page}"]
+            here = self._page == self._cited_page
+            where = [f"{word.capitalize()} {self._page} of {self._page_count}", heading if here else
+                     self._page_heading, "" if here else f"cited on {word} {self._cited_page}"]
         else:
             page = citation.get("page")
-            where = [f"Page {page}" if page else "", heading]
+            where = [f"{word.capitalize()} {page}" if page else "", heading]
         self._where.setText(" · ".join(part for part in where if part))
 

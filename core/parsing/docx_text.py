@@ -40,8 +40,9 @@ _WRAPPERS = {qn("w:sdt"): qn("w:sdtContent"), qn("w:customXml"): None}
 _HEADING_NAME = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
 
 
-def check_package(fh: BinaryIO, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
-    """Refuse a zip bomb from the central directory alone, before anything is decompressed.
+def check_package(fh: BinaryIO, max_unpacked: int = MAX_UNPACKED_BYTES, label: str = "DOCX") -> None:
+    """Refuse a zip bomb from the central directory alone, before anything is decompressed
+    (python-docx and python-pptx hold every part in memory).
 
     The declared sizes are binding: Python's zipfile stops reading an entry at its file_size.
     """
@@ -49,14 +50,14 @@ def check_package(fh: BinaryIO, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
         with zipfile.ZipFile(fh) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-        raise ParseError("failed", f"unreadable DOCX: {exc}") from None
+        raise ParseError("failed", f"unreadable {label}: {exc}") from None
     if len(infos) > MAX_PARTS:
-        raise ParseError("failed", f"unreadable DOCX: too many parts ({len(infos)})")
+        raise ParseError("failed", f"unreadable {label}: too many parts ({len(infos)})")
     total = sum(i.file_size for i in infos)
     if total > max_unpacked:
         raise ParseError(
             "failed",
-            f"DOCX unpacks to {mb(total)} MB (limit {mb(max_unpacked)} MB): possible zip bomb",
+            f"{label} unpacks to {mb(total)} MB (limit {mb(max_unpacked)} MB): possible zip bomb",
         )
 
 

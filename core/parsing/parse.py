@@ -34,8 +34,12 @@ from .docx_text import parse_docx
 from .files import mb, open_regular, os_error, read_all, read_head, read_limited
 from .formats import PYMUPDF_KINDS, SUPPORTED_EXTENSIONS, TEXT_KINDS
 from .html_text import parse_html
+from .legacy import legacy_office_error
 from .model import NEEDS_OCR, ParsedDocument, ParseError
+from .odp_text import parse_odp
+from .odt_text import parse_odt
 from .pdf import OCR_FOUND_NOTHING, parse_paged
+from .rtf_text import parse_rtf
 from .sniff import ARCHIVE_REASON, HEAD_BYTES, sniff, zip_kind
 from .text import parse_text_kind
 
@@ -45,7 +49,8 @@ DEFAULT_MAX_BYTES = 256 * 2**20
 ALMOST_EMPTY_CHARS = 100
 ALMOST_EMPTY = "almost empty"
 NO_TEXT_AFTER_OCR = "no text layer, and OCR found no legible text"
-_ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")  # a password-protected .docx is OLE2
+# What a damaged ZIP-based file is called in its reason, by the kind its extension gives.
+_ZIP_LABELS = {"docx": "DOCX", "epub": "EPUB", "xps": "XPS", "slides": "presentation", "odt": "ODT"}
 
 
 def parse_file(
@@ -94,14 +99,12 @@ def _dispatch(fh: BinaryIO, path: str, kinds: Mapping[str, str], **kw) -> Parsed
         )
     if magic == "zip":
         return _parse_zip(fh, path, ext_kind, **kw)
-    if magic == "ole2":
-        if _ENCRYPTED_OOXML in read_all(fh, kw["max_bytes"]):
-            raise ParseError("skipped", "encrypted: needs a password")
-        raise ParseError("skipped", "unsupported legacy Office format")
+    if magic == "ole2":  # Office 97–2003 files, and encrypted Office 2007+ ones
+        raise legacy_office_error(fh, kw["max_bytes"])
     if magic == "gzip":
         return _parse_gzip(fh, path, kinds, kw["max_bytes"])
     if magic == "rtf":
-        raise ParseError("skipped", "unsupported file type (RTF)")
+        return parse_rtf(read_all(fh, kw["max_bytes"]))
     if ext_kind is None:
         raise ParseError("skipped", f"unsupported file type ({ext or 'no extension'})")
     if ext_kind in PYMUPDF_KINDS:  # e.g. a PDF with junk before its header: let MuPDF try
@@ -113,8 +116,10 @@ def _dispatch(fh: BinaryIO, path: str, kinds: Mapping[str, str], **kw) -> Parsed
             max_bytes=kw["max_bytes"],
             page_range=kw["page_range"],
         )
-    if ext_kind == "docx":
-        raise ParseError("failed", "unreadable DOCX: not a ZIP package")
+    if ext_kind in ("docx", "slides", "odt"):
+        raise ParseError("failed", f"unreadable {_ZIP_LABELS[ext_kind]}: not a ZIP package")
+    if ext_kind == "rtf":
+        raise ParseError("failed", "unreadable RTF: it does not start with {\\rtf")
     if ext_kind == "gzip":
         raise ParseError("failed", "unreadable gzip file: bad header")
     if ext_kind in TEXT_KINDS:
@@ -130,23 +135,38 @@ def _parse_text(data: bytes, kind: str) -> ParsedDocument:
 
 
 def _parse_zip(fh: BinaryIO, path: str, ext_kind: str | None, **kw) -> ParsedDocument:
-    label = {"docx": "DOCX", "epub": "EPUB", "xps": "XPS"}.get(ext_kind or "", "ZIP file")
+    label = _ZIP_LABELS.get(ext_kind or "", "ZIP file")
     try:
         with zipfile.ZipFile(fh) as zf:
             kind = zip_kind(zf)
     except (zipfile.BadZipFile, EOFError, ValueError) as exc:
         raise ParseError("failed", f"unreadable {label}: damaged ZIP container ({exc})") from None
     except ParseError as exc:
-        if ext_kind in ("docx", "epub", "xps") and exc.reason == ARCHIVE_REASON:
+        if ext_kind in _ZIP_LABELS and exc.reason == ARCHIVE_REASON:
             # named like a document, but its main part is missing
             raise ParseError("failed", f"unreadable {label}: not a valid package") from None
         raise
     fh.seek(0)
     if kind == "docx":
         return parse_docx(fh)
+    if kind in _ZIP_READERS:
+        return _ZIP_READERS[kind](fh, kw["page_range"])
     return parse_paged(
         fh, path, kind, ocr=kw["ocr"], max_bytes=kw["max_bytes"], page_range=kw["page_range"]
     )
+
+
+def _parse_pptx(fh: BinaryIO, page_range: tuple[int, int] | None) -> ParsedDocument:
+    from .pptx_text import parse_pptx  # python-pptx takes ~0.15 s to import: only when a deck comes
+
+    return parse_pptx(fh, page_range)
+
+
+_ZIP_READERS = {
+    "pptx": _parse_pptx,
+    "odp": parse_odp,
+    "odt": lambda fh, _pages: parse_odt(fh),
+}
 
 
 def _parse_gzip(fh: BinaryIO, path: str, kinds: Mapping[str, str], max_bytes: int):

@@ -12,6 +12,9 @@ ARCHIVE_REASON = "archives are not indexed"
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_ODF = "application/vnd.oasis.opendocument."
+_OPENDOCUMENT = {_ODF + "presentation": "odp", _ODF + "presentation-template": "odp",
+                 _ODF + "text": "odt", _ODF + "text-template": "odt"}
 
 
 def sniff(head: bytes) -> str | None:
@@ -40,7 +43,8 @@ def sniff(head: bytes) -> str | None:
 
 
 def zip_kind(zf: zipfile.ZipFile) -> str:
-    """docx, epub or xps for a ZIP we can index; raises ParseError("skipped", …) for the rest."""
+    """docx, epub, xps, pptx, odp or odt for a ZIP we can index; raises ParseError("skipped", …)
+    for the rest."""
     names = set(zf.namelist())
     if "word/document.xml" in names:
         return "docx"
@@ -51,6 +55,8 @@ def zip_kind(zf: zipfile.ZipFile) -> str:
             mime = ""
         if mime == "application/epub+zip":
             return "epub"
+        if mime in _OPENDOCUMENT:
+            return _OPENDOCUMENT[mime]
         if mime.startswith("application/vnd.oasis.opendocument"):
             raise ParseError("skipped", "unsupported OpenDocument format")
     if "META-INF/container.xml" in names:  # an EPUB missing its mimetype entry
@@ -60,5 +66,5 @@ def zip_kind(zf: zipfile.ZipFile) -> str:
     if "xl/workbook.xml" in names:
         raise ParseError("skipped", "unsupported Office format (Excel workbook)")
     if "ppt/presentation.xml" in names:
-        raise ParseError("skipped", "unsupported Office format (PowerPoint presentation)")
+        return "pptx"
     raise ParseError("skipped", ARCHIVE_REASON)

@@ -1,0 +1,99 @@
+"""Text of an OpenDocument presentation (.odp, .otp): one Section per slide (see deck.py), read
+as a stream of draw:page elements (see odf.py).
+
+Shapes are read top to bottom, then left to right by their svg:y and svg:x (a group's shapes by
+their place inside the group), with the title first; speaker notes come from presentation:notes.
+A slide is hidden when its drawing-page style says presentation:visibility="hidden".
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import BinaryIO
+
+from .deck import Slide
+from .model import ParsedDocument
+from .odf import block_lines, forget, meta_title, open_package, q, stream, table_block
+
+LABEL = "ODP"
+_PAGE, _NOTES, _GROUP = q("draw:page"), q("presentation:notes"), q("draw:g")
+_STYLE, _PAGE_PROPS = q("style:style"), q("style:drawing-page-properties")
+_CLASS = q("presentation:class")
+_FURNITURE = frozenset({"page-number", "date-time", "footer", "header", "handout"})
+_NOT_SHAPES = frozenset(map(q, ("draw:page-thumbnail", "office:forms", "svg:title", "svg:desc")))
+_TABLE = q("table:table")
+_LENGTH = re.compile(r"\s*(-?[\d.]+)\s*([a-z]*)")
+_CM_PER = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72, "pc": 2.54 / 6, "px": 2.54 / 96, "": 1.0}
+
+
+def parse_odp(fh: BinaryIO, page_range: tuple[int, int] | None = None) -> ParsedDocument:
+    """The deck's slides, or only those numbered within ``page_range`` (1-based, inclusive)."""
+    first, last = page_range or (1, 2**31)
+    hidden_styles: set[str] = set()
+    sections, number, first_title = [], 0, None
+    with open_package(fh, LABEL) as zf:
+        title = meta_title(zf)
+        for event, el, ancestors in stream(zf, LABEL):
+            if event != "end":
+                continue
+            if el.tag == _STYLE:  # automatic styles come before the body
+                props = el.find(_PAGE_PROPS)
+                if props is not None and props.get(q("presentation:visibility")) == "hidden":
+                    hidden_styles.add(el.get(q("style:name"), ""))
+            elif el.tag == _PAGE:
+                number += 1
+                if first <= number <= last:
+                    slide = _read_page(el, number, hidden_styles)
+                    first_title = first_title or slide.title or None
+                    sections += slide.sections()
+                forget(el, ancestors)
+    return ParsedDocument(kind="slides", sections=sections, title=title or first_title, page_count=number)
+
+
+def _read_page(page: ET.Element, number: int, hidden_styles: set[str]) -> Slide:
+    slide = Slide(number, hidden=page.get(q("draw:style-name")) in hidden_styles)
+    shapes = []
+    for child in page:
+        if child.tag == _NOTES:
+            slide.notes = "\n".join(line for frame in child if frame.get(_CLASS) == "notes"
+                                    for line in block_lines(frame))
+        elif child.get(_CLASS) == "title" and not slide.title:
+            slide.title = "\n".join(block_lines(child))
+        elif child.tag not in _NOT_SHAPES:
+            shapes.append(child)
+    slide.blocks = [text for text in map(_shape_text, _ordered(shapes)) if text]
+    return slide
+
+
+def _shape_text(shape: ET.Element) -> str:
+    if shape.get(_CLASS) in _FURNITURE:
+        return ""
+    if shape.tag == _GROUP:
+        return "\n\n".join(t for t in map(_shape_text, _ordered(list(shape))) if t)
+    tables = [table_block(t) for t in shape.iter(_TABLE)]
+    if tables:  # a frame holding a table
+        return "\n".join(t for t in tables if t)
+    return "\n".join(block_lines(shape))
+
+
+def _ordered(shapes: list[ET.Element]) -> list[ET.Element]:
+    return sorted(shapes, key=_position)
+
+
+def _position(shape: ET.Element) -> tuple[float, float]:
+    if shape.tag == _GROUP:  # a group has no place of its own: that of its top-left shape
+        return min((_position(s) for s in shape), default=(0.0, 0.0))
+    y = shape.get(q("svg:y")) or shape.get(q("svg:y1"))
+    x = shape.get(q("svg:x")) or shape.get(q("svg:x1"))
+    return _cm(y), _cm(x)
+
+
+def _cm(length: str | None) -> float:
+    m = _LENGTH.match(length or "")
+    if not m:
+        return 0.0
+    try:
+        return float(m.group(1)) * _CM_PER.get(m.group(2), 1.0)
+    except ValueError:
+        return 0.0

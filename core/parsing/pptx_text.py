@@ -1,0 +1,123 @@
+"""Text of a PowerPoint deck (.pptx, .pptm, .ppsx, .potx): one Section per slide (see deck.py).
+
+python-pptx reads the package; the shapes of a slide are read top to bottom, then left to right
+by their position (a group's shapes by their place inside the group), with the title first. A
+table's rows keep their header row's names; a chart gives its title. Slide numbers, dates and
+footers are left out: they repeat on every slide and say nothing a search needs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import BinaryIO
+
+from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
+from pptx.package import Package
+
+from .deck import Slide, table_text
+from .docx_text import check_package
+from .model import ParsedDocument, ParseError
+
+log = logging.getLogger(__name__)
+
+_FURNITURE = frozenset({PP_PLACEHOLDER.SLIDE_NUMBER, PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.FOOTER,
+                        PP_PLACEHOLDER.HEADER})
+_TITLES = frozenset({PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.VERTICAL_TITLE})
+
+
+def parse_pptx(fh: BinaryIO, page_range: tuple[int, int] | None = None) -> ParsedDocument:
+    """The deck's slides, or only those numbered within ``page_range`` (1-based, inclusive)."""
+    check_package(fh, label="presentation")
+    fh.seek(0)
+    try:
+        # Not pptx.Presentation(): it refuses slide shows (.ppsx) and templates (.potx), which
+        # hold the same presentation part.
+        presentation = Package.open(fh).main_document_part.presentation
+        slides = list(presentation.slides)
+    except Exception as exc:  # noqa: BLE001 - KeyError, XMLSyntaxError, PackageNotFoundError …
+        raise ParseError("failed", f"unreadable presentation: {type(exc).__name__}: {exc}") from None
+    first, last = page_range or (1, len(slides))
+    sections, first_title = [], None
+    for number, slide in enumerate(slides, start=1):
+        if not first <= number <= last:
+            continue
+        read = _read_slide(slide, number)
+        first_title = first_title or read.title or None
+        sections += read.sections()
+    return ParsedDocument(kind="slides", sections=sections, title=_title(presentation) or first_title,
+                          page_count=len(slides))
+
+
+def _read_slide(slide, number: int) -> Slide:
+    read = Slide(number, hidden=slide._element.get("show") in ("0", "false"))
+    title_id = None
+    for shape in slide.shapes:
+        if _placeholder_type(shape) in _TITLES and shape.has_text_frame:
+            title_id = shape.shape_id
+            read.title = _frame_text(shape.text_frame)
+            break
+    read.blocks = [text for text in _shapes_text(slide.shapes, skip_id=title_id) if text]
+    try:
+        if slide.has_notes_slide:
+            frame = slide.notes_slide.notes_text_frame
+            read.notes = _frame_text(frame) if frame is not None else ""
+    except Exception as exc:  # noqa: BLE001 - broken notes must not lose the slide
+        log.debug("slide %d: notes unreadable: %s", number, exc)
+    return read
+
+
+def _shapes_text(shapes, skip_id: int | None = None) -> list[str]:
+    """Each shape's text in reading order; a group's shapes joined into one block."""
+    ordered = sorted(shapes, key=lambda s: (_position(s, "top"), _position(s, "left")))
+    out = []
+    for shape in ordered:
+        if shape.shape_id == skip_id or _placeholder_type(shape) in _FURNITURE:
+            continue
+        try:
+            out.append(_shape_text(shape))
+        except Exception as exc:  # noqa: BLE001 - one odd shape must not lose the slide
+            log.debug("shape %r unreadable: %s", getattr(shape, "name", "?"), exc)
+    return out
+
+
+def _shape_text(shape) -> str:
+    if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+        return "\n\n".join(t for t in _shapes_text(shape.shapes) if t)
+    if getattr(shape, "has_table", False) and shape.has_table:
+        table = shape.table
+        rows = [[_frame_text(cell.text_frame) for cell in row.cells] for row in table.rows]
+        return table_text(rows, header_rows=1 if table.first_row else 0)
+    if getattr(shape, "has_chart", False) and shape.has_chart:
+        chart = shape.chart
+        return _frame_text(chart.chart_title.text_frame) if chart.has_title else ""
+    if shape.has_text_frame:
+        return _frame_text(shape.text_frame)
+    return ""
+
+
+def _frame_text(frame) -> str:
+    # python-pptx gives a line break inside a paragraph as "\v", PowerPoint's soft return.
+    return "\n".join(p.text.replace("\v", "\n") for p in frame.paragraphs).strip()
+
+
+def _placeholder_type(shape):
+    if not shape.is_placeholder:
+        return None
+    try:
+        return shape.placeholder_format.type
+    except Exception:  # noqa: BLE001 - a placeholder without its type
+        return None
+
+
+def _position(shape, side: str) -> int:
+    try:
+        return getattr(shape, side) or 0  # a placeholder inherits its place from the layout
+    except Exception:  # noqa: BLE001 - a layout placeholder that is gone
+        return 0
+
+
+def _title(presentation) -> str | None:
+    try:
+        return (presentation.core_properties.title or "").strip() or None
+    except Exception:  # noqa: BLE001 - missing or malformed docProps/core.xml
+        return None
