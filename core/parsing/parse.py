@@ -36,6 +36,8 @@ from .formats import PYMUPDF_KINDS, SUPPORTED_EXTENSIONS, TEXT_KINDS
 from .html_text import parse_html
 from .model import NEEDS_OCR, ParsedDocument, ParseError
 from .pdf import OCR_FOUND_NOTHING, parse_paged
+from .delimited import DelimitedWorkbook
+from .sheets import LEGACY_XLS, open_workbook, parse_workbook
 from .sniff import ARCHIVE_REASON, HEAD_BYTES, sniff, zip_kind
 from .text import parse_text_kind
 
@@ -95,9 +97,7 @@ def _dispatch(fh: BinaryIO, path: str, kinds: Mapping[str, str], **kw) -> Parsed
     if magic == "zip":
         return _parse_zip(fh, path, ext_kind, **kw)
     if magic == "ole2":
-        if _ENCRYPTED_OOXML in read_all(fh, kw["max_bytes"]):
-            raise ParseError("skipped", "encrypted: needs a password")
-        raise ParseError("skipped", "unsupported legacy Office format")
+        return _parse_ole2(fh, path, ext, **kw)
     if magic == "gzip":
         return _parse_gzip(fh, path, kinds, kw["max_bytes"])
     if magic == "rtf":
@@ -115,6 +115,8 @@ def _dispatch(fh: BinaryIO, path: str, kinds: Mapping[str, str], **kw) -> Parsed
         )
     if ext_kind == "docx":
         raise ParseError("failed", "unreadable DOCX: not a ZIP package")
+    if ext_kind == "sheet":
+        return _parse_sheet_text(fh, path, ext, **kw)
     if ext_kind == "gzip":
         raise ParseError("failed", "unreadable gzip file: bad header")
     if ext_kind in TEXT_KINDS:
@@ -129,21 +131,52 @@ def _parse_text(data: bytes, kind: str) -> ParsedDocument:
     return parse_text_kind(text, kind)
 
 
+def _parse_ole2(fh: BinaryIO, path: str, ext: str, **kw) -> ParsedDocument:
+    """Legacy Office files (and password-protected OOXML ones) are OLE2 compound files."""
+    data = read_all(fh, kw["max_bytes"])
+    if _ENCRYPTED_OOXML in data:
+        raise ParseError("skipped", "encrypted: needs a password")
+    from .xlsx import NotAWorkbook, XlsWorkbook
+
+    try:
+        book = XlsWorkbook(data)
+    except ImportError:  # xlrd missing from an install: say what the user can do instead
+        raise ParseError("skipped", LEGACY_XLS) from None
+    except NotAWorkbook as exc:
+        if ext == ".xls" and str(exc):
+            raise ParseError("failed", f"unreadable Excel 97–2003 workbook: {exc}") from None
+        raise ParseError("skipped", "unsupported legacy Office format") from None
+    return parse_workbook(book, kw["page_range"])
+
+
+def _parse_sheet_text(fh: BinaryIO, path: str, ext: str, **kw) -> ParsedDocument:
+    """A spreadsheet's name on a file without a workbook's magic bytes: CSV/TSV, or a web
+    page or tab-separated text saved as .xls (web exports do that; Excel opens them)."""
+    if ext in (".xlsx", ".xlsm", ".ods"):
+        raise ParseError("failed", "unreadable workbook: not a ZIP package")
+    data = read_all(fh, kw["max_bytes"])
+    if ext == ".xls" and data.lstrip()[:1] == b"<":
+        return parse_html(data)
+    return parse_workbook(DelimitedWorkbook(data, path, tab_separated=ext == ".tsv"), kw["page_range"])
+
+
 def _parse_zip(fh: BinaryIO, path: str, ext_kind: str | None, **kw) -> ParsedDocument:
-    label = {"docx": "DOCX", "epub": "EPUB", "xps": "XPS"}.get(ext_kind or "", "ZIP file")
+    label = {"docx": "DOCX", "epub": "EPUB", "xps": "XPS", "sheet": "workbook"}.get(ext_kind or "", "ZIP file")
     try:
         with zipfile.ZipFile(fh) as zf:
             kind = zip_kind(zf)
     except (zipfile.BadZipFile, EOFError, ValueError) as exc:
         raise ParseError("failed", f"unreadable {label}: damaged ZIP container ({exc})") from None
     except ParseError as exc:
-        if ext_kind in ("docx", "epub", "xps") and exc.reason == ARCHIVE_REASON:
+        if ext_kind in ("docx", "epub", "xps", "sheet") and exc.reason == ARCHIVE_REASON:
             # named like a document, but its main part is missing
             raise ParseError("failed", f"unreadable {label}: not a valid package") from None
         raise
     fh.seek(0)
     if kind == "docx":
         return parse_docx(fh)
+    if kind in ("xlsx", "ods"):
+        return parse_workbook(open_workbook(fh, path, kind, kw["max_bytes"]), kw["page_range"])
     return parse_paged(
         fh, path, kind, ocr=kw["ocr"], max_bytes=kw["max_bytes"], page_range=kw["page_range"]
     )

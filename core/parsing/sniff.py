@@ -40,7 +40,8 @@ def sniff(head: bytes) -> str | None:
 
 
 def zip_kind(zf: zipfile.ZipFile) -> str:
-    """docx, epub or xps for a ZIP we can index; raises ParseError("skipped", …) for the rest."""
+    """docx, epub, xps, xlsx (XLSX/XLSM) or ods for a ZIP we can index; raises
+    ParseError("skipped", …) for the rest."""
     names = set(zf.namelist())
     if "word/document.xml" in names:
         return "docx"
@@ -51,6 +52,8 @@ def zip_kind(zf: zipfile.ZipFile) -> str:
             mime = ""
         if mime == "application/epub+zip":
             return "epub"
+        if mime.startswith("application/vnd.oasis.opendocument.spreadsheet"):  # and its templates
+            return "ods"
         if mime.startswith("application/vnd.oasis.opendocument"):
             raise ParseError("skipped", "unsupported OpenDocument format")
     if "META-INF/container.xml" in names:  # an EPUB missing its mimetype entry
@@ -58,7 +61,9 @@ def zip_kind(zf: zipfile.ZipFile) -> str:
     if any(n.lower().endswith((".fdseq", ".fdoc", ".fpage")) for n in names):
         return "xps"
     if "xl/workbook.xml" in names:
-        raise ParseError("skipped", "unsupported Office format (Excel workbook)")
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        raise ParseError("skipped", "Excel binary workbook (.xlsb): save it as .xlsx to index it")
     if "ppt/presentation.xml" in names:
         raise ParseError("skipped", "unsupported Office format (PowerPoint presentation)")
     raise ParseError("skipped", ARCHIVE_REASON)
