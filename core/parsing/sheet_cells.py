@@ -100,7 +100,8 @@ def _with_format(value: float, section: str) -> str | None:
 def _digits(value: float, pattern: str) -> str | None:
     if not _NUMBER.fullmatch(pattern):
         return None
-    if pattern.endswith("%"):
+    pct = "%" if pattern.endswith("%") else ""
+    if pct:
         value, pattern = value * 100, pattern[:-1]
     body = pattern.rstrip(",")
     value /= 1000 ** (len(pattern) - len(body))  # each trailing comma shows thousands
@@ -117,7 +118,6 @@ def _digits(value: float, pattern: str) -> str | None:
         integer = sign + f"{int(integer.lstrip('-')):,}"
     if integer in ("0", "-0") and "0" not in whole:
         integer = integer[:-1]  # "#.00" shows .5, not 0.50
-    pct = "%" if pattern.endswith("%") else ""
     return (integer + ("." + fraction if fraction else "") + pct) or "0"
 
 
