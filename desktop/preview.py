@@ -1,7 +1,8 @@
 """The source preview: the cited page or text of an answer's citation, with the passage marked.
 
 Paged formats (PDF, EPUB, XPS …) show the cited page rendered by MuPDF with the passage's
-characters highlighted; everything else shows the file's parsed text with the passage selected.
+characters highlighted; spreadsheets show the sheet's rows in a table with the cited rows marked
+(preview_sheet.py); everything else shows the file's parsed text with the passage selected.
 Files are read on worker threads and only ever opened for reading; a missing or unreadable file
 becomes a message in the pane, never a dialog.
 """
@@ -15,13 +16,15 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import (QColor, QDesktopServices, QFont, QFontDatabase, QKeySequence, QShortcut,
                            QTextCursor, QTextDocument)
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
-                               QStackedWidget, QTextEdit, QVBoxLayout, QWidget)
+                               QStackedWidget, QVBoxLayout, QWidget)
 
+from core.locator import unit
 from core.manifest import display_path
 from desktop.file_urls import file_url
 from desktop.preview_jobs import Failure, PdfResult, TextResult, describe, load_pdf, load_text, pdf_pool
 from desktop.preview_locate import CHANGED, highlight_spans
 from desktop.preview_pdf import PageView
+from desktop.preview_sheet import SheetView, is_sheet_citation, load_sheet
 
 ZOOM_STEP = 1.25
 ZOOM_LIMITS = (0.25, 8.0)  # relative to "fit width"
@@ -47,7 +50,7 @@ class PreviewPane(QWidget):
         super().__init__(parent)
         self._citation: dict | None = None
         self._requests = 0  # numbers requests, so results that arrive late are dropped
-        self._pending = {"pdf": 0, "text": 0}
+        self._pending = {"pdf": 0, "text": 0, "sheet": 0}
         self._page = self._page_count = self._cited_page = 0  # _page: the page on screen
         self._wanted = 0  # the page asked for, which paging counts from
         self._highlights: dict[int, list[pymupdf.Rect]] = {}
@@ -79,7 +82,10 @@ class PreviewPane(QWidget):
         self._controls.setEnabled(False)  # until the new file is on screen
         self._opening.start()  # says "Opening…" only if it takes long enough to notice
         spans = highlight_spans(citation)
-        if page:
+        if is_sheet_citation(citation):  # page: the sheet's number
+            self._cited_page = self._wanted = 0
+            self._submit("sheet", QThreadPool.globalInstance(), load_sheet, path, int(page or 1), spans)
+        elif page:
             self.layout().activate()  # a pane shown just now: fit the page to its real width
             self._cited_page = self._wanted = int(page)
             self._request_pdf(spans)
@@ -180,7 +186,8 @@ class PreviewPane(QWidget):
         self._message_label.setAccessibleName("Preview message")
         self._message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._stack = QStackedWidget()
-        for widget in (self._message_label, self._page_view, self._text_view):
+        self._sheet_view = SheetView()
+        for widget in (self._message_label, self._page_view, self._text_view, self._sheet_view):
             self._stack.addWidget(widget)
 
         header = QHBoxLayout()
@@ -254,9 +261,9 @@ class PreviewPane(QWidget):
                      self._wanted, spans, width, self._zoom, self.devicePixelRatioF())
 
     def _set_zoom(self, zoom: float, text_steps: int) -> None:
-        if self._stack.currentWidget() is self._text_view:
+        if self._stack.currentWidget() in (self._text_view, self._sheet_view):
             if text_steps:
-                self._text_view.zoomIn(text_steps)
+                self._stack.currentWidget().zoomIn(text_steps)
             return
         zoom = min(max(zoom, ZOOM_LIMITS[0]), ZOOM_LIMITS[1])
         if self._page_count and zoom != self._zoom:
@@ -279,6 +286,10 @@ class PreviewPane(QWidget):
             self._open.setEnabled(not result.file_missing)
         elif job == "pdf":
             self._show_pdf(result)
+        elif job == "sheet":  # a SheetResult
+            self._sheet_view.show_result(result)
+            self._show_content(self._sheet_view, result.note)
+            QTimer.singleShot(0, self, lambda: (self._sheet_view.scroll_to_cited(), self.rendered.emit()))
         else:
             self._show_text(result)
 
@@ -293,9 +304,7 @@ class PreviewPane(QWidget):
         self._page = self._wanted = page.page
         self._page_count, self._shown_zoom = page.page_count, page.zoom
         self._page_view.canvas.show_page(page, self.highlight_rects)
-        self._stack.setCurrentWidget(self._page_view)
-        self._update_controls()
-        self._message = ""
+        self._show_content(self._page_view)
         QTimer.singleShot(0, self, self._finish_pdf)
 
     def _finish_pdf(self) -> None:
@@ -324,32 +333,25 @@ class PreviewPane(QWidget):
         font = fixed if result.monospace else QFont(self.font())
         font.setPointSizeF(self._text_view.font().pointSizeF())  # keeps the user's zoom
         self._text_view.setFont(font)
-        self._stack.setCurrentWidget(self._text_view)
-        self._update_controls()
-        self._message = ""
-        if not result.spans:
-            self._set_note(CHANGED)
-        else:
-            self._set_note(EXCERPT if result.excerpt else "")
-        selections = []
-        for start, end in result.cursor_spans:
-            selection = QTextEdit.ExtraSelection()
-            selection.cursor = QTextCursor(result.document)
-            selection.cursor.setPosition(start)
-            selection.cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            selection.format.setBackground(TEXT_HIGHLIGHT)
-            selections.append(selection)
+        self._show_content(self._text_view, CHANGED if not result.spans else EXCERPT if result.excerpt else "")
         if result.cursor_spans:
             cursor = QTextCursor(result.document)
             cursor.setPosition(result.cursor_spans[0][0])
             self._text_view.setTextCursor(cursor)
-        self._text_view.setExtraSelections(selections)
+        self._text_view.setExtraSelections(result.selections(TEXT_HIGHLIGHT))
         QTimer.singleShot(0, self, self._finish_text)
 
     def _finish_text(self) -> None:
         if self._spans:
             self._text_view.centerCursor()
         self.rendered.emit()
+
+    def _show_content(self, widget: QWidget, note: str | None = None) -> None:  # None: keep the note
+        self._stack.setCurrentWidget(widget)
+        self._update_controls()
+        self._message = ""
+        if note is not None:
+            self._set_note(note)
 
     def _show_message(self, text: str, failure: bool) -> None:
         self._message = text
@@ -390,6 +392,7 @@ class PreviewPane(QWidget):
                      heading if self._page == self._cited_page else f"cited on page {self._cited_page}"]
         else:
             page = citation.get("page")
-            where = [f"Page {page}" if page else "", heading]
+            kind = "sheet" if self._stack.currentWidget() is self._sheet_view else citation.get("kind")
+            where = [f"{unit(kind).capitalize()} {page}" if page else "", heading]
         self._where.setText(" · ".join(part for part in where if part))
 

@@ -8,8 +8,8 @@ import os
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QThreadPool
-from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QPlainTextDocumentLayout
+from PySide6.QtGui import QColor, QTextCursor, QTextDocument
+from PySide6.QtWidgets import QPlainTextDocumentLayout, QTextEdit
 
 from core.manifest import display_path
 from core.parsing import ParseError
@@ -59,6 +59,18 @@ class TextResult:
     cursor_spans: list[tuple[int, int]]  # the same in QTextDocument positions (UTF-16 units)
     monospace: bool  # source code and the like read better in a fixed-width font
     excerpt: bool = False  # only the part around the passage of a very long file
+
+    def selections(self, color: QColor) -> list[QTextEdit.ExtraSelection]:
+        """The marked spans as the view's extra selections (on the GUI thread)."""
+        selections = []
+        for start, end in self.cursor_spans:
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = QTextCursor(self.document)
+            selection.cursor.setPosition(start)
+            selection.cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            selection.format.setBackground(color)
+            selections.append(selection)
+        return selections
 
 
 def load_pdf(path: str, kind: str | None, page: int, spans: list[tuple[int, int, str]] | None,
