@@ -1,0 +1,125 @@
+"""Spreadsheets through the whole index (real parser processes, real model, real LanceDB): a known
+value in a row is found by search and cited on its sheet and rows; bad workbooks get their
+reasons without stopping the rest; a huge sheet is read in bounded memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from core.cli_evidence import source_line
+from core.manifest import INDEXED, SKIPPED
+from tests.fixtures import bad_files as bf
+from tests.fixtures import sheet_files as sf
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def top_hit(archivist, query: str):
+    hits = archivist.search(query).hits
+    assert hits, f"nothing found for {query!r}"
+    return hits[0]
+
+
+def test_a_row_is_found_and_cited_on_its_sheet_and_rows(docs, make_archivist):
+    sf.invoices_xlsx(docs / "invoices.xlsx")
+    sf.stock_ods(docs / "stock.ods")
+    sf.cp1252_semicolon_csv(docs / "kunden.csv")
+    sf.legacy_xls(docs / "budget.xls")
+    archivist = make_archivist()
+    archivist.add_source(docs)
+    assert archivist.sync().failed == 0
+    assert {os.path.basename(r.path): (r.status, r.kind) for r in archivist.files()} == {
+        name: (INDEXED, "sheet") for name in ("invoices.xlsx", "stock.ods", "kunden.csv", "budget.xls")}
+
+    hit = top_hit(archivist, "Globex Corporation invoice 2024-117 amount")
+    assert hit.path.endswith("invoices.xlsx") and (hit.kind, hit.page) == ("sheet", 2)
+    assert sf.KNOWN_LINE in hit.text
+    first, last = (int(n) for n in hit.heading.removeprefix("Invoices > rows ").split("–"))
+    assert first <= sf.KNOWN_ROW_NUMBER <= last
+    assert source_line(1, hit).startswith(f"[1] {hit.path} (sheet 2) · Invoices > rows {first}–{last}")
+
+    hit = top_hit(archivist, "Brass valve DN20 in the Ostrava warehouse")
+    assert hit.path.endswith("stock.ods") and (hit.page, hit.heading) == (1, "Stock > rows 1–6")
+    hit = top_hit(archivist, "Müller GmbH Hauptstraße")
+    assert hit.path.endswith("kunden.csv") and "Betrag: 1.250,00 €" in hit.text
+    hit = top_hit(archivist, "Research department budget")
+    assert hit.path.endswith("budget.xls") and "Budget: 48,250.50" in hit.text
+
+
+def test_bad_workbooks_get_reasons_and_stop_nothing(docs, make_archivist):
+    sf.invoices_xlsx(docs / "good.xlsx")
+    encrypted = Path(bf.ole2_renamed(docs, "salaries.xlsx"))
+    with encrypted.open("ab") as fh:
+        fh.write("EncryptedPackage".encode("utf-16-le"))
+    good = (docs / "good.xlsx").read_bytes()
+    (docs / "cut.xlsx").write_bytes(good[: len(good) // 2])
+    openpyxl.Workbook().save(docs / "empty.xlsx")
+    sf.write_ods(docs / "secret.ods", {"S": [sf.ods_row("x")]}, encrypted=True)
+    archivist = make_archivist()
+    archivist.add_source(docs)
+    archivist.sync()
+    records = {os.path.basename(r.path): (r.status, r.reason) for r in archivist.files()}
+    assert records["good.xlsx"][0] == INDEXED
+    assert records["salaries.xlsx"] == (SKIPPED, "encrypted: needs a password")
+    assert records["secret.ods"] == (SKIPPED, "encrypted: needs a password")
+    assert records["empty.xlsx"] == (SKIPPED, "no text content")
+    assert records["cut.xlsx"][0] == "failed" and "damaged ZIP container" in records["cut.xlsx"][1]
+    assert any(sf.KNOWN_LINE in h.text for h in archivist.search("Globex Corporation 2024-117").hits)
+
+
+def test_workbooks_skipped_as_unsupported_are_read_once_they_are_supported(docs, make_archivist):
+    """An index made when .xlsx was "unsupported file type" reads them after the upgrade, though
+    the files did not change (here: the extensions setting stands in for the older version)."""
+    sf.invoices_xlsx(docs / "invoices.xlsx")
+    (docs / "notes.md").write_text("# Notes\n\nThe audit starts in March.\n")
+    older = make_archivist(extensions=[".md"])
+    older.add_source(docs)
+    older.sync()
+    assert older.manifest.get(str(docs / "invoices.xlsx")).reason == "unsupported file type (.xlsx)"
+    older.close()
+    newer = make_archivist()
+    newer.sync()
+    assert newer.manifest.get(str(docs / "invoices.xlsx")).status == INDEXED
+    assert any(sf.KNOWN_LINE in h.text for h in newer.search("Globex Corporation 2024-117").hits)
+
+
+MEASURE = """
+import json, resource, sys, time
+from core.parsing import parse_file
+path = sys.argv[1]
+parse_file(sys.argv[2])  # the libraries loaded, as in a parser worker
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+doc = parse_file(path)
+seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"before_mb": before / 1024, "peak_mb": peak / 1024, "seconds": seconds,
+                  "sections": len(doc.sections), "last": doc.sections[-1].heading}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_a_sheet_of_200k_rows_is_read_in_bounded_memory(tmp_path, fmt):
+    rows = 200_000
+    if fmt == "xlsx":
+        path = sf.big_xlsx(tmp_path / "ledger.xlsx", rows)
+    else:
+        body = [sf.ods_row(f"E{i:06d}", f"ACC-{i % 97:03d}", i * 1.25, f"ledger memo for entry {i}")
+                for i in range(1, rows)]
+        path = sf.write_ods(tmp_path / "ledger.ods", {"Ledger": [sf.ods_row("Entry", "Account", "Amount", "Memo")] + body})
+    small = sf.tab_separated(tmp_path / "small.tsv")
+    run = subprocess.run([sys.executable, "-c", MEASURE, str(path), str(small)], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600, check=True)
+    figures = json.loads(run.stdout)
+    print(fmt, path.stat().st_size // 2**20, "MB file:", figures)
+    assert figures["last"] == ("Ledger", f"rows {rows - 1}–{rows}") or figures["last"][1].endswith(f"{rows}")
+    # The text and Sections of 200k rows are ~60 MB of Python strings; the rows are never all held.
+    assert figures["peak_mb"] - figures["before_mb"] < 300, figures
