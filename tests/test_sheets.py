@@ -223,9 +223,30 @@ def test_damaged_and_empty_workbooks(tmp_path):
             dst.writestr(info, src.read(info) if info.filename != "content.xml" else b"<office:document-content")
     err = fails(broken)
     assert err.status == "failed" and err.reason.startswith("unreadable OpenDocument spreadsheet")
+    cut_table = tmp_path / "cut_table.ods"
+    with zipfile.ZipFile(whole) as src, zipfile.ZipFile(cut_table, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, data[: data.index(b"</table:table-row>") + 30] if info.filename == "content.xml" else data)
+    err = fails(cut_table)  # damaged midway, while its rows are being read
+    assert err.status == "failed" and err.reason.startswith("unreadable OpenDocument spreadsheet: ParseError")
     junk = bf.ole2_renamed(tmp_path, "old.xls")
     err = fails(junk)
     assert err.status == "failed" and err.reason.startswith("unreadable Excel 97–2003 workbook")
+
+
+def test_macro_enabled_workbooks(tmp_path):
+    path = sf.invoices_xlsx(tmp_path / "invoices.xlsm")
+    with zipfile.ZipFile(path) as zf:
+        parts = {info.filename: zf.read(info) for info in zf.infolist()}
+    main = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+    assert main in parts["[Content_Types].xml"]
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        main, b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    assert sf.KNOWN_LINE in "\n".join(lines_of(parse_file(str(path)), 2))
 
 
 def test_renamed_workbooks_are_read_by_what_they_are(tmp_path):

@@ -34,6 +34,7 @@ class DelimitedWorkbook:
         self._text, _encoding = decode_text(data)
         self._name = os.path.splitext(os.path.basename(path))[0] or "Sheet1"
         self._dialect = _dialect(self._text, tab_separated)
+        self.label = "CSV file"
         self.title = None
 
     def sheets(self) -> Iterator[tuple[str, bool, Iterator[Row]]]:

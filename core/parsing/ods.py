@@ -61,6 +61,7 @@ class OdsWorkbook:
             raise ParseError("skipped", "encrypted: needs a password")
         if "content.xml" not in names:
             raise ParseError("failed", "unreadable OpenDocument spreadsheet: content.xml is missing")
+        self.label = "OpenDocument spreadsheet"
         self.title = _title(self._zip) if "meta.xml" in names else None
 
     def sheets(self) -> Iterator[tuple[str, bool, Iterator[Row]]]:

@@ -106,18 +106,16 @@ def _header_index(rows: list[Row]) -> int | None:
 
 
 def _looks_like_data(header: Cells, below: list[Row]) -> bool:
-    """Rows under a header hold values of another kind than the labels (numbers, dates) or
-    other values than the labels in the same columns."""
+    """Rows under a header hold values of another kind than its labels (numbers, dates) in the
+    labelled columns; in an all-text table, other values than the labels, longer on average."""
     labels = [text for text, _ in header]
-    for _, cells in below:
-        for column, (text, typed) in enumerate(cells):
-            if typed and column < len(labels) and labels[column]:
-                return True
-    # All text: a header still differs from every row under it, column by column.
-    return all(
-        text != labels[column] for _, cells in below for column, (text, _) in enumerate(cells)
-        if text and column < len(labels)
-    ) and len(below) >= 1 and _text_header_shape(labels, below)
+    labelled = [(text, typed) for _, cells in below for column, (text, typed) in enumerate(cells)
+                if text and column < len(labels) and labels[column]]
+    if any(typed for _, typed in labelled):
+        return True
+    repeated = any(text == labels[column] for _, cells in below for column, (text, _) in enumerate(cells)
+                   if text and column < len(labels))
+    return not repeated and _text_header_shape(labels, below)
 
 
 def _text_header_shape(labels: list[str], below: list[Row]) -> bool:

@@ -26,6 +26,7 @@ LEGACY_XLS = "Excel 97–2003 workbook: save it as .xlsx to index it"
 
 class Workbook(Protocol):
     title: str | None
+    label: str  # what the file is, in a reason: "Excel workbook"
 
     def sheets(self) -> Iterator[tuple[str, bool, Iterator[Row]]]: ...
 
@@ -59,6 +60,10 @@ def parse_workbook(book: Workbook, page_range: tuple[int, int] | None = None) ->
             if page_range and not page_range[0] <= count <= page_range[1]:
                 continue
             sections.extend(sheet_sections(name, count, hidden, SheetText(rows).lines()))
+    except (ParseError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a sheet's XML or a ZIP entry damaged midway
+        raise ParseError("failed", f"unreadable {book.label}: {type(exc).__name__}: {exc}") from None
     finally:
         book.close()
     return ParsedDocument(kind="sheet", sections=sections, title=book.title, page_count=count)

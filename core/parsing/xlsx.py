@@ -41,6 +41,7 @@ class XlsxWorkbook:
             raise
         except Exception as exc:  # noqa: BLE001 - KeyError, InvalidFileException, XML errors …
             raise ParseError("failed", f"unreadable Excel workbook: {type(exc).__name__}: {exc}") from None
+        self.label = "Excel workbook"
         self.title = one_line(self._book.properties.title or "") or None
 
     def sheets(self) -> Iterator[tuple[str, bool, Iterator[Row]]]:
@@ -98,6 +99,7 @@ class XlsWorkbook:
             self._book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
         except Exception as exc:  # noqa: BLE001 - CompDocError, struct errors on a damaged file
             raise NotAWorkbook(f"{type(exc).__name__}: {exc}") from None
+        self.label = "Excel 97–2003 workbook"
         self.title = None
 
     def sheets(self) -> Iterator[tuple[str, bool, Iterator[Row]]]:
