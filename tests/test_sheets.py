@@ -253,3 +253,14 @@ def test_renamed_workbooks_are_read_by_what_they_are(tmp_path):
     path = sf.invoices_xlsx(tmp_path / "invoices.xlsx")
     renamed = Path(path).rename(tmp_path / "invoices.docx")
     assert parse_file(str(renamed)).kind == "sheet"
+
+
+def test_each_row_of_a_passage_is_a_sentence_of_its_own(tmp_path):
+    """What an answer rests on, the evidence card and the preview's marks point at rows."""
+    from core.answer.sentences import split_sentences
+
+    doc = parse_file(str(sf.invoices_xlsx(tmp_path / "invoices.xlsx")))
+    section = next(s for s in doc.sections if sf.KNOWN_LINE in s.text)
+    rows = [span.of(section.text) for span in split_sentences(section.text, "sheet")]
+    assert rows == section.text.split("\n") and sf.KNOWN_LINE in rows
+    assert len(split_sentences(section.text)) < len(rows)  # as prose, long lines read as wrapped

@@ -90,6 +90,27 @@ def test_workbooks_skipped_as_unsupported_are_read_once_they_are_supported(docs,
     assert any(sf.KNOWN_LINE in h.text for h in newer.search("Globex Corporation 2024-117").hits)
 
 
+def test_a_section_of_rows_is_one_passage(tmp_path, embedder):
+    """Sections are cut by an estimate of word pieces; the model's own tokenizer never needs to
+    split one (numbers, codes and non-ASCII text are the costly cases)."""
+    from core.chunking import Chunker
+    from core.parsing import parse_file
+
+    wide = openpyxl.Workbook()
+    sheet = wide.active
+    sheet.append([f"Column {c}" for c in range(10)])
+    for i in range(60):
+        sheet.append([f"ID-{i:05d}-{c}" if c % 3 else ["Ostrava", "Zürich", "Москва", "東京"][(i + c) % 4] * (1 + i % 3)
+                      for c in range(8)] + [i * 1234.5678, f"0x{i * 7919:08x}"])
+    wide.save(tmp_path / "wide.xlsx")
+    chunker = Chunker(embedder.count_tokens, embedder.token_offsets, embedder.max_tokens)
+    for path in (sf.invoices_xlsx(tmp_path / "invoices.xlsx"), sf.stock_ods(tmp_path / "stock.ods"),
+                 tmp_path / "wide.xlsx"):
+        doc = parse_file(str(path))
+        chunks = chunker.chunk_document(doc)
+        assert [(c.text, c.heading) for c in chunks] == [(s.text, s.heading) for s in doc.sections], path
+
+
 MEASURE = """
 import json, resource, sys, time
 from core.parsing import parse_file

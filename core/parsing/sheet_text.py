@@ -130,7 +130,7 @@ def _text_header_shape(labels: list[str], below: list[Row]) -> bool:
 def estimate_tokens(line: str) -> int:
     """Word pieces of ``line`` for an English-vocabulary model, on the safe side: numbers and
     codes split into many pieces, letters outside ASCII into about one each."""
-    ascii_chars = sum(1 for c in line if c < "\x80")
+    ascii_chars = len(line) if line.isascii() else sum(1 for c in line if c < "\x80")
     by_words = 1.35 * len(_WORDISH.findall(line))
     by_chars = ascii_chars / 2 + 0.9 * (len(line) - ascii_chars)
     return int(max(by_words, by_chars)) + 1
