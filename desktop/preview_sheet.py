@@ -19,6 +19,7 @@ from core.parsing.sheets import SheetWindow, is_sheet_path, read_window
 from desktop.preview_locate import CHANGED, locate_in_text
 
 HIGHLIGHT = QColor(255, 214, 0, 150)
+LEFT, RIGHT = Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignRight
 MAX_COLUMN_PX = 320  # a long text column must not push the others out of view
 
 
@@ -32,6 +33,7 @@ def is_sheet_citation(citation: dict) -> bool:
 class SheetResult:
     window: SheetWindow
     body: list[tuple[int, list[str]]]  # the rows in the table: the header row is its column headers
+    typed: list[list[bool]]  # per row and cell: a number or date, aligned right as a spreadsheet does
     cited: list[int]  # indexes into ``body`` of the highlighted rows
     note: str  # why nothing, or not everything, is shown
 
@@ -48,6 +50,7 @@ def load_sheet(path: str, number: int, spans: list[tuple[int, int, str]]) -> She
         raise FileNotFoundError(path)
     window = read_window(path, number, focus=spans[0][0] if spans else 0)
     body = [(n, cells) for n, cells in window.rows if n != window.header_row]
+    typed = [flags for (n, _), flags in zip(window.rows, window.typed) if n != window.header_row]
     numbers = [n for n, _ in body]
     cited: set[int] = set()
     for start, end, passage in spans:
@@ -63,7 +66,7 @@ def load_sheet(path: str, number: int, spans: list[tuple[int, int, str]]) -> She
     if not window.complete and body:
         notes.append(f"This sheet is long: only rows {body[0][0]}–{body[-1][0]} are shown. Open it in "
                      "the system viewer to see all of it.")
-    return SheetResult(window, body, sorted(cited), " ".join(notes))
+    return SheetResult(window, body, typed, sorted(cited), " ".join(notes))
 
 
 class SheetModel(QAbstractTableModel):
@@ -85,9 +88,14 @@ class SheetModel(QAbstractTableModel):
             return cells[index.column()] if index.column() < len(cells) else ""
         if role == Qt.ItemDataRole.BackgroundRole and index.row() in self._cited:
             return HIGHLIGHT
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            typed = self._result.typed[index.row()]
+            right = index.column() < len(typed) and typed[index.column()]
+            return (RIGHT if right else LEFT) | Qt.AlignmentFlag.AlignVCenter
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt override
+                   role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Vertical:
             return str(self._result.body[section][0]) if role == Qt.ItemDataRole.DisplayRole else None
         labels = self._result.window.labels

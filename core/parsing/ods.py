@@ -34,7 +34,8 @@ def _q(name: str) -> str:
     return f"{{{_NS[prefix]}}}{local}"
 
 
-_TABLE, _ROW, _CELL, _COVERED = _q("table:table"), _q("table:table-row"), _q("table:table-cell"), _q("table:covered-table-cell")
+_TABLE, _ROW = _q("table:table"), _q("table:table-row")
+_CELL, _COVERED = _q("table:table-cell"), _q("table:covered-table-cell")
 _STYLE, _TABLE_PROPS = _q("style:style"), _q("style:table-properties")
 _P, _S, _TAB, _BREAK, _ANNOTATION = (_q("text:p"), _q("text:s"), _q("text:tab"), _q("text:line-break"),
                                      _q("office:annotation"))

@@ -69,8 +69,8 @@ class SheetText:
         known = self.labels[column] if column < len(self.labels) else None
         return known or column_letter(column)
 
-    def lines(self) -> Iterator[tuple[int, list[str], str]]:
-        """(row number, cell texts, line) for every non-empty row."""
+    def lines(self) -> Iterator[tuple[int, Cells, str]]:
+        """(row number, cells, line) for every non-empty row."""
         def all_rows():
             yield from self._ahead
             yield from self._rows
@@ -82,7 +82,7 @@ class SheetText:
                 line = SEPARATOR.join(f"{self.label(i)}: {t}" for i, t in enumerate(shown) if t)
             else:  # the header itself, or a title above it
                 line = SEPARATOR.join(t for t in shown if t)
-            yield number, shown, line
+            yield number, cells, line
 
 
 def _header_index(rows: list[Row]) -> int | None:
@@ -98,10 +98,7 @@ def _header_index(rows: list[Row]) -> int | None:
             return None  # the first full row is data (numbers, repeats): there is no header
         if any(len(t) > MAX_LABEL_CHARS for t in texts):
             return None
-        below = rows[i + 1:]
-        if _looks_like_data(cells, below):
-            return i
-        return None
+        return i if _looks_like_data(cells, rows[i + 1:]) else None
     return None
 
 
@@ -146,9 +143,7 @@ def sheet_heading(name: str, hidden: bool) -> str:
     return f"{name} (hidden)" if hidden else name
 
 
-def sheet_sections(
-    name: str, number: int, hidden: bool, lines: Iterable[tuple[int, list[str], str]]
-) -> Iterator[Section]:
+def sheet_sections(name: str, number: int, hidden: bool, lines: Iterable[tuple[int, Cells, str]]) -> Iterator[Section]:
     """Sections of consecutive row lines; offsets index the sheet's lines joined by "\\n"."""
     title = sheet_heading(name, hidden)
     group: list[tuple[int, str]] = []

@@ -100,6 +100,7 @@ class SheetWindow:
     header_row: int | None
     labels: list[str]  # per column: the header's text, else the column letter
     rows: list[tuple[int, list[str]]]  # (row number, cell texts) of the non-empty rows shown
+    typed: list[list[bool]]  # per shown row and cell: a number, date or boolean rather than text
     text: str  # those rows' lines joined by "\n": the part of the sheet's text they make
     offset: int  # where ``text`` starts in the sheet's text
     line_starts: list[int]  # offset in ``text`` of each shown row's line
@@ -144,7 +145,8 @@ def _window(name: str, hidden: bool, sheet: SheetText, focus: int, size: int) ->
     return SheetWindow(
         name=name, heading=sheet_heading(name, hidden), header_row=sheet.header_row,
         labels=[sheet.label(i) for i in range(width)],
-        rows=[(number, cells) for number, cells, _, _ in rows],
+        rows=[(number, [text for text, _ in cells]) for number, cells, _, _ in rows],
+        typed=[[typed for _, typed in cells] for _, cells, _, _ in rows],
         text="\n".join(line for _, _, line, _ in rows), offset=offset,
         line_starts=[start - offset for _, _, _, start in rows], complete=complete)
 
