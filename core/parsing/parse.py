@@ -30,13 +30,13 @@ from collections.abc import Mapping
 from typing import BinaryIO
 
 from .decode import decode_text
+from .delimited import DelimitedWorkbook
 from .docx_text import parse_docx
 from .files import mb, open_regular, os_error, read_all, read_head, read_limited
 from .formats import PYMUPDF_KINDS, SUPPORTED_EXTENSIONS, TEXT_KINDS
 from .html_text import parse_html
 from .model import NEEDS_OCR, ParsedDocument, ParseError
 from .pdf import OCR_FOUND_NOTHING, parse_paged
-from .delimited import DelimitedWorkbook
 from .sheets import LEGACY_XLS, open_workbook, parse_workbook
 from .sniff import ARCHIVE_REASON, HEAD_BYTES, sniff, zip_kind
 from .text import parse_text_kind
