@@ -127,9 +127,9 @@ def _text_header_shape(labels: list[str], below: list[Row]) -> bool:
 def estimate_tokens(line: str) -> int:
     """Word pieces of ``line`` for an English-vocabulary model, on the safe side: numbers and
     codes split into many pieces, letters outside ASCII into about one each."""
-    ascii_chars = len(line) if line.isascii() else sum(1 for c in line if c < "\x80")
+    beyond_ascii = len(line.encode("utf-8", "surrogatepass")) - len(line)  # ≥ the letters past ASCII
     by_words = 1.35 * len(_WORDISH.findall(line))
-    by_chars = ascii_chars / 2 + 0.9 * (len(line) - ascii_chars)
+    by_chars = (len(line) - beyond_ascii) / 2 + 0.9 * beyond_ascii
     return int(max(by_words, by_chars)) + 1
 
 
