@@ -264,3 +264,15 @@ def test_each_row_of_a_passage_is_a_sentence_of_its_own(tmp_path):
     rows = [span.of(section.text) for span in split_sentences(section.text, "sheet")]
     assert rows == section.text.split("\n") and sf.KNOWN_LINE in rows
     assert len(split_sentences(section.text)) < len(rows)  # as prose, long lines read as wrapped
+
+
+def test_cli_shows_a_sheet_passage_row_by_row():
+    from types import SimpleNamespace
+
+    from core.cli_evidence import snippet
+
+    rows = "Invoice: 2024-116 · Amount: 264.00\nInvoice: 2024-117 · Amount: 1,250.00"
+    assert snippet(SimpleNamespace(kind="sheet", text=rows)) == rows.split("\n")
+    assert snippet(SimpleNamespace(kind="pdf", text=rows)) == [" ".join(rows.split())]
+    assert snippet(SimpleNamespace(kind="sheet", text=rows), limit=20) == [rows.split("\n")[0] + " …"]
+    assert snippet(SimpleNamespace(kind="text", text="word " * 100), limit=12) == ["word word wo…"]
