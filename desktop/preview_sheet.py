@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QHeaderView, QTableView
 
 from core.parsing.sheet_text import column_letter
 from core.parsing.sheets import SheetWindow, is_sheet_path, read_window
@@ -117,6 +117,8 @@ class SheetView(QTableView):
         self.setWordWrap(False)
         self.horizontalHeader().setMaximumSectionSize(MAX_COLUMN_PX)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        for corner in self.findChildren(QAbstractButton):  # the select-all button, for screen readers
+            corner.setAccessibleName("Select all rows")
         self.result: SheetResult | None = None
 
     def show_result(self, result: SheetResult) -> None:

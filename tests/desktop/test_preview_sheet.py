@@ -8,7 +8,7 @@ from dataclasses import asdict
 import openpyxl
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from core.answer.citations import Citation
 from core.parsing import parse_file
@@ -69,6 +69,7 @@ def test_the_cited_rows_are_highlighted_under_the_sheet_header(qtbot, pane, tmp_
     assert model.index(0, 0).data() == "Invoices issued in 2024"  # the title row; the header is above
     where = next(label for label in pane.findChildren(QLabel) if label.accessibleName() == "Page and heading")
     assert where.text() == f"Sheet 2 · {citation['heading']}"
+    assert view.accessibleName() and all(b.accessibleName() for b in pane.findChildren(QAbstractButton))
 
 
 def test_only_the_sentences_an_answer_rests_on_are_marked(qtbot, pane, tmp_path):
