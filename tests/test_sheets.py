@@ -276,3 +276,29 @@ def test_cli_shows_a_sheet_passage_row_by_row():
     assert snippet(SimpleNamespace(kind="pdf", text=rows)) == [" ".join(rows.split())]
     assert snippet(SimpleNamespace(kind="sheet", text=rows), limit=20) == [rows.split("\n")[0] + " …"]
     assert snippet(SimpleNamespace(kind="text", text="word " * 100), limit=12) == ["word word wo…"]
+
+
+def test_a_workbook_of_many_sheets_is_read_in_windows_of_sheets(tmp_path):
+    """Sheets are what a workbook's pages count, so the indexer's page windows (slices.py) apply."""
+    import concurrent.futures
+    import threading
+
+    from core.parsing.slices import SLICE_PAGES, parse_in_slices
+
+    class InProcess:
+        windows: list = []
+
+        def submit(self, path, **kwargs):
+            self.windows.append(kwargs["page_range"])
+            future = concurrent.futures.Future()
+            future.set_result(parse_file(path, **kwargs))
+            return future
+
+    count = SLICE_PAGES + 5
+    sheets = {f"Month {n}": [sf.ods_row("Total", n * 100)] for n in range(1, count + 1)}
+    path = sf.write_ods(tmp_path / "months.ods", sheets)
+    pool = InProcess()
+    doc = parse_in_slices(pool, str(path), threading.Event())
+    assert pool.windows == [(1, SLICE_PAGES), (SLICE_PAGES + 1, count)]
+    assert doc.page_count == count and [s.page for s in doc.sections] == list(range(1, count + 1))
+    assert doc.sections[-1].text == f"A: Total · B: {count * 100}"  # one row: no header to name it
