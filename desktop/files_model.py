@@ -13,7 +13,7 @@ from typing import Iterable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
-from core.locator import unit
+from core import locator
 from core.manifest import FAILED, INDEXED, NEEDS_OCR, PENDING, SEARCHABLE, SKIPPED, FileRecord, display_path
 
 STATUS_WORDS = {INDEXED: "Indexed", PENDING: "Pending", SKIPPED: "Skipped", FAILED: "Failed",
@@ -85,7 +85,7 @@ def tooltip_of(record: FileRecord) -> str:
         lines[1] += f": {record.reason}"
     details = [_size_text(record.size)] if record.size else []
     if record.pages:
-        details.append(f"{record.pages:,} {unit(record.kind)}{'s' if record.pages != 1 else ''}")  # sheets, slides
+        details.append(f"{record.pages:,} {locator.unit(record.kind)}{'s' if record.pages != 1 else ''}")  # sheets, slides
     if record.status in SEARCHABLE:
         details.append(f"{record.chunks:,} passages")
     if details:
