@@ -287,7 +287,7 @@ class _LiveReporter:
 
 
 def cmd_search(archivist, args, reporter, out=None) -> int:
-    from core.cli_evidence import source_line
+    from core.cli_evidence import snippet, source_line
     from core.match_strength import describe_match
     result = archivist.search(args.query, k=args.limit, filters=cli_ask.filters_from_args(args),
                               per_file=args.per_file)
@@ -301,8 +301,8 @@ def cmd_search(archivist, args, reporter, out=None) -> int:
                   file=out)
         for n, hit in enumerate(result.hits, 1):
             print(source_line(n, hit), file=out)
-            snippet = " ".join(hit.text.split())
-            print(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}", file=out)
+            for line in snippet(hit):
+                print(f"    {line}", file=out)
     return EXIT_OK if result.hits else EXIT_NO_RESULTS
 
 

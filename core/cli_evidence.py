@@ -7,6 +7,7 @@ import shutil
 import textwrap
 from dataclasses import asdict
 
+from core.answer.sentences import LINE_KINDS
 from core.locator import place
 from core.match_strength import describe_match
 from core.twins import describe_twins
@@ -33,6 +34,21 @@ def source_line(n: int, item) -> str:
     if twins:
         parts.append(twins)
     return " · ".join(parts)
+
+
+def snippet(item, limit: int = 300) -> list[str]:
+    """A passage under its source line: flattened to one line, or one line per row for a
+    spreadsheet (LINE_KINDS; a few rows, twice the room), about ``limit`` characters in all."""
+    rows = getattr(item, "kind", "") in LINE_KINDS
+    lines, limit = (item.text.splitlines(), 2 * limit) if rows else ([item.text], limit)
+    shown: list[str] = []
+    for line in filter(None, (" ".join(line.split()) for line in lines)):
+        room = limit - sum(len(s) for s in shown)
+        if shown and room < 40:  # no stub of a row
+            shown[-1] += " …"
+            break
+        shown.append(line if len(line) <= room else line[:room] + "…")
+    return shown
 
 
 def quoted(text: str, first_indent: str = QUOTE_INDENT) -> list[str]:

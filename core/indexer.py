@@ -21,7 +21,7 @@ from core.ingest import Ingestor, PreparedDoc
 from core.manifest import FAILED, INDEXED, NEEDS_OCR, PENDING, SKIPPED, FileRecord, Manifest, display_path
 from core.parsing.model import NEEDS_OCR as NO_TEXT_LAYER, ParsedDocument, ParseError
 from core.parsing.slices import ParseCancelled, parse_in_slices
-from core.planner import Plan, extension_of
+from core.planner import Plan, extension_of, unsupported_reason
 from core.progress import ProgressMeter
 from core.reasons import ocr_needed, status_of
 from core.scanner import Entry, file_hash, restat
@@ -124,9 +124,7 @@ class _Run:
         now = time.time()
         with self.ix.manifest.transaction() as db:
             for entry, source in self.plan.unsupported:
-                ext = extension_of(entry.path)
-                reason = f"unsupported file type (.{ext})" if ext else "unsupported file type (no extension)"
-                self._put(db, _record(entry, source, SKIPPED, reason, now))
+                self._put(db, _record(entry, source, SKIPPED, unsupported_reason(entry.path), now))
             for entry, source in self.plan.unreadable:
                 self._put(db, _record(entry, source, FAILED, entry.error or "unreadable", now))
         self.failed += len(self.plan.unreadable)  # dangling links, unlistable folders: failures too

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from core.ignore import IgnoreRules
 from core.manifest import FAILED, NEEDS_OCR, PENDING, SKIPPED, FileRecord, Manifest
+from core.parsing.formats import SUPPORTED_EXTENSIONS
 from core.scanner import Entry, scan
 
 
@@ -41,6 +42,12 @@ class Plan:
 def extension_of(path: str) -> str:
     name = os.path.basename(path).lower()
     return name.rsplit(".", 1)[-1] if "." in name else ""
+
+
+def unsupported_reason(path: str) -> str:
+    """The status reason of a file whose type Archivist does not read (decided by its name)."""
+    ext = extension_of(path)
+    return f"unsupported file type (.{ext})" if ext else "unsupported file type (no extension)"
 
 
 class Planner:
@@ -79,6 +86,12 @@ class Planner:
             return
         if record is None or record.status == PENDING:
             plan.check.append((entry, source))
+        elif (record.status == SKIPPED and record.reason == unsupported_reason(entry.path)
+              and f".{extension_of(entry.path)}" in SUPPORTED_EXTENSIONS):
+            # Skipped for its type by an older version (or narrower settings) that could not read
+            # it: the file is the same, but the verdict was about the app. Read it now.
+            plan.check.append((entry, source))
+            plan.forced.add(entry.path)
         elif (record.size, record.mtime_ns) != (entry.size, entry.mtime_ns):
             plan.check.append((entry, source))
         elif retry and record.status in (FAILED, NEEDS_OCR):

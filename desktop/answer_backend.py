@@ -230,12 +230,12 @@ class AnswerBackend(QObject):
 
 def _citation_dict(source) -> dict:
     hit = source.hit
-    return {"n": source.n, "path": hit.path, "page": hit.page, "heading": hit.heading, "start": hit.start,
-            "end": hit.end, "snippet": " ".join(hit.text.split())[:300], "text": hit.text, "score": hit.score,
+    return {"n": source.n, "path": hit.path, "kind": hit.kind, "page": hit.page, "heading": hit.heading,
+            "start": hit.start, "end": hit.end, "snippet": " ".join(hit.text.split())[:300], "text": hit.text, "score": hit.score,
             "similarity": hit.similarity, "text_rank": hit.text_rank, "found_by": list(hit.found_by),
             "also_in": [list(place) for place in hit.also_in]}
 
 
 def _sentence_dict(sentence) -> dict:
-    return {"path": sentence.path, "page": sentence.page, "heading": sentence.heading,
+    return {"path": sentence.path, "kind": sentence.kind, "page": sentence.page, "heading": sentence.heading,
             "start": sentence.start, "end": sentence.end, "text": sentence.text}

@@ -85,7 +85,7 @@ def tooltip_of(record: FileRecord) -> str:
         lines[1] += f": {record.reason}"
     details = [_size_text(record.size)] if record.size else []
     if record.pages:
-        details.append(f"{record.pages:,} {locator.unit(record.kind)}s")  # or slides, sheets …
+        details.append(f"{record.pages:,} {locator.unit(record.kind)}{'s' if record.pages != 1 else ''}")  # sheets, slides
     if record.status in SEARCHABLE:
         details.append(f"{record.chunks:,} passages")
     if details:

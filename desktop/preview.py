@@ -1,7 +1,8 @@
 """The source preview: the cited page or text of an answer's citation, with the passage marked.
 
 Paged formats (PDF, EPUB, XPS …) show the cited page rendered by MuPDF with the passage's
-characters highlighted; everything else shows the file's parsed text with the passage selected.
+characters highlighted; spreadsheets show the sheet's rows in a table with the cited rows marked
+(preview_sheet.py); everything else shows the file's parsed text with the passage selected.
 Files are read on worker threads and only ever opened for reading; a missing or unreadable file
 becomes a message in the pane, never a dialog.
 """
@@ -11,16 +12,18 @@ from __future__ import annotations
 import os
 
 import pymupdf
-from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QStackedWidget, QVBoxLayout, QWidget
 
 from core.locator import unit
 from core.manifest import display_path
 from desktop.file_urls import file_url
-from desktop.preview_jobs import Failure, PdfResult, TextResult, describe, load_pdf, load_text, pdf_pool
+from desktop.preview_jobs import (Failure, PdfResult, Relay, TextResult, describe, load_pdf, load_text, pdf_pool,
+                                  tool_button)
 from desktop.preview_locate import CHANGED, highlight_spans
 from desktop.preview_pdf import PageView
+from desktop.preview_sheet import SheetView, is_sheet_citation, load_sheet
 from desktop.preview_slide import SlideResult, SlideView, is_slide, load_slide
 from desktop.preview_text import SourceTextView
 
@@ -29,12 +32,6 @@ ZOOM_LIMITS = (0.25, 8.0)  # relative to "fit width"
 OPENING_DELAY_MS = 250
 EXCERPT = ("This file is long: only the part around the passage is shown. Open it in the system "
            "viewer to see all of it.")
-
-
-class _Relay(QObject):
-    """Carries a worker's result to the GUI thread (queued, since it is emitted elsewhere)."""
-
-    done = Signal(str, int, object)  # job name, request number, result or Failure
 
 
 class PreviewPane(QWidget):
@@ -47,7 +44,7 @@ class PreviewPane(QWidget):
         super().__init__(parent)
         self._citation: dict | None = None
         self._requests = 0  # numbers requests, so results that arrive late are dropped
-        self._pending = {"pdf": 0, "text": 0, "slide": 0}
+        self._pending = {"pdf": 0, "text": 0, "slide": 0, "sheet": 0}
         self._page = self._page_count = self._cited_page = 0  # _page: the page on screen
         self._wanted = 0  # the page asked for, which paging counts from
         self._highlights: dict[int, list[pymupdf.Rect]] = {}
@@ -60,7 +57,7 @@ class PreviewPane(QWidget):
         self._message = ""
         # No parent: a worker finishing after the pane is gone emits into a live object, and the
         # connection to the deleted pane is simply gone.
-        self._relay = _Relay()
+        self._relay = Relay()
         self._relay.done.connect(self._on_done)
         self._opening = QTimer(self, singleShot=True, interval=OPENING_DELAY_MS)
         self._opening.timeout.connect(lambda: self._show_message("Opening…", failure=False))
@@ -82,6 +79,9 @@ class PreviewPane(QWidget):
         if is_slide(citation):
             self._cited_page = self._wanted = int(page)
             self._request_slide()
+        elif is_sheet_citation(citation):  # page: the sheet's number
+            self._cited_page = self._wanted = 0
+            self._submit("sheet", QThreadPool.globalInstance(), load_sheet, path, int(page or 1), spans)
         elif page:
             self.layout().activate()  # a pane shown just now: fit the page to its real width
             self._cited_page = self._wanted = int(page)
@@ -155,19 +155,19 @@ class PreviewPane(QWidget):
         self._title.setAccessibleName("File name")
         self._where = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
         self._where.setAccessibleName("Page and heading")
-        self._open = self._button("Open in system viewer", "Open the file in its usual application",
+        self._open = tool_button("Open in system viewer", "Open the file in its usual application",
                                   self.open_externally)
-        self._previous = self._button("◀", "Previous page", self.previous_page)
-        self._next = self._button("▶", "Next page", self.next_page)
+        self._previous = tool_button("◀", "Previous page", self.previous_page)
+        self._next = tool_button("▶", "Next page", self.next_page)
         self._page_box = QSpinBox(keyboardTracking=False, minimum=1)
         self._page_box.setAccessibleName("Page number")
         self._page_box.valueChanged.connect(self.go_to_page)
         self._of = QLabel(textFormat=Qt.TextFormat.PlainText)
-        self._zoom_out = self._button("−", "Zoom out", self.zoom_out)
+        self._zoom_out = tool_button("−", "Zoom out", self.zoom_out)
         self._zoom_label = QLabel(textFormat=Qt.TextFormat.PlainText)
         self._zoom_label.setAccessibleName("Zoom level")
-        self._zoom_in = self._button("+", "Zoom in", self.zoom_in)
-        self._fit = self._button("Fit width", "Fit the page to the width of the pane", self.fit_width)
+        self._zoom_in = tool_button("+", "Zoom in", self.zoom_in)
+        self._fit = tool_button("Fit width", "Fit the page to the width of the pane", self.fit_width)
         self._note = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
         self._note.setAccessibleName("Note")
         self._note.setStyleSheet("background: #fff4ce; color: #5c4400; padding: 4px; border-radius: 3px")
@@ -182,7 +182,8 @@ class PreviewPane(QWidget):
         self._message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._stack = QStackedWidget()
         self._slide_view = SlideView()
-        for widget in (self._message_label, self._page_view, self._text_view, self._slide_view):
+        self._sheet_view = SheetView()
+        for widget in (self._message_label, self._page_view, self._text_view, self._slide_view, self._sheet_view):
             self._stack.addWidget(widget)
 
         header = QHBoxLayout()
@@ -211,15 +212,6 @@ class PreviewPane(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
         self._show_message("Click a citation to see where it comes from.", failure=False)
-
-    def _button(self, text: str, tip: str, slot) -> QPushButton:
-        button = QPushButton(text)
-        button.setToolTip(tip)
-        button.setAccessibleName(tip if len(text) < 3 else text)
-        if len(text) < 3:
-            button.setMaximumWidth(button.fontMetrics().horizontalAdvance("MMM") + 12)
-        button.clicked.connect(slot)
-        return button
 
     # -- requests -------------------------------------------------------------------------------
 
@@ -256,7 +248,7 @@ class PreviewPane(QWidget):
                      self._wanted, spans, width, self._zoom, self.devicePixelRatioF())
 
     def _set_zoom(self, zoom: float, text_steps: int) -> None:
-        if self._stack.currentWidget() in (self._text_view, self._slide_view):
+        if self._stack.currentWidget() in (self._text_view, self._slide_view, self._sheet_view):
             if text_steps:
                 self._stack.currentWidget().zoomIn(text_steps)
             return
@@ -283,6 +275,11 @@ class PreviewPane(QWidget):
             self._show_pdf(result)
         elif job == "slide":
             self._show_slide(result)
+        elif job == "sheet":  # a SheetResult
+            self._sheet_view.show_result(result)
+            self._show_view(self._sheet_view)
+            self._set_note(result.note)
+            QTimer.singleShot(0, self, lambda: (self._sheet_view.scroll_to_cited(), self.rendered.emit()))
         else:
             self._show_text(result)
 
@@ -394,6 +391,7 @@ class PreviewPane(QWidget):
                      self._page_heading, "" if here else f"cited on {word} {self._cited_page}"]
         else:
             page = citation.get("page")
-            where = [f"{word.capitalize()} {page}" if page else "", heading]
+            kind = "sheet" if self._stack.currentWidget() is self._sheet_view else citation.get("kind")
+            where = [f"{unit(kind).capitalize()} {page}" if page else "", heading]
         self._where.setText(" · ".join(part for part in where if part))
 

@@ -7,9 +7,9 @@ import logging
 import os
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QThreadPool
+from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QPlainTextDocumentLayout
+from PySide6.QtWidgets import QPlainTextDocumentLayout, QPushButton
 
 from core.manifest import display_path
 from core.parsing import ParseError
@@ -59,6 +59,7 @@ class TextResult:
     cursor_spans: list[tuple[int, int]]  # the same in QTextDocument positions (UTF-16 units)
     monospace: bool  # source code and the like read better in a fixed-width font
     excerpt: bool = False  # only the part around the passage of a very long file
+
 
 
 def load_pdf(path: str, kind: str | None, page: int, spans: list[tuple[int, int, str]] | None,
@@ -122,3 +123,20 @@ def pdf_pool() -> QThreadPool:
 
 
 _PDF_POOL: QThreadPool | None = None
+
+
+class Relay(QObject):
+    """Carries a worker's result to the GUI thread (queued, since it is emitted elsewhere)."""
+
+    done = Signal(str, int, object)  # job name, request number, result or Failure
+
+
+def tool_button(text: str, tip: str, slot) -> QPushButton:
+    """A preview control: a short symbol ("◀", "+") gets a narrow button, named by its tip."""
+    button = QPushButton(text)
+    button.setToolTip(tip)
+    button.setAccessibleName(tip if len(text) < 3 else text)
+    if len(text) < 3:
+        button.setMaximumWidth(button.fontMetrics().horizontalAdvance("MMM") + 12)
+    button.clicked.connect(slot)
+    return button

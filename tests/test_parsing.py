@@ -172,10 +172,15 @@ def test_binary_named_txt_is_skipped(tmp_path):
     assert (err.status, err.reason) == ("skipped", "binary content in a text file")
 
 
-@pytest.mark.parametrize("name", ["report.docx", "old.doc", "sheet.xls"])
+@pytest.mark.parametrize("name", ["report.docx", "old.doc"])
 def test_ole2_legacy_office_by_magic(tmp_path, name):  # case 14
     err = fails(bf.ole2_renamed(tmp_path, name))
     assert (err.status, err.reason) == ("skipped", "unsupported legacy Office format")
+
+
+def test_ole2_named_xls_without_a_workbook_is_damaged(tmp_path):  # xlrd reads real .xls files
+    err = fails(bf.ole2_renamed(tmp_path, "sheet.xls"))
+    assert err.status == "failed" and err.reason.startswith("unreadable Excel 97–2003 workbook")
 
 
 def test_password_protected_docx_is_encrypted_not_legacy(tmp_path):
@@ -188,9 +193,9 @@ def test_fb2_via_mupdf(tmp_path):
     assert doc.kind == "fb2" and "fox crossed the frozen river" in doc.sections[0].text
 
 
-def test_xlsx_is_unsupported(tmp_path):
+def test_xlsx_without_its_parts_is_unreadable(tmp_path):  # real workbooks: tests/test_sheets.py
     err = fails(bf.fake_xlsx(tmp_path))
-    assert err.status == "skipped" and err.reason.startswith("unsupported Office format")
+    assert err.status == "failed" and err.reason.startswith("unreadable Excel workbook")
 
 
 def test_unknown_extension_is_unsupported(tmp_path):

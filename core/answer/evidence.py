@@ -65,7 +65,7 @@ def sentence_scores(question: str, hits: Sequence[Hit], embedder: Embedder, *, p
     that fit ``budget_chars`` are embedded and scored, the rest are left out."""
     terms = query_terms(question)
     candidates = [_Candidate(rank, hit, span, terms.share(span.of(hit.text)))
-                  for rank, hit in enumerate(hits[:passages], 1) for span in candidate_spans(hit.text)
+                  for rank, hit in enumerate(hits[:passages], 1) for span in candidate_spans(hit.text, hit.kind)
                   if len(span.of(hit.text).split()) >= MIN_WORDS]
     cache = sentence_vectors(embedder)
     chosen = _within_budget(candidates, budget_chars, cache.has)
@@ -114,7 +114,7 @@ def with_neighbours(sentence: EvidenceSentence, hits: Sequence[Hit], before: int
     """The sentence widened by its neighbours in its passage (a fact's subject is often named in the
     sentence before it); offsets and text cover the whole run. ``hits`` are those it was scored from."""
     hit = hits[sentence.rank - 1]
-    spans = split_sentences(hit.text)
+    spans = split_sentences(hit.text, hit.kind)
     start, end = sentence.start - hit.start, sentence.end - hit.start
     inside = [i for i, s in enumerate(spans) if s.start < end and start < s.end]
     if not inside:
@@ -132,10 +132,10 @@ def with_neighbours(sentence: EvidenceSentence, hits: Sequence[Hit], before: int
 _LINE_START = re.compile(r"(?<=[^.!?:;,\s])[ \t]*\n[ \t]*(?=[A-ZÀ-ÖØ-Þ0-9\"“(])")
 
 
-def candidate_spans(text: str) -> list[Span]:
+def candidate_spans(text: str, kind: str | None = None) -> list[Span]:
     """The sentences of ``text`` and, for a sentence spanning lines, its line runs (see above)."""
     spans: list[Span] = []
-    for sentence in split_sentences(text):
+    for sentence in split_sentences(text, kind):
         spans.append(sentence)
         cuts = [m for m in _LINE_START.finditer(text, sentence.start, sentence.end)]
         position = sentence.start

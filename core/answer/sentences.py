@@ -1,7 +1,7 @@
 """Sentences of a passage, with their offsets: the unit of evidence, of highlighting and of checking.
 
 Passages come from PDFs, where lines wrap mid-sentence, and from notes, where a line break may end a
-list item or a heading. So a sentence ends at . ! ? followed by space (not after a common
+list item or a heading (and from spreadsheets, where each line is a row: see LINE_KINDS). So a sentence ends at . ! ? followed by space (not after a common
 abbreviation or an initial), at a blank line, or at a line break before a bullet or after a line
 that ends without punctuation and is short (a heading or a list item).
 """
@@ -32,8 +32,15 @@ class Span:
         return text[self.start:self.end]
 
 
-def split_sentences(text: str) -> list[Span]:
-    """Non-blank sentences of ``text`` in order, trimmed of surrounding whitespace."""
+# Kinds whose every line is a unit of its own: a spreadsheet row ("Invoice: 2024-117 · Amount: …").
+LINE_KINDS = frozenset({"sheet"})
+
+
+def split_sentences(text: str, kind: str | None = None) -> list[Span]:
+    """Non-blank sentences of ``text`` in order, trimmed of surrounding whitespace; for a passage
+    of a kind in LINE_KINDS, its lines."""
+    if kind in LINE_KINDS:
+        return [span for m in re.finditer(r"[^\n]+", text) if (span := _trimmed(text, m.start(), m.end()))]
     cuts = sorted({m.end() for m in _END.finditer(text) if not _after_abbreviation(text, m.start())}
                   | {m.start() for m in _BULLET.finditer(text)}
                   | set(_short_line_ends(text)))

@@ -41,7 +41,7 @@ class SourceSentences:
     def __init__(self, source: NumberedSource):
         hit = source.hit
         self.source = source
-        self.spans: list[Span] = split_sentences(hit.text)
+        self.spans: list[Span] = split_sentences(hit.text, hit.kind)
         self.evidence = [Evidence(span.of(hit.text)) for span in self.spans]
         self.words = [content_words(span.of(hit.text)) for span in self.spans]
         # The file name, heading and page count as stated too: "page 2 of the handbook".

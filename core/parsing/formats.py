@@ -16,7 +16,8 @@ PYMUPDF_KINDS = frozenset({"pdf", "epub", "xps", "fb2", "mobi"})
 # text comes out differently (better), so files indexed by the older reader are read again once:
 # an index must not keep old text until each file happens to change.
 #   2: typographic ligatures ("ﬁ", "ﬀ") are expanded, so "final office" matches (pdf.py)
-READER_VERSIONS: MappingProxyType[str, int] = MappingProxyType({kind: 2 for kind in PYMUPDF_KINDS})
+#   text 2: .csv/.tsv files, once read as plain text, are read as spreadsheets (kind "sheet")
+READER_VERSIONS: MappingProxyType[str, int] = MappingProxyType({**{kind: 2 for kind in PYMUPDF_KINDS}, "text": 2})
 # Formats decoded as text by ``text.py`` / ``html_text.py``.
 TEXT_KINDS = frozenset({"markdown", "text", "rst", "html", "code"})
 
@@ -59,8 +60,13 @@ SUPPORTED_EXTENSIONS: MappingProxyType[str, str] = MappingProxyType(
         ".txt": "text",
         ".text": "text",
         ".log": "text",
-        ".csv": "text",
-        ".tsv": "text",
+        # Spreadsheets: rows as passages that keep their column headers (sheets.py).
+        ".xlsx": "sheet",
+        ".xlsm": "sheet",
+        ".xls": "sheet",
+        ".ods": "sheet",
+        ".csv": "sheet",
+        ".tsv": "sheet",
         ".rst": "rst",
         ".html": "html",
         ".htm": "html",

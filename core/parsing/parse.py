@@ -30,16 +30,18 @@ from collections.abc import Mapping
 from typing import BinaryIO
 
 from .decode import decode_text
+from .delimited import DelimitedWorkbook
 from .docx_text import parse_docx
 from .files import mb, open_regular, os_error, read_all, read_head, read_limited
 from .formats import PYMUPDF_KINDS, SUPPORTED_EXTENSIONS, TEXT_KINDS
 from .html_text import parse_html
-from .legacy import legacy_office_error
+from .legacy import ENCRYPTED, _ENCRYPTED_OOXML, legacy_office_error
 from .model import NEEDS_OCR, ParsedDocument, ParseError
 from .odp_text import parse_odp
 from .odt_text import parse_odt
 from .pdf import OCR_FOUND_NOTHING, parse_paged
 from .rtf_text import parse_rtf
+from .sheets import LEGACY_XLS, open_workbook, parse_workbook
 from .sniff import ARCHIVE_REASON, HEAD_BYTES, sniff, zip_kind
 from .text import parse_text_kind
 
@@ -50,7 +52,8 @@ ALMOST_EMPTY_CHARS = 100
 ALMOST_EMPTY = "almost empty"
 NO_TEXT_AFTER_OCR = "no text layer, and OCR found no legible text"
 # What a damaged ZIP-based file is called in its reason, by the kind its extension gives.
-_ZIP_LABELS = {"docx": "DOCX", "epub": "EPUB", "xps": "XPS", "slides": "presentation", "odt": "ODT"}
+_ZIP_LABELS = {"docx": "DOCX", "epub": "EPUB", "xps": "XPS", "slides": "presentation", "odt": "ODT",
+               "sheet": "workbook"}
 
 
 def parse_file(
@@ -100,7 +103,7 @@ def _dispatch(fh: BinaryIO, path: str, kinds: Mapping[str, str], **kw) -> Parsed
     if magic == "zip":
         return _parse_zip(fh, path, ext_kind, **kw)
     if magic == "ole2":  # Office 97–2003 files, and encrypted Office 2007+ ones
-        raise legacy_office_error(fh, kw["max_bytes"])
+        return _parse_ole2(fh, path, ext, **kw)
     if magic == "gzip":
         return _parse_gzip(fh, path, kinds, kw["max_bytes"])
     if magic == "rtf":
@@ -120,6 +123,8 @@ def _dispatch(fh: BinaryIO, path: str, kinds: Mapping[str, str], **kw) -> Parsed
         raise ParseError("failed", f"unreadable {_ZIP_LABELS[ext_kind]}: not a ZIP package")
     if ext_kind == "rtf":
         raise ParseError("failed", "unreadable RTF: it does not start with {\\rtf")
+    if ext_kind == "sheet":
+        return _parse_sheet_text(fh, path, ext, **kw)
     if ext_kind == "gzip":
         raise ParseError("failed", "unreadable gzip file: bad header")
     if ext_kind in TEXT_KINDS:
@@ -132,6 +137,35 @@ def _parse_text(data: bytes, kind: str) -> ParsedDocument:
         return parse_html(data)
     text, _encoding = decode_text(data)
     return parse_text_kind(text, kind)
+
+
+def _parse_ole2(fh: BinaryIO, path: str, ext: str, **kw) -> ParsedDocument:
+    """Legacy Office files (and password-protected OOXML ones) are OLE2 compound files."""
+    data = read_all(fh, kw["max_bytes"])
+    if _ENCRYPTED_OOXML in data:
+        raise ParseError("skipped", ENCRYPTED)
+    from .xlsx import NotAWorkbook, XlsWorkbook
+
+    try:
+        book = XlsWorkbook(data)
+    except ImportError:  # xlrd missing from an install: say what the user can do instead
+        raise ParseError("skipped", LEGACY_XLS) from None
+    except NotAWorkbook as exc:
+        if ext == ".xls" and str(exc):
+            raise ParseError("failed", f"unreadable Excel 97–2003 workbook: {exc}") from None
+        raise legacy_office_error(fh, kw["max_bytes"]) from None  # a .doc or .ppt: what to save it as
+    return parse_workbook(book, kw["page_range"])
+
+
+def _parse_sheet_text(fh: BinaryIO, path: str, ext: str, **kw) -> ParsedDocument:
+    """A spreadsheet's name on a file without a workbook's magic bytes: CSV/TSV, or a web
+    page or tab-separated text saved as .xls (web exports do that; Excel opens them)."""
+    if ext in (".xlsx", ".xlsm", ".ods"):
+        raise ParseError("failed", "unreadable workbook: not a ZIP package")
+    data = read_all(fh, kw["max_bytes"])
+    if ext == ".xls" and data.lstrip()[:1] == b"<":
+        return parse_html(data)
+    return parse_workbook(DelimitedWorkbook(data, path, tab_separated=ext == ".tsv"), kw["page_range"])
 
 
 def _parse_zip(fh: BinaryIO, path: str, ext_kind: str | None, **kw) -> ParsedDocument:
@@ -151,6 +185,8 @@ def _parse_zip(fh: BinaryIO, path: str, ext_kind: str | None, **kw) -> ParsedDoc
         return parse_docx(fh)
     if kind in _ZIP_READERS:
         return _ZIP_READERS[kind](fh, kw["page_range"])
+    if kind in ("xlsx", "ods"):
+        return parse_workbook(open_workbook(fh, path, kind, kw["max_bytes"]), kw["page_range"])
     return parse_paged(
         fh, path, kind, ocr=kw["ocr"], max_bytes=kw["max_bytes"], page_range=kw["page_range"]
     )

@@ -43,8 +43,8 @@ def sniff(head: bytes) -> str | None:
 
 
 def zip_kind(zf: zipfile.ZipFile) -> str:
-    """docx, epub, xps, pptx, odp or odt for a ZIP we can index; raises ParseError("skipped", …)
-    for the rest."""
+    """docx, epub, xps, xlsx (XLSX/XLSM), pptx, ods, odp or odt for a ZIP we can index; raises
+    ParseError("skipped", …) for the rest."""
     names = set(zf.namelist())
     if "word/document.xml" in names:
         return "docx"
@@ -57,6 +57,8 @@ def zip_kind(zf: zipfile.ZipFile) -> str:
             return "epub"
         if mime in _OPENDOCUMENT:
             return _OPENDOCUMENT[mime]
+        if mime.startswith("application/vnd.oasis.opendocument.spreadsheet"):  # and its templates
+            return "ods"
         if mime.startswith("application/vnd.oasis.opendocument"):
             raise ParseError("skipped", "unsupported OpenDocument format")
     if "META-INF/container.xml" in names:  # an EPUB missing its mimetype entry
@@ -64,7 +66,9 @@ def zip_kind(zf: zipfile.ZipFile) -> str:
     if any(n.lower().endswith((".fdseq", ".fdoc", ".fpage")) for n in names):
         return "xps"
     if "xl/workbook.xml" in names:
-        raise ParseError("skipped", "unsupported Office format (Excel workbook)")
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        raise ParseError("skipped", "Excel binary workbook (.xlsb): save it as .xlsx to index it")
     if "ppt/presentation.xml" in names:
         return "pptx"
     raise ParseError("skipped", ARCHIVE_REASON)

@@ -214,3 +214,11 @@ def test_timings_with_20000_files(qtbot, many):
         qtbot.wait(1)
         timings[label] = time.perf_counter() - started
     print("\n" + "\n".join(f"  {label}: {seconds * 1000:.0f} ms" for label, seconds in timings.items()))
+
+
+def test_a_workbook_counts_its_sheets_not_pages():
+    from desktop.files_model import tooltip_of
+
+    book = dataclasses.replace(record(1, status=INDEXED, chunks=40, name="ledger.xlsx"), kind="sheet", pages=3)
+    assert "3 sheets · 40 passages" in tooltip_of(book)
+    assert "4 pages" in tooltip_of(record(2, status=INDEXED))
