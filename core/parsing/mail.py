@@ -1,0 +1,280 @@
+"""Text of e-mail: one message (.eml) or a mailbox of them (.mbox), attachments included.
+
+The ``page`` of every Section is the message's number in the file (1 for an .eml), so a citation
+reads "message 3". A message gives a Section headed (subject,) whose text starts
+"From: … · To: … · Date: …" followed by its body (text/plain preferred, else the HTML converted
+by html_text.py). Each attachment is parsed by the same dispatcher as a file (``parse_attachment``,
+given by parse.py) and its Sections are re-headed (subject, attachment name[, "page 2"], …) and
+paged by the message number; a message/rfc822 attachment is read as a message. The locator unit is
+the whole text built here (every Section of every message, joined by blank lines), so the text
+preview finds a passage by its offsets like in any unpaged file.
+
+A damaged part (unknown charset, broken base64, an attachment that cannot be read) costs a
+warning, never the rest of the message; a message that cannot be parsed costs a warning, never
+the rest of the mailbox. An MBOX is split into messages while it is read (one message in memory
+at a time, besides the text built so far).
+"""
+
+from __future__ import annotations
+
+import email.errors
+import logging
+import mimetypes
+from collections.abc import Callable, Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import BinaryIO
+
+from ..locator import place_long
+from .files import mb
+from .html_text import parse_html
+from .model import ParsedDocument, ParseError
+from .sections import cut_sections
+
+log = logging.getLogger(__name__)
+
+KIND = "mail"
+# A message inside a message inside … : deeper ones are left out with a warning (a mail bomb of
+# nested forwards must not recurse without end).
+MAX_DEPTH = 4
+NO_SUBJECT = "(no subject)"
+IMAGE_NOT_READ = "image, not read (text in images is not read yet)"
+
+# (attachment file name, its bytes, nesting depth) → its parsed text; raises ParseError.
+ParseAttachment = Callable[[str, bytes, int], ParsedDocument]
+
+_PARSER = BytesParser(policy=policy.default)
+# Defects that mean text was lost or garbled (others, like a missing MIME-Version, do not).
+_DAMAGE = (
+    email.errors.InvalidBase64PaddingDefect,
+    email.errors.InvalidBase64CharactersDefect,
+    email.errors.InvalidBase64LengthDefect,
+    email.errors.StartBoundaryNotFoundDefect,
+    email.errors.CloseBoundaryNotFoundDefect,
+)
+
+
+class _Text:
+    """The locator unit being built: pieces joined by blank lines, each with its page and heading."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.spans: list[tuple[int, int, tuple[str, ...], int]] = []
+        self.pos = 0
+
+    def add(self, text: str, page: int, heading: tuple[str, ...]) -> bool:
+        text = text.strip()
+        if not text:
+            return False
+        self.parts.append(text)
+        self.spans.append((self.pos, self.pos + len(text), heading, page))
+        self.pos += len(text) + 2
+        return True
+
+    def document(self, title: str | None, warnings: list[str]) -> ParsedDocument:
+        full = "\n\n".join(self.parts)
+        sections = [s for start, end, heading, page in self.spans
+                    for s in cut_sections(full, [(start, end, heading)], page=page)]
+        return ParsedDocument(kind=KIND, sections=sections, title=title, warnings=tuple(warnings))
+
+    def drop_last(self) -> None:
+        self.parts.pop()
+        self.pos = self.spans.pop()[0]
+
+
+def parse_eml(data: bytes, parse_attachment: ParseAttachment, depth: int = 0) -> ParsedDocument:
+    """One message (.eml, or an attached .eml file)."""
+    message = _PARSER.parsebytes(data)
+    if not _looks_like_mail(message):
+        raise ParseError("failed", "unreadable e-mail: no message headers found")
+    out, warnings = _Text(), []
+    subject = _subject(message)
+    _add_message(out, warnings, message, 1, (), parse_attachment, depth)
+    return out.document(subject if subject != NO_SUBJECT else None, warnings)
+
+
+def parse_mbox(fh: BinaryIO, parse_attachment: ParseAttachment, max_bytes: int,
+               depth: int = 0) -> ParsedDocument:
+    """Every message of an MBOX file, numbered from 1 in file order."""
+    out, warnings, number = _Text(), [], 0
+    for number, raw in enumerate(_split_mbox(fh, max_bytes), start=1):
+        try:
+            message = _PARSER.parsebytes(raw)
+            _add_message(out, warnings, message, number, (), parse_attachment, depth)
+        except (MemoryError, ParseError):
+            raise
+        except Exception as exc:  # one bad message never loses the rest of the mailbox
+            log.warning("mbox message %d: %s", number, exc, exc_info=True)
+            warnings.append(f"message {number}: unreadable ({type(exc).__name__}: {exc})")
+    if number == 0:
+        raise ParseError("skipped", "no messages in this mailbox")
+    return out.document(None, warnings)
+
+
+def _split_mbox(fh: BinaryIO, max_bytes: int) -> Iterator[bytes]:
+    """Each message's bytes (without its "From " line): a "From " line at the start of the file or
+    after a blank line begins a message, as mbox writers separate them."""
+    fh.seek(0)
+    first = fh.readline(1000)
+    if not first.startswith(b"From "):
+        raise ParseError("failed", "unreadable mailbox: it does not start with a \"From \" line")
+    lines: list[bytes] = []
+    size, previous_blank = 0, True
+    for line in fh:
+        if line.startswith(b"From ") and previous_blank:
+            yield b"".join(lines)
+            lines, size = [], 0
+            previous_blank = False
+            continue
+        if line.startswith(b">From "):  # mboxrd/mboxo escaping of a body line
+            line = line[1:]
+        size += len(line)
+        if size > max_bytes:
+            raise ParseError("skipped", f"a message is too large (limit {mb(max_bytes)} MB)")
+        lines.append(line)
+        previous_blank = not line.strip()
+    yield b"".join(lines)
+
+
+def _looks_like_mail(message: EmailMessage) -> bool:
+    return any(message.get(name) is not None for name in ("From", "To", "Subject", "Date", "Message-ID"))
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    try:
+        value = message.get(name)
+    except Exception:  # a header too broken for the parser: leave it out, keep the message
+        return ""
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _subject(message: EmailMessage) -> str:
+    return _header(message, "Subject") or NO_SUBJECT
+
+
+def _add_message(out: _Text, warnings: list[str], message: EmailMessage, number: int,
+                 outer: tuple[str, ...], parse_attachment: ParseAttachment, depth: int) -> None:
+    """The message's own Section, then each attachment's, headed under ``outer`` (the headings of
+    the messages it is attached to)."""
+    heading = outer + (_subject(message),)
+    where = f"message {number}" + (f" › {' › '.join(heading[1:])}" if len(heading) > 1 else "")
+    body, attachments = _parts(message)
+    text = _body_text(body, warnings, where) if body is not None else ""
+    for part in attachments:
+        if part.get_content_maintype() == "text" and not part.get_filename():
+            text += "\n\n" + _decoded_text(part, warnings, where)  # more inline text after a file
+    envelope = " · ".join(
+        f"{name}: {value}" for name in ("From", "To", "Date") if (value := _header(message, name)))
+    count = len(out.parts)
+    added = out.add(envelope + "\n\n" + text.strip(), number, heading)
+    for index, part in enumerate(attachments, start=1):
+        if part.get_content_maintype() == "text" and not part.get_filename():
+            continue
+        _add_attachment(out, warnings, part, index, number, heading, parse_attachment, depth, where)
+    if added and not text.strip() and len(out.parts) == count + 1:
+        out.drop_last()  # only an envelope: nothing readable ("no text content" for an .eml)
+    _warn_damage(message, warnings, where)
+
+
+def _parts(message: EmailMessage) -> tuple[EmailMessage | None, list[EmailMessage]]:
+    """The body (plain preferred) and the other leaf parts in order (attachments, inline images,
+    extra inline text); the alternatives of the body are left out."""
+    try:
+        body = message.get_body(preferencelist=("plain", "html"))
+    except Exception:
+        body = None
+    alternatives: set[int] = set()
+    if body is not None:
+        for part in message.walk():
+            if part.get_content_type() == "multipart/alternative" and any(p is body for p in part.iter_parts()):
+                alternatives.update(id(p) for p in part.iter_parts())
+    leaves = [p for p in _leaves(message) if p is not body and id(p) not in alternatives]
+    return body, leaves
+
+
+def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:
+    """Leaf parts; an attached message (message/rfc822) is a leaf, read as a message of its own."""
+    if part.get_content_maintype() == "multipart":
+        for sub in part.iter_parts():
+            yield from _leaves(sub)
+    else:
+        yield part
+
+
+def _body_text(part: EmailMessage, warnings: list[str], where: str) -> str:
+    text = _decoded_text(part, warnings, where)
+    if part.get_content_subtype() != "html" or not text.strip():
+        return text
+    try:  # a BOM makes html_text.py read it as the UTF-8 it now is, whatever its <meta> says
+        html = parse_html(b"\xef\xbb\xbf" + text.encode("utf-8", "surrogatepass"))
+    except ParseError as exc:
+        warnings.append(f"{where}: HTML body unreadable ({exc.reason})")
+        return ""
+    return "\n\n".join(s.text for s in html.sections)
+
+
+def _decoded_text(part: EmailMessage, warnings: list[str], where: str) -> str:
+    try:
+        return part.get_content()
+    except LookupError:  # a charset Python does not know: read it as UTF-8, say so
+        charset = part.get_content_charset()
+        warnings.append(f"{where}: unknown charset {charset!r}, read as UTF-8")
+    except Exception as exc:
+        warnings.append(f"{where}: a text part could not be decoded ({type(exc).__name__})")
+    payload = part.get_payload(decode=True) or b""
+    return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
+
+
+def _warn_damage(message: EmailMessage, warnings: list[str], where: str) -> None:
+    for part in _leaves(message):
+        if part.get_content_maintype() != "message":
+            part.get_payload(decode=True)  # decoding is what records base64 defects
+        if any(isinstance(d, _DAMAGE) for d in part.defects):
+            name = part.get_filename() or part.get_content_type()
+            warnings.append(f"{where}: a damaged part ({name}): some of its text may be missing")
+    if any(isinstance(d, _DAMAGE) for d in message.defects):
+        warnings.append(f"{where}: damaged MIME structure: some parts may be missing")
+
+
+def _attachment_name(part: EmailMessage, index: int) -> str:
+    name = part.get_filename()
+    if name:
+        return " ".join(str(name).split())
+    content_type = part.get_content_type()
+    extension = ".eml" if content_type == "message/rfc822" else mimetypes.guess_extension(content_type) or ""
+    return f"attachment {index}{extension}"
+
+
+def _add_attachment(out: _Text, warnings: list[str], part: EmailMessage, index: int, number: int,
+                    heading: tuple[str, ...], parse_attachment: ParseAttachment, depth: int,
+                    where: str) -> None:
+    name = _attachment_name(part, index)
+    if depth + 1 > MAX_DEPTH:
+        warnings.append(f"{where} › {name}: nested too deep, not read")
+        return
+    if part.get_content_type() == "message/rfc822":
+        try:
+            inner = part.get_content()
+        except Exception as exc:
+            warnings.append(f"{where} › {name}: unreadable attached message ({type(exc).__name__})")
+            return
+        _add_message(out, warnings, inner, number, heading, parse_attachment, depth + 1)
+        return
+    if part.get_content_maintype() == "image":
+        warnings.append(f"{where} › {name}: {IMAGE_NOT_READ}")
+        return
+    data = part.get_payload(decode=True)
+    if not data:
+        return
+    try:
+        doc = parse_attachment(name, data, depth + 1)
+    except ParseError as exc:
+        warnings.append(f"{where} › {name}: {exc.reason}")
+        return
+    if not doc.sections:
+        warnings.append(f"{where} › {name}: no text content")
+    warnings.extend(f"{where} › {name}: {w}" for w in doc.warnings)
+    for section in doc.sections:
+        place = () if doc.kind == KIND or not section.page else (place_long(doc.kind, section.page),)
+        out.add(section.text, number, heading + (name,) + place + section.heading)
