@@ -19,7 +19,7 @@ from core.locator import unit
 from core.manifest import display_path
 from desktop.file_urls import file_url
 from desktop.preview_jobs import Failure, PdfResult, TextResult, describe, load_pdf, load_text, pdf_pool
-from desktop.preview_locate import CHANGED, highlight_spans
+from desktop.preview_locate import CHANGED, highlight_spans, shown_as_text
 from desktop.preview_pdf import PageView
 from desktop.preview_slide import SlideResult, SlideView, is_slide, load_slide
 from desktop.preview_text import SourceTextView
@@ -82,7 +82,7 @@ class PreviewPane(QWidget):
         if is_slide(citation):
             self._cited_page = self._wanted = int(page)
             self._request_slide()
-        elif page:
+        elif page and not shown_as_text(citation):
             self.layout().activate()  # a pane shown just now: fit the page to its real width
             self._cited_page = self._wanted = int(page)
             self._request_pdf(spans)
