@@ -14,6 +14,15 @@ from core.parsing import ParseError, parse_file
 from core.search import Filters
 from helpers import FACTS, FILLER, write
 from tests.fixtures import mail_files as mf
+from tests.fixtures.msg_file import write_msg
+
+OUTLOOK_HEADERS = ("From: Ana Silva <ana@example.org>\r\nTo: Bo Lind <bo@example.org>\r\n"
+                   "Subject: Outlook invoice\r\nDate: Sun, 03 Mar 2024 09:30:00 +0000\r\n\r\n")
+
+
+def outlook_msg(path):
+    pdf = mf.pdf_bytes(["Cover page, nothing to see.", mf.PDF_FACT])
+    return write_msg(path, "Outlook invoice", "The invoice is attached.", OUTLOOK_HEADERS, [("invoice.pdf", pdf)])
 
 
 def sections(path) -> list[tuple[int | None, tuple[str, ...], str]]:
@@ -117,6 +126,26 @@ def test_attached_messages_nested_too_deep_are_left_out_with_a_warning(tmp_path)
     assert len(doc.sections) == 5 and any("nested too deep" in w for w in doc.warnings)
 
 
+def test_an_outlook_message_reads_like_an_eml_with_its_attachments(tmp_path):
+    doc = parse_file(str(outlook_msg(tmp_path / "invoice.msg")))
+    assert (doc.kind, doc.title, doc.warnings) == ("mail", "Outlook invoice", ())
+    (p1, h1, t1), (_, h2, _), (p3, h3, t3) = [(s.page, s.heading, s.text) for s in doc.sections]
+    assert (p1, h1) == (1, ("Outlook invoice",))
+    assert t1 == ("From: Ana Silva <ana@example.org> · To: Bo Lind <bo@example.org> · "
+                  "Date: Sun, 03 Mar 2024 09:30:00 +0000\n\nThe invoice is attached.")
+    assert h2 == ("Outlook invoice", "invoice.pdf", "page 1")
+    assert (p3, h3, t3) == (1, ("Outlook invoice", "invoice.pdf", "page 2"), mf.PDF_FACT)
+
+
+def test_a_damaged_outlook_message_fails_with_its_reason(tmp_path):
+    data = outlook_msg(tmp_path / "whole.msg").read_bytes()
+    (tmp_path / "cut.msg").write_bytes(data[:1536])
+    status, reason = refusal(tmp_path / "cut.msg")
+    assert status == "failed" and reason.startswith("unreadable Outlook message: ")
+    write(tmp_path / "text.msg", "From: a@example.org\n\nhello\n")
+    assert refusal(tmp_path / "text.msg") == ("failed", "unreadable Outlook message: not an OLE2 compound file")
+
+
 # -- end to end -----------------------------------------------------------------------------------
 
 def test_a_value_in_an_attachment_of_a_message_in_an_mbox_is_found_and_cited_there(docs, tmp_path, make_archivist):
@@ -125,7 +154,8 @@ def test_a_value_in_an_attachment_of_a_message_in_an_mbox_is_found_and_cited_the
         mf.invoice_message(tmp_path), mf.forwarding_message()])
     mf.write_eml(docs / "rowing.eml", mf.html_message())
     (docs / "broken.mbox").write_bytes(b"not a mailbox at all\n")
-    (docs / "outlook.msg").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    outlook_msg(docs / "outlook.msg")
+    (docs / "cut.msg").write_bytes((docs / "outlook.msg").read_bytes()[:1536])
     write(docs / "finance.md", f"# Finance\n\n{FILLER}\n\n{FACTS[1]}\n")
 
     archivist = make_archivist()
@@ -134,9 +164,9 @@ def test_a_value_in_an_attachment_of_a_message_in_an_mbox_is_found_and_cited_the
     records = {os.path.basename(r.path): r for r in archivist.files()}
     assert {n: r.status for n, r in records.items()} == {
         "inbox.mbox": "indexed", "rowing.eml": "indexed", "broken.mbox": "failed",
-        "outlook.msg": "skipped", "finance.md": "indexed"}
+        "outlook.msg": "indexed", "cut.msg": "failed", "finance.md": "indexed"}
     assert records["inbox.mbox"].kind == "mail"
-    assert records["outlook.msg"].reason == "Outlook message: not readable yet"
+    assert records["cut.msg"].reason.startswith("unreadable Outlook message: ")
 
     def top(query, path):
         hits = archivist.search(query, filters=Filters(path=str(path))).hits
@@ -153,3 +183,5 @@ def test_a_value_in_an_attachment_of_a_message_in_an_mbox_is_found_and_cited_the
     assert (hit.page, hit.heading) == (2, "Rowing")
     hit = top("When did the Gdansk shipment leave port?", box)
     assert (hit.page, hit.heading) == (4, "Fwd: Shipment > Shipment")
+    hit = top("When is the Halvorsen invoice 7731 due?", docs / "outlook.msg")
+    assert (hit.kind, hit.page, hit.heading) == ("mail", 1, "Outlook invoice > invoice.pdf > page 2")

@@ -36,7 +36,7 @@ from .files import mb, open_regular, os_error, read_all, read_head, read_limited
 from .formats import PYMUPDF_KINDS, SUPPORTED_EXTENSIONS, TEXT_KINDS
 from .html_text import parse_html
 from .legacy import legacy_office_error
-from .mail import parse_eml, parse_mbox
+from .mail import parse_eml, parse_mbox, parse_msg
 from .model import NEEDS_OCR, ParsedDocument, ParseError
 from .odp_text import parse_odp
 from .odt_text import parse_odt
@@ -167,8 +167,10 @@ def _parse_mail(fh: BinaryIO, ext: str, magic: str | None, kinds: Mapping[str, s
 
     if ext == ".mbox":
         return parse_mbox(fh, attachment, kw["max_bytes"], depth)
-    if magic == "ole2" or ext == ".msg":
-        raise ParseError("skipped", "Outlook message: not readable yet")
+    if magic == "ole2":
+        return parse_msg(read_all(fh, kw["max_bytes"]), attachment, depth)
+    if ext == ".msg":
+        raise ParseError("failed", "unreadable Outlook message: not an OLE2 compound file")
     return parse_eml(read_all(fh, kw["max_bytes"]), attachment, depth)
 
 
