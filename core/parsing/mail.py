@@ -283,16 +283,14 @@ def _add_attachment(out: _Text, warnings: list[str], part: EmailMessage, index: 
             return
         _add_message(out, warnings, inner, number, heading, parse_attachment, depth + 1)
         return
-    if part.get_content_maintype() == "image":
-        warnings.append(f"{where} › {name}: {IMAGE_NOT_READ}")
-        return
     data = part.get_payload(decode=True)
     if not data:
         return
-    try:
+    try:  # images too: once a reader for their kind exists (OCR), they are read like files
         doc = parse_attachment(name, data, depth + 1)
     except ParseError as exc:
-        warnings.append(f"{where} › {name}: {exc.reason}")
+        unread = part.get_content_maintype() == "image" and exc.reason.startswith("unsupported file type")
+        warnings.append(f"{where} › {name}: {IMAGE_NOT_READ if unread else exc.reason}")
         return
     if not doc.sections:
         warnings.append(f"{where} › {name}: no text content")
