@@ -21,6 +21,7 @@ import email.errors
 import logging
 import mimetypes
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -175,58 +176,65 @@ def _subject(message: EmailMessage) -> str:
     return _header(message, "Subject") or NO_SUBJECT
 
 
+@dataclass(frozen=True)
+class _Leaf:
+    """A leaf part, with what is asked of it more than once read once: policy.default parses a
+    header again on every read, which made those reads most of the time of a big mailbox."""
+
+    part: EmailMessage
+    type: str  # content type
+    name: str | None  # file name
+    inline: bool  # text meant to be read in the message, not a file
+    group: int | None  # the multipart/alternative it is a version in
+
+
 def _add_message(out: _Text, warnings: list[str], message: EmailMessage, number: int,
                  outer: tuple[str, ...], parse_attachment: ParseAttachment, depth: int) -> None:
     """The message's own Section, then each attachment's, headed under ``outer`` (the headings of
     the messages it is attached to)."""
     heading = outer + (_subject(message),)
     where = f"message {number}" + (f" › {' › '.join(heading[1:])}" if len(heading) > 1 else "")
-    body, attachments = _parts(message)
-    text = _body_text(body, warnings, where) if body is not None else ""
-    for part in attachments:
-        if part.get_content_maintype() == "text" and not part.get_filename():
-            text += "\n\n" + _decoded_text(part, warnings, where)  # more inline text after a file
+    leaves = list(_leaves(message))
+    texts, attachments = _parts(leaves)
+    text = "\n\n".join(t for leaf in texts if (t := _body_text(leaf, warnings, where).strip()))
     envelope = " · ".join(
         f"{name}: {value}" for name in ("From", "To", "Date") if (value := _header(message, name)))
     count = len(out.parts)
-    added = out.add(envelope + "\n\n" + text.strip(), number, heading)
-    for index, part in enumerate(attachments, start=1):
-        if part.get_content_maintype() == "text" and not part.get_filename():
-            continue
-        _add_attachment(out, warnings, part, index, number, heading, parse_attachment, depth, where)
-    if added and not text.strip() and len(out.parts) == count + 1:
+    added = out.add(envelope + "\n\n" + text, number, heading)
+    for index, leaf in enumerate(attachments, start=1):
+        _add_attachment(out, warnings, leaf, index, number, heading, parse_attachment, depth, where)
+    if added and not text and len(out.parts) == count + 1:
         out.drop_last()  # only an envelope: nothing readable ("no text content" for an .eml)
-    _warn_damage(message, warnings, where)
+    _warn_damage(message, leaves, warnings, where)
 
 
-def _parts(message: EmailMessage) -> tuple[EmailMessage | None, list[EmailMessage]]:
-    """The body (plain preferred) and the other leaf parts in order (attachments, inline images,
-    extra inline text); the alternatives of the body are left out."""
-    try:
-        body = message.get_body(preferencelist=("plain", "html"))
-    except Exception:
-        body = None
-    alternatives: set[int] = set()
-    if body is not None:
-        for part in message.walk():
-            if part.get_content_type() == "multipart/alternative" and any(p is body for p in part.iter_parts()):
-                alternatives.update(id(p) for p in part.iter_parts())
-    leaves = [p for p in _leaves(message) if p is not body and id(p) not in alternatives]
-    return body, leaves
+def _parts(leaves: list[_Leaf]) -> tuple[list[_Leaf], list[_Leaf]]:
+    """The message's text (the body, plain preferred over its HTML version, then any more inline
+    text) and its attachments (files, images, attached messages), each in order."""
+    inline = [leaf for leaf in leaves if leaf.inline]
+    body = next((leaf for leaf in inline if leaf.type == "text/plain"), None) or next(iter(inline), None)
+    versions = {id(leaf) for leaf in inline if body and body.group is not None and leaf.group == body.group}
+    texts = [leaf for leaf in inline if leaf is body or id(leaf) not in versions]
+    return texts, [leaf for leaf in leaves if not leaf.inline]
 
 
-def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:
+def _leaves(part: EmailMessage, group: int | None = None) -> Iterator[_Leaf]:
     """Leaf parts; an attached message (message/rfc822) is a leaf, read as a message of its own."""
-    if part.get_content_maintype() == "multipart":
+    content_type = part.get_content_type()
+    if content_type.startswith("multipart/"):
+        inner = id(part) if content_type == "multipart/alternative" else group
         for sub in part.iter_parts():
-            yield from _leaves(sub)
-    else:
-        yield part
+            yield from _leaves(sub, inner)
+        return
+    name = part.get_filename()
+    inline = (content_type in ("text/plain", "text/html") and name is None
+              and part.get_content_disposition() != "attachment")
+    yield _Leaf(part, content_type, " ".join(str(name).split()) if name else None, inline, group)
 
 
-def _body_text(part: EmailMessage, warnings: list[str], where: str) -> str:
-    text = _decoded_text(part, warnings, where)
-    if part.get_content_subtype() != "html" or not text.strip():
+def _body_text(leaf: _Leaf, warnings: list[str], where: str) -> str:
+    text = _decoded_text(leaf.part, warnings, where)
+    if leaf.type != "text/html" or not text.strip():
         return text
     try:  # a BOM makes html_text.py read it as the UTF-8 it now is, whatever its <meta> says
         html = parse_html(b"\xef\xbb\xbf" + text.encode("utf-8", "surrogatepass"))
@@ -248,34 +256,30 @@ def _decoded_text(part: EmailMessage, warnings: list[str], where: str) -> str:
     return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
 
 
-def _warn_damage(message: EmailMessage, warnings: list[str], where: str) -> None:
-    for part in _leaves(message):
-        if part.get_content_maintype() != "message":
-            part.get_payload(decode=True)  # decoding is what records base64 defects
-        if any(isinstance(d, _DAMAGE) for d in part.defects):
-            name = part.get_filename() or part.get_content_type()
-            warnings.append(f"{where}: a damaged part ({name}): some of its text may be missing")
+def _warn_damage(message: EmailMessage, leaves: list[_Leaf], warnings: list[str], where: str) -> None:
+    """After the parts were read: decoding is what records a broken base64 as a defect."""
+    for leaf in leaves:
+        if any(isinstance(d, _DAMAGE) for d in leaf.part.defects):
+            warnings.append(f"{where}: a damaged part ({leaf.name or leaf.type}): some of its text may be missing")
     if any(isinstance(d, _DAMAGE) for d in message.defects):
         warnings.append(f"{where}: damaged MIME structure: some parts may be missing")
 
 
-def _attachment_name(part: EmailMessage, index: int) -> str:
-    name = part.get_filename()
-    if name:
-        return " ".join(str(name).split())
-    content_type = part.get_content_type()
-    extension = ".eml" if content_type == "message/rfc822" else mimetypes.guess_extension(content_type) or ""
+def _attachment_name(leaf: _Leaf, index: int) -> str:
+    if leaf.name:
+        return leaf.name
+    extension = ".eml" if leaf.type == "message/rfc822" else mimetypes.guess_extension(leaf.type) or ""
     return f"attachment {index}{extension}"
 
 
-def _add_attachment(out: _Text, warnings: list[str], part: EmailMessage, index: int, number: int,
+def _add_attachment(out: _Text, warnings: list[str], leaf: _Leaf, index: int, number: int,
                     heading: tuple[str, ...], parse_attachment: ParseAttachment, depth: int,
                     where: str) -> None:
-    name = _attachment_name(part, index)
+    name, part = _attachment_name(leaf, index), leaf.part
     if depth + 1 > MAX_DEPTH:
         warnings.append(f"{where} › {name}: nested too deep, not read")
         return
-    if part.get_content_type() == "message/rfc822":
+    if leaf.type == "message/rfc822":
         try:
             inner = part.get_content()
         except Exception as exc:
@@ -289,7 +293,7 @@ def _add_attachment(out: _Text, warnings: list[str], part: EmailMessage, index: 
     try:  # images too: once a reader for their kind exists (OCR), they are read like files
         doc = parse_attachment(name, data, depth + 1)
     except ParseError as exc:
-        unread = part.get_content_maintype() == "image" and exc.reason.startswith("unsupported file type")
+        unread = leaf.type.startswith("image/") and exc.reason.startswith("unsupported file type")
         warnings.append(f"{where} › {name}: {IMAGE_NOT_READ if unread else exc.reason}")
         return
     if not doc.sections:
