@@ -49,6 +49,17 @@ def test_an_eml_gives_its_envelope_body_and_attachments_paged_by_the_message(tmp
     assert place("mail", 3) == "message 3"
 
 
+def test_encoded_headers_and_file_names_are_decoded(tmp_path):
+    msg = mf.message("Factura del café de la año 2024 — ver adjunto", "Adjunto.", sender="José Núñez <jose@example.org>")
+    msg.add_attachment("Importe: 1.250,00 €".encode(), maintype="text", subtype="plain", filename="factura-año.txt")
+    raw = bytes(msg)
+    assert b"=?utf-8?" in raw and "año".encode() not in raw  # encoded on the wire
+    (_, h1, t1), (_, h2, t2) = sections(mf.write_eml(tmp_path / "factura.eml", msg))
+    assert h1 == ("Factura del café de la año 2024 — ver adjunto",)
+    assert t1.startswith("From: José Núñez <jose@example.org> · To:")
+    assert (h2, t2) == (h1 + ("factura-año.txt",), "Importe: 1.250,00 €")
+
+
 def test_offsets_point_into_one_text_of_the_whole_file(tmp_path):
     path = mf.write_mbox(tmp_path / "box.mbox", [mf.html_message(), mf.invoice_message(tmp_path)])
     doc = parse_file(str(path))
