@@ -7,7 +7,7 @@ sheet's name and rows) is shown beside it by each view.
 from __future__ import annotations
 
 # What a ``page`` counts in each kind that is not a page (see core/parsing/model.py Section.page).
-UNIT = {"slides": "slide", "sheet": "sheet", "image": "image"}
+UNIT = {"slides": "slide", "sheet": "sheet", "image": "image", "mail": "message"}
 
 
 def unit(kind: str | None) -> str:

@@ -21,7 +21,7 @@ from core.manifest import display_path
 from desktop.file_urls import file_url
 from desktop.preview_jobs import (Failure, PdfResult, Relay, TextResult, describe, load_pdf, load_text, pdf_pool,
                                   tool_button)
-from desktop.preview_locate import CHANGED, highlight_spans
+from desktop.preview_locate import CHANGED, highlight_spans, shown_as_text
 from desktop.preview_pdf import PageView
 from desktop.preview_sheet import SheetView, is_sheet_citation, load_sheet
 from desktop.preview_slide import SlideResult, SlideView, is_slide, load_slide
@@ -82,7 +82,7 @@ class PreviewPane(QWidget):
         elif is_sheet_citation(citation):  # page: the sheet's number
             self._cited_page = self._wanted = 0
             self._submit("sheet", QThreadPool.globalInstance(), load_sheet, path, int(page or 1), spans)
-        elif page:
+        elif page and not shown_as_text(citation):
             self.layout().activate()  # a pane shown just now: fit the page to its real width
             self._cited_page = self._wanted = int(page)
             self._request_pdf(spans)

@@ -120,8 +120,12 @@ def native_name(fh: BinaryIO, path: str) -> str | None:
     On Linux /proc/self/fd/N names the very file already opened (no race with a rename, and no
     trouble with names that are not valid UTF-8). Elsewhere the path works if it is valid UTF-8.
     """
+    try:
+        fd = fh.fileno()
+    except (OSError, ValueError):  # held in memory (an e-mail's attachment): no name to open
+        return None
     if sys.platform.startswith("linux"):
-        proc = f"/proc/self/fd/{fh.fileno()}"
+        proc = f"/proc/self/fd/{fd}"
         if os.path.exists(proc):
             return proc
     try:

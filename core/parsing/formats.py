@@ -53,6 +53,9 @@ SUPPORTED_EXTENSIONS: MappingProxyType[str, str] = MappingProxyType(
         ".rtf": "rtf",
         # Office 97–2003: not read, but looked at, to say how to make them readable (legacy.py).
         **{ext: "legacy_office" for ext in (".doc", ".dot", ".ppt", ".pps", ".pot")},
+        ".eml": "mail",
+        ".mbox": "mail",
+        ".msg": "mail",
         ".md": "markdown",
         ".markdown": "markdown",
         ".mdown": "markdown",

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import io
 import logging
 import os
 import zipfile
@@ -36,6 +37,7 @@ from .files import mb, open_regular, os_error, read_all, read_head, read_limited
 from .formats import PYMUPDF_KINDS, SUPPORTED_EXTENSIONS, TEXT_KINDS
 from .html_text import parse_html
 from .legacy import ENCRYPTED, _ENCRYPTED_OOXML, legacy_office_error
+from .mail import parse_eml, parse_mbox, parse_msg
 from .model import NEEDS_OCR, ParsedDocument, ParseError
 from .odp_text import parse_odp
 from .odt_text import parse_odt
@@ -84,6 +86,33 @@ def parse_file(
     return finish_document(doc) if whole else doc  # a slice is judged once merged
 
 
+def parse_bytes(
+    name: str,
+    data: bytes,
+    *,
+    ocr: bool = True,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    kinds: Mapping[str, str] | None = None,
+    depth: int = 0,
+) -> ParsedDocument:
+    """Parse a file held in memory (an e-mail's attachment) like ``parse_file`` would parse a file
+    called ``name``; ``depth`` counts the messages it is nested in (mail.py caps it). Not judged
+    by ``finish_document``: the caller says what an empty attachment means."""
+    if not data:
+        raise ParseError("skipped", "empty file")
+    if len(data) > max_bytes:
+        raise ParseError("skipped", f"too large ({mb(len(data))} MB, limit {mb(max_bytes)} MB)")
+    kinds = SUPPORTED_EXTENSIONS if kinds is None else kinds
+    try:
+        return _dispatch(io.BytesIO(data), name, kinds, ocr=ocr, max_bytes=max_bytes,
+                         page_range=None, depth=depth)
+    except (ParseError, MemoryError):
+        raise
+    except Exception as exc:
+        log.exception("parser error on attachment %r", name)
+        raise ParseError("failed", f"parser error: {type(exc).__name__}: {exc}") from exc
+
+
 def _ext(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[1].lower()
 
@@ -102,6 +131,8 @@ def _dispatch(fh: BinaryIO, path: str, kinds: Mapping[str, str], **kw) -> Parsed
         )
     if magic == "zip":
         return _parse_zip(fh, path, ext_kind, **kw)
+    if ext_kind == "mail" and magic in (None, "ole2"):
+        return _parse_mail(fh, ext, magic, kinds, **kw)
     if magic == "ole2":  # Office 97–2003 files, and encrypted Office 2007+ ones
         return _parse_ole2(fh, path, ext, **kw)
     if magic == "gzip":
@@ -130,6 +161,22 @@ def _dispatch(fh: BinaryIO, path: str, kinds: Mapping[str, str], **kw) -> Parsed
     if ext_kind in TEXT_KINDS:
         return _parse_text(read_all(fh, kw["max_bytes"]), ext_kind)
     raise ParseError("skipped", f"unsupported file type ({ext})")
+
+
+def _parse_mail(fh: BinaryIO, ext: str, magic: str | None, kinds: Mapping[str, str], **kw) -> ParsedDocument:
+    depth = kw.get("depth", 0)
+
+    def attachment(name: str, data: bytes, inner_depth: int) -> ParsedDocument:
+        return parse_bytes(name, data, ocr=kw["ocr"], max_bytes=kw["max_bytes"], kinds=kinds,
+                           depth=inner_depth)
+
+    if ext == ".mbox":
+        return parse_mbox(fh, attachment, kw["max_bytes"], depth)
+    if magic == "ole2":
+        return parse_msg(read_all(fh, kw["max_bytes"]), attachment, depth)
+    if ext == ".msg":
+        raise ParseError("failed", "unreadable Outlook message: not an OLE2 compound file")
+    return parse_eml(read_all(fh, kw["max_bytes"]), attachment, depth)
 
 
 def _parse_text(data: bytes, kind: str) -> ParsedDocument:
