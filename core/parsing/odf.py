@@ -17,24 +17,7 @@ from .deck import table_text
 from .docx_text import MAX_UNPACKED_BYTES, check_package
 from .files import mb
 from .model import ParseError
-
-NS = {
-    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
-    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
-    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
-    "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
-    "presentation": "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0",
-    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
-    "svg": "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0",
-    "dc": "http://purl.org/dc/elements/1.1/",
-}
-
-
-def q(name: str) -> str:
-    """"text:p" → "{urn:…:text:1.0}p", the name ElementTree gives it."""
-    prefix, local = name.split(":")
-    return f"{{{NS[prefix]}}}{local}"
-
+from .odf_names import q
 
 P, H, LIST, TABLE = q("text:p"), q("text:h"), q("text:list"), q("table:table")
 _SPACES, _TAB, _BREAK, _NOTE, _NOTE_BODY = (

@@ -17,22 +17,9 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from .model import ParseError
+from .odf_names import q as _q
 from .sheet_cells import cell_text, number, one_line, percent
 from .sheet_text import Row
-
-_NS = {
-    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
-    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
-    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
-    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
-    "dc": "http://purl.org/dc/elements/1.1/",
-}
-
-
-def _q(name: str) -> str:
-    prefix, local = name.split(":")
-    return f"{{{_NS[prefix]}}}{local}"
-
 
 _TABLE, _ROW = _q("table:table"), _q("table:table-row")
 _CELL, _COVERED = _q("table:table-cell"), _q("table:covered-table-cell")
