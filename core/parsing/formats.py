@@ -54,6 +54,8 @@ SUPPORTED_EXTENSIONS: MappingProxyType[str, str] = MappingProxyType(
         ".html": "html",
         ".htm": "html",
         ".xhtml": "html",
+        # Images: their text is read by OCR (image.py); a TIFF's frames are pages.
+        **{ext: "image" for ext in (".png", ".jpg", ".jpeg", ".jfif", ".tif", ".tiff", ".webp")},
         # Gzip: only a compressed *text* file (notes.md.gz) is indexed, see parse.py.
         ".gz": "gzip",
         **{ext: "code" for ext in _CODE_EXTENSIONS},

@@ -1,0 +1,75 @@
+"""RapidOCR: PP-OCR text detection and recognition (ONNX models inside its wheel) on ONNX Runtime.
+
+The models are given by path, so RapidOCR never looks for them elsewhere or downloads anything
+(it would fetch a model it cannot find); the recognition model carries its own character list.
+Its per-line angle classifier is off: orient.py turns whole pages instead, which keeps the
+reading order and the boxes right on a page scanned upside down.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from .engine import Box, Line, OcrFailed, OcrUnavailable, Word
+
+log = logging.getLogger(__name__)
+
+MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx", "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx"}
+# The pixel budget (pixels.py) already bounds the image; RapidOCR's own cap (2000 px a side) would
+# shrink a long receipt's text below what its recogniser reads.
+MAX_SIDE = 4096
+
+
+class RapidEngine:
+    def __init__(self, det_side: int | None = None):
+        """``det_side``: the longest side detection runs at (None: the image as it is)."""
+        try:
+            import rapidocr
+            from rapidocr import RapidOCR
+        except ImportError as exc:  # a broken install: say so, the other engine may still run
+            raise OcrUnavailable(f"RapidOCR cannot be loaded ({exc})") from exc
+        folder = Path(rapidocr.__file__).parent / "models"
+        missing = [name for name in MODELS.values() if not (folder / name).is_file()]
+        if missing:
+            raise OcrUnavailable(f"RapidOCR's models are missing ({', '.join(missing)})")
+        params = {f"{part}.model_path": str(folder / name) for part, name in MODELS.items()}
+        params.update({"Global.log_level": "error", "Global.use_cls": False, "Global.max_side_len": MAX_SIDE})
+        if det_side:
+            params.update({"Det.limit_type": "max", "Det.limit_side_len": det_side})
+        try:
+            self._ocr = RapidOCR(params=params)
+        except Exception as exc:  # noqa: BLE001 - whatever the library raises, OCR is not available
+            raise OcrUnavailable(f"RapidOCR cannot start ({type(exc).__name__}: {exc})") from exc
+        version = getattr(rapidocr, "__version__", None) or _dist_version()
+        self.id = f"rapidocr {version} PP-OCRv6 small" + (f" det{det_side}" if det_side else "")
+
+    def read(self, rgb: np.ndarray) -> list[Line]:
+        bgr = np.ascontiguousarray(rgb[:, :, ::-1])  # RapidOCR takes arrays in OpenCV's order
+        try:
+            out = self._ocr(bgr, return_word_box=True)
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - ONNX Runtime and OpenCV errors alike
+            raise OcrFailed(f"{type(exc).__name__}: {exc}") from exc
+        if getattr(out, "boxes", None) is None or not out.txts:
+            return []
+        words = out.word_results if len(out.word_results or ()) == len(out.txts) else [()] * len(out.txts)
+        lines = []
+        for polygon, text, score, line_words in zip(out.boxes, out.txts, out.scores, words):
+            pieces = tuple(Word(str(w[0]), _bounds(w[2])) for w in line_words if w[2] is not None and str(w[0]).strip())
+            lines.append(Line(str(text), _bounds(polygon), float(score), pieces))
+        return lines
+
+
+def _bounds(points) -> Box:
+    xs, ys = [float(p[0]) for p in points], [float(p[1]) for p in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _dist_version() -> str:
+    from importlib.metadata import version
+
+    return version("rapidocr")
