@@ -17,6 +17,9 @@ PYMUPDF_KINDS = frozenset({"pdf", "epub", "xps", "fb2", "mobi"})
 # an index must not keep old text until each file happens to change.
 #   2: typographic ligatures ("ﬁ", "ﬀ") are expanded, so "final office" matches (pdf.py)
 READER_VERSIONS: MappingProxyType[str, int] = MappingProxyType({kind: 2 for kind in PYMUPDF_KINDS})
+# The same for OCR: files left "needs OCR" (pages no OCR read) are read again once when it improves.
+#   1: OCR out of the box (RapidOCR, core/parsing/ocr/); before, only with Tesseract installed
+OCR_READER_VERSION = 1
 # Formats decoded as text by ``text.py`` / ``html_text.py``.
 TEXT_KINDS = frozenset({"markdown", "text", "rst", "html", "code"})
 
