@@ -288,3 +288,69 @@ def test_scanned_pages_beyond_one_timeout_are_read_in_several_tasks(tmp_path):
 def test_the_data_folder_holds_the_cache_for_every_process(tmp_path):
     assert cache_in(None) is None
     assert cache_in(str(tmp_path)) is cache_in(str(tmp_path)) and os.path.isfile(tmp_path / FILE_NAME)
+
+
+# -- end to end: a real sync, a real search ------------------------------------------------------------
+
+TYPED = "The first page is typed. It lists the opening hours of the Lisbon warehouse and nothing else."
+PHOTO = "Receipt 2024-117 from the Porto bakery. Two loaves of rye bread cost nine euros in total."
+
+
+def test_values_on_a_scanned_page_and_in_a_photo_are_found_and_cited_there(docs, make_archivist, data_dir):
+    from core.locator import place
+    from core.parsing.ocr import cache as ocr_cache
+
+    letter = mixed_pdf(docs / "letter.pdf", [TYPED, small_scan(EN, dpi=150)], dpi=150)
+    photo = save_image(small_scan(PHOTO, dpi=200, noise=8), docs / "receipt.jpg", quality=85)
+    archivist = make_archivist()
+    archivist.add_source(docs)
+    assert archivist.sync().failed == 0
+    record = archivist.manifest.get(str(letter))
+    assert (record.status, record.reason) == ("indexed", "text of page 2 read by OCR")
+    record = archivist.manifest.get(str(photo))
+    assert (record.status, record.kind, record.reason) == ("indexed", "image", "text read by OCR")
+
+    hit = archivist.search("Who succeeds the harbour master?").hits[0]
+    assert (hit.path, hit.page, hit.kind) == (str(letter), 2, "pdf") and "Pereira" in hit.text
+    hit = archivist.search("What did the rye bread cost at the Porto bakery?").hits[0]
+    assert (hit.path, hit.page, hit.kind) == (str(photo), None, "image") and "2024-117" in hit.text
+    assert place(hit.kind, hit.page) == "" and place("image", 2) == "p. 2"  # a TIFF's frame reads as a page
+
+    # Read again (new passages cut from the same files): the text comes from the OCR cache. Marked
+    # there, the cached reading shows up in the index: the pages were not read by OCR again.
+    cache = ocr_cache.OcrCache(data_dir / ocr_cache.FILE_NAME)
+    rows = cache._db.execute("SELECT image, engine, result FROM pages").fetchall()
+    assert len(rows) == 2
+    for image, engine_id, blob in rows:
+        marked = ocr_cache.decode(blob, engine_id)
+        lines = tuple(Line(line.text.replace("Pereira", "Pereyra"), line.box, line.confidence, line.words)
+                      for line in marked.lines)
+        cache.put(image, OcrResult(marked.width, marked.height, marked.rotation, lines, engine_id))
+    assert archivist.index.rechunk(archivist.settings) == 2
+    assert archivist.sync().failed == 0
+    assert "Pereyra" in archivist.search("Who succeeds the harbour master?").hits[0].text
+
+
+def test_images_skipped_as_unsupported_before_are_read_now(docs, make_archivist, data_dir):
+    photo = save_image(small_scan(PHOTO, dpi=200), docs / "receipt.png")
+    before = make_archivist(extensions=[".md"])  # as a version that did not read images recorded it
+    before.add_source(docs)
+    before.sync()
+    assert before.manifest.get(str(photo)).reason == "unsupported file type (.png)"
+    before.close()
+    now = make_archivist()
+    assert now.sync().failed == 0
+    assert now.manifest.get(str(photo)).status == "indexed"
+
+
+def test_scans_left_needing_ocr_are_read_once_ocr_is_there(docs, make_archivist, data_dir):
+    letter = mixed_pdf(docs / "scan.pdf", [small_scan(EN, dpi=150)], dpi=150)
+    before = make_archivist(ocr=False)  # as before OCR came with Archivist: no Tesseract, no OCR
+    before.add_source(docs)
+    before.sync()
+    assert before.manifest.get(str(letter)).status == "needs_ocr"
+    before.manifest.set_meta("ocr_reader", "0")
+    before.close()
+    now = make_archivist()
+    assert now.sync().failed == 0  # no retry asked for
+    assert now.manifest.get(str(letter)).status == "indexed"

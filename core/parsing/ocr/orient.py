@@ -14,6 +14,11 @@ from .engine import Box, Line, OcrEngine, OcrResult, Word
 CONFIDENT = 0.9  # a page read at least this surely is upright (one upside down read 0.7 here)
 TALL = 1.5  # a line box this much taller than wide is text on its side
 MIN_CHARS = 3  # lines shorter than this say little about the page's orientation
+VERSION = 1  # of the turning below: a result is cached under the engine's id and this (result_id)
+
+
+def result_id(engine: OcrEngine) -> str:
+    return f"{engine.id}; upright v{VERSION}"
 
 
 def turned(rgb: np.ndarray, degrees: int) -> np.ndarray:
@@ -34,7 +39,7 @@ def read_upright(engine: OcrEngine, rgb: np.ndarray) -> OcrResult:
                 break
     _, degrees, lines = best
     size = (height, width) if degrees in (90, 270) else (width, height)
-    return OcrResult(width, height, degrees, tuple(_fractions(line, *size) for line in lines), engine.id)
+    return OcrResult(width, height, degrees, tuple(_fractions(line, *size) for line in lines), result_id(engine))
 
 
 def _telling(lines: list[Line]) -> list[Line]:

@@ -35,16 +35,23 @@ class PageReading:
 class _Piece:
     line: Line
     box: Box  # in the upright image, in pixels (so heights and widths compare)
+    height: float  # of its text: its words' boxes, which a slight skew inflates less than the line's
 
     @property
-    def height(self) -> float:
-        return self.box[3] - self.box[1]
+    def middle(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
+
+
+def _piece(line: Line, width: float, height: float) -> _Piece:
+    box = _scaled(line.box, width, height)
+    words = [(w.box[3] - w.box[1]) * height for w in line.words]
+    return _Piece(line, box, statistics.median(words) if words else box[3] - box[1])
 
 
 def arrange(result: OcrResult) -> PageReading:
     upright_w, upright_h = ((result.height, result.width) if result.rotation in (90, 270)
                             else (result.width, result.height))
-    pieces = [_Piece(line, _scaled(line.box, upright_w, upright_h)) for line in result.lines if line.text.strip()]
+    pieces = [_piece(line, upright_w, upright_h) for line in result.lines if line.text.strip()]
     if not pieces:
         return PageReading("", [], [])
     unit = statistics.median(p.height for p in pieces) or 1.0
@@ -107,23 +114,19 @@ def _blocks(pieces: list[_Piece], unit: float) -> list[list[_Piece]]:
     return [pieces]
 
 
-def _rows(block: list[_Piece]) -> list[list[_Piece]]:
-    """Pieces on the same visual line (overlapping by half a line), each row left to right."""
+def _rows(block: list[_Piece], unit: float) -> list[list[_Piece]]:
+    """Pieces on the same visual line (middles within half a line of each other), left to right."""
     rows: list[list[_Piece]] = []
-    top = bottom = 0.0
-    for piece in sorted(block, key=lambda p: (p.box[1] + p.box[3]) / 2):
-        overlap = min(bottom, piece.box[3]) - max(top, piece.box[1])
-        if rows and overlap >= 0.5 * min(piece.height, bottom - top):
+    for piece in sorted(block, key=lambda p: p.middle):
+        if rows and abs(piece.middle - statistics.fmean(p.middle for p in rows[-1])) <= 0.5 * unit:
             rows[-1].append(piece)
-            top, bottom = min(top, piece.box[1]), max(bottom, piece.box[3])
         else:
             rows.append([piece])
-            top, bottom = piece.box[1], piece.box[3]
     return [sorted(row, key=lambda p: p.box[0]) for row in rows]
 
 
 def _paragraphs(block: list[_Piece], unit: float) -> list[list[list[_Piece]]]:
-    rows = _rows(block)
+    rows = _rows(block, unit)
     left = min(p.box[0] for p in block)
     paragraphs = [[rows[0]]]
     for previous, row in zip(rows, rows[1:]):

@@ -10,7 +10,7 @@ import numpy as np
 from .cache import cache_in
 from .engine import OcrResult, choose
 from .options import OcrOptions
-from .orient import read_upright
+from .orient import read_upright, result_id
 from .pixels import pixels_hash
 from .reading import PageReading, arrange
 
@@ -29,7 +29,7 @@ def read_pixels(rgb: np.ndarray, options: OcrOptions, any_engine: bool = False) 
             return found
     engine = choose(options.engine)
     if cache is not None:
-        found = _cached(cache, key, engine.id, options.owner)
+        found = _cached(cache, key, result_id(engine), options.owner)
         if found is not None:
             return found
     result = read_upright(engine, rgb)
