@@ -61,10 +61,10 @@ def frame_pixels(image: Image.Image, index: int = 0) -> np.ndarray:
     if scale < 1 and image.format == "JPEG":
         image.draft("RGB", (math.ceil(image.width * scale), math.ceil(image.height * scale)))
     frame = ImageOps.exif_transpose(image) or image  # a copy: the next seek still works on ``image``
-    frame = _rgb(frame)
+    frame = _eight_bit(frame)  # a bilevel fax stays one byte a pixel until it is scaled down
     if frame.width * frame.height > MAX_PIXELS:
         frame.thumbnail(_within_budget(frame.width, frame.height), Image.Resampling.LANCZOS)
-    return np.asarray(frame, dtype=np.uint8).copy()
+    return np.asarray(frame.convert("RGB"), dtype=np.uint8).copy()
 
 
 def _within_budget(width: int, height: int) -> tuple[int, int]:
@@ -72,16 +72,19 @@ def _within_budget(width: int, height: int) -> tuple[int, int]:
     return max(1, int(width * scale)), max(1, int(height * scale))
 
 
-def _rgb(image: Image.Image) -> Image.Image:
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """Grey ("L") or colour ("RGB") at 8 bits, transparent parts on white."""
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit and float scans: stretch to 8 bits
         values = np.asarray(image, dtype=np.float32)
         low, high = float(values.min()), float(values.max())
         values = (values - low) * (255.0 / (high - low)) if high > low else np.full_like(values, 255.0)
-        image = Image.fromarray(values.astype(np.uint8), "L")
+        return Image.fromarray(values.astype(np.uint8), "L")
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")  # transparent text backgrounds read as white paper, not black
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
+    if image.mode in ("1", "L"):
+        return image.convert("L")
     return image.convert("RGB")
 
 
