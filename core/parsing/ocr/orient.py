@@ -2,7 +2,8 @@
 
 Engine-neutral: a page read upright gives wide line boxes read with confidence; one on its side
 gives tall boxes, and one upside down gives low confidence. Only such a page is read again, turned
-a quarter or a half, and the best reading is kept; an upright page (nearly all) is read once.
+a quarter either way or a half, and the best reading is kept; an upright page (nearly all) is read
+once, a poor scan or a page upside down twice, a page on its side at most three times.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def read_upright(engine: OcrEngine, rgb: np.ndarray) -> OcrResult:
     lines = engine.read(rgb)
     best = (_score(lines), 0, lines)
     if lines and not _upright(lines):
-        for degrees in (90, 270, 180) if _sideways(lines) else (180, 90, 270):
+        # Tall boxes: the text is on its side (a quarter turn one way or the other); wide boxes
+        # read unsurely: upside down, or just a poor scan (then the upright reading stays best).
+        for degrees in (90, 270) if _sideways(lines) else (180,):
             lines = engine.read(turned(rgb, degrees))
             if _score(lines) > best[0]:
                 best = (_score(lines), degrees, lines)

@@ -21,10 +21,14 @@ MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx", "C
 # The pixel budget (pixels.py) already bounds the image; RapidOCR's own cap (2000 px a side) would
 # shrink a long receipt's text below what its recogniser reads.
 MAX_SIDE = 4096
+# Text lines are found on the page scaled to this longest side: detection costs as many pixels as
+# it sees, and finds 8 pt print at this size as well as on the whole page (bench/ocr.py); the
+# lines are then read from the page at full size.
+DET_SIDE = 1280
 
 
 class RapidEngine:
-    def __init__(self, det_side: int | None = None):
+    def __init__(self, det_side: int | None = DET_SIDE):
         """``det_side``: the longest side detection runs at (None: the image as it is)."""
         try:
             import rapidocr
@@ -35,6 +39,7 @@ class RapidEngine:
         missing = [name for name in MODELS.values() if not (folder / name).is_file()]
         if missing:
             raise OcrUnavailable(f"RapidOCR's models are missing ({', '.join(missing)})")
+        _no_spinning()
         params = {f"{part}.model_path": str(folder / name) for part, name in MODELS.items()}
         params.update({"Global.log_level": "error", "Global.use_cls": False, "Global.max_side_len": MAX_SIDE})
         if det_side:
@@ -62,6 +67,28 @@ class RapidEngine:
             pieces = tuple(Word(str(w[0]), _bounds(w[2])) for w in line_words if w[2] is not None and str(w[0]).strip())
             lines.append(Line(str(text), _bounds(polygon), float(score), pieces))
         return lines
+
+
+def _no_spinning() -> None:
+    """ONNX Runtime's worker threads spin while waiting for work: on two cores shared with the
+    embedding model and the window, that burns the CPU the other thread needs (measured: 1.5× the
+    CPU time for the same page). RapidOCR builds its sessions' options in one place; ours add the
+    switch there. Without that place (another RapidOCR), sessions keep ONNX Runtime's default."""
+    try:
+        from rapidocr.inference_engine.onnxruntime.main import OrtInferSession
+    except ImportError:
+        return
+    build = OrtInferSession.__dict__.get("_init_sess_opts")
+    if not isinstance(build, staticmethod) or getattr(build.__func__, "no_spinning", False):
+        return
+
+    def options(cfg):
+        made = build.__func__(cfg)
+        made.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return made
+
+    options.no_spinning = True
+    OrtInferSession._init_sess_opts = staticmethod(options)
 
 
 def _bounds(points) -> Box:
