@@ -42,7 +42,16 @@ def read_upright(engine: OcrEngine, rgb: np.ndarray) -> OcrResult:
                 break
     _, degrees, lines = best
     size = (height, width) if degrees in (90, 270) else (width, height)
+    lines = [line for line in lines if _plausible(line, size[1])]
     return OcrResult(width, height, degrees, tuple(_fractions(line, *size) for line in lines), result_id(engine))
+
+
+def _plausible(line: Line, height: int) -> bool:
+    """Not a shape read as a letter: the edge of a picture taken for a "一" or an "I" is a line
+    box as tall as much of the page, which no line of text is (a sign's big letters are at most
+    a third of the photo; a lone character, a sixth)."""
+    tall = line.box[3] - line.box[1]
+    return tall <= height / 3 and (len(line.text.strip()) > 2 or tall <= height / 6)
 
 
 def _telling(lines: list[Line]) -> list[Line]:
