@@ -52,6 +52,7 @@ CONDITIONS = [  # (name, language, dpi, scan options)
     ("skew 2° + noise 150 dpi", "en", 150, {"skew": 2, "noise": 20}),
     ("skew 2° + noise 300 dpi", "es", 300, {"skew": 2, "noise": 20}),
     ("small print 8 pt 300 dpi", "en", 300, {"fontsize": 8}),
+    ("small print 6 pt + noise 300 dpi", "en", 300, {"fontsize": 6, "noise": 15}),
 ]
 
 
@@ -158,7 +159,7 @@ def measure(engine, texts: dict[str, list[str]]) -> tuple[list[tuple], list[floa
             chars += len(reference)
             turned_right += result.rotation == (360 - options.get("turn", 0)) % 360
         rows.append((name, language, edits / chars, turned_right, len(texts[language])))
-        print(f"  {name:28} {language}  CER {100 * edits / chars:5.2f} %  upright {turned_right}/{len(texts[language])}",
+        print(f"  {name:32} {language}  CER {100 * edits / chars:5.2f} %  upright {turned_right}/{len(texts[language])}",
               flush=True)
     return rows, seconds, cpu
 
