@@ -2,9 +2,10 @@
 
 An engine turns an RGB image (numpy, height × width × 3, uint8) into lines of words, each word
 with its box in the image's pixels and each line with a confidence. Which engine is used by
-default was decided by measurement (bench/ocr.py, bench/RESULTS.md "OCR"): RapidOCR reads
-generated scans with fewer errors than Tesseract and needs nothing installed beside Archivist.
-The setting ``ocr_engine`` overrides it.
+default was decided by measurement (bench/ocr.py, bench/RESULTS.md "OCR"): RapidOCR reads clean
+scans as well as Tesseract, noisy ones with half its errors, and pages scanned sideways or upside
+down, which Tesseract (no confidence through MuPDF) does not; and it needs nothing installed beside
+Archivist. The setting ``ocr_engine`` overrides it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 RAPIDOCR, TESSERACT = "rapidocr", "tesseract"
 ENGINES = (RAPIDOCR, TESSERACT)
-MEASURED_DEFAULT = RAPIDOCR  # bench/RESULTS.md, "OCR": lower error rate at 150 and 300 dpi
+MEASURED_DEFAULT = RAPIDOCR  # bench/RESULTS.md, "OCR"
 
 
 @dataclass(frozen=True)
