@@ -31,7 +31,8 @@ class Settings:
     max_file_mb: int = 256
     parse_timeout_s: int = 120
     parse_memory_mb: int = 2048
-    ocr: bool = True
+    ocr: bool = True  # read scanned pages and images (core/parsing/ocr/)
+    ocr_engine: str = "auto"  # "auto" (the measured default), "rapidocr" or "tesseract" (where installed)
     follow_symlinks: bool = True
     debounce_s: float = 0.3
     poll_interval_s: float = 5.0

@@ -19,8 +19,8 @@ from core.embed_cache import EmbeddingCache
 from core.embedding import Embedder
 from core.indexer import Indexer
 from core.ingest import Ingestor
-from core.manifest import Manifest, display_path
-from core.parsing.formats import READER_VERSIONS
+from core.manifest import NEEDS_OCR, Manifest, display_path
+from core.parsing.formats import OCR_READER_VERSION, READER_VERSIONS
 from core.search import Searcher
 from core.store import ChunkRows, ChunkStore
 
@@ -84,6 +84,15 @@ class Index:
                 log.info("%d files will be read again by a newer reader (%s)", n, ", ".join(sorted(outdated)))
         if indexed_with != dict(READER_VERSIONS):
             self.manifest.set_meta("reader_versions", json.dumps(dict(READER_VERSIONS), sort_keys=True))
+        return n + self._reread_for_ocr()
+
+    def _reread_for_ocr(self) -> int:
+        """Files with pages no OCR read (it was not there, or failed) are read again once OCR improves."""
+        if self.manifest.get_meta("ocr_reader") == str(OCR_READER_VERSION):
+            return 0
+        waiting = {r.content_hash for r in self.manifest.files(status=NEEDS_OCR) if r.content_hash}
+        n = self.manifest.requeue(waiting, "waiting to be read again: Archivist reads scanned pages now") if waiting else 0
+        self.manifest.set_meta("ocr_reader", str(OCR_READER_VERSION))
         return n
 
     def reconcile(self) -> None:
@@ -122,7 +131,21 @@ class Index:
             return 0
         if dropped:
             log.info("embedding cache: dropped %d vectors nothing needs", dropped)
+        self._prune_ocr_cache()
         return dropped
+
+    def _prune_ocr_cache(self) -> None:
+        """The OCR results of pages no file holds any more, unused for as long (core/parsing/ocr/cache.py)."""
+        from core.parsing.ocr.cache import cache_in
+
+        try:
+            cache = cache_in(str(self.data_dir))
+            if cache is not None and cache.prune_due(CACHE_PRUNE_EVERY_S):
+                dropped = cache.prune(CACHE_KEEP_UNUSED_S, self.manifest.known_hashes())
+                if dropped:
+                    log.info("OCR cache: dropped %d pages no file holds", dropped)
+        except Exception:  # noqa: BLE001 - tidying must never fail a sync
+            log.exception("pruning the OCR cache failed")
 
     def close(self, wait_s: float = 120.0) -> None:
         """Close once the reads running on this index have finished (at most ``wait_s``)."""

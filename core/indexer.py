@@ -20,6 +20,7 @@ from core import parts
 from core.ingest import Ingestor, PreparedDoc
 from core.manifest import FAILED, INDEXED, NEEDS_OCR, PENDING, SKIPPED, FileRecord, Manifest, display_path
 from core.parsing.model import NEEDS_OCR as NO_TEXT_LAYER, ParsedDocument, ParseError
+from core.parsing.ocr.options import from_settings
 from core.parsing.slices import ParseCancelled, parse_in_slices
 from core.planner import Plan, extension_of, unsupported_reason
 from core.progress import ProgressMeter
@@ -203,7 +204,8 @@ class _Run:
         try:
             work.parsed = parse_in_slices(self.ix.pool, path, self.cancel,
                                           lambda done, total: self.ix.emit(ev.FileProgress(path, done, total, "pages")),
-                                          ocr=self.ix.settings.ocr, max_bytes=self.ix.settings.max_file_mb * 2**20)
+                                          ocr=from_settings(self.ix.settings, owner=work.content_hash) or False,
+                                          max_bytes=self.ix.settings.max_file_mb * 2**20)
             work.outcome = "parsed"
         except ParseError as exc:
             work.outcome, work.error = ("vanished", exc) if exc.details.get("vanished") else ("error", exc)
@@ -252,7 +254,8 @@ class _Run:
                 # A scan: no page has text. Flag it like a partly scanned PDF, so the user sees it
                 # and sync(retry=True) reads it again once OCR is installed.
                 pages = error.details.get("page_count")
-                status, reason = NEEDS_OCR, ocr_needed(tuple(error.details["needs_ocr_pages"]), pages)
+                status, reason = NEEDS_OCR, ocr_needed(tuple(error.details["needs_ocr_pages"]), pages,
+                                                       error.details.get("warnings", []))
             self._finish(work, None, replace(base, status=status, reason=reason, pages=pages,
                                              attempts=attempts, retry_after=retry_after))
         else:

@@ -6,6 +6,7 @@
       models/<model>/         embedding model files assembled from their packages
       indexes/<model>/        manifest.sqlite + lance/ (one self-contained index per model)
       embed_cache.sqlite      vectors by (model, chunk-text hash)
+      ocr_cache.sqlite        OCR results by (page pixels' hash, engine): core/parsing/ocr/cache.py
       conversations.sqlite    chat history: questions, answers, their citations and traces
       feedback.sqlite         ratings and corrected answers (training data for the house style)
       styles/v<N>/            trained house styles: adapter.gguf + manifest.json (core/style/registry.py)

@@ -7,7 +7,9 @@ sheet's name and rows) is shown beside it by each view.
 from __future__ import annotations
 
 # What a ``page`` counts in each kind that is not a page (see core/parsing/model.py Section.page).
-UNIT = {"slides": "slide", "sheet": "sheet", "image": "image", "mail": "message"}
+# An image is one picture without a place inside it (its page is None: nothing is shown), except
+# a TIFF's frames, which are the pages of a scan or a fax and read as pages ("p. 2").
+UNIT = {"slides": "slide", "sheet": "sheet", "mail": "message"}
 
 
 def unit(kind: str | None) -> str:

@@ -97,5 +97,7 @@ class Planner:
         elif retry and record.status in (FAILED, NEEDS_OCR):
             plan.check.append((entry, source))
             plan.forced.add(entry.path)
+        elif record.status == SKIPPED and record.reason == f"unsupported file type (.{extension_of(entry.path)})":
+            plan.check.append((entry, source))  # a kind Archivist did not read then and reads now (images)
         elif record.status == FAILED and record.retry_after and record.retry_after <= time.time():
             plan.check.append((entry, source))

@@ -352,9 +352,10 @@ class MainWindow(WindowDialogs, QMainWindow):
 
     def show_source(self, citation: dict) -> None:
         if self.preview is None:
+            from core.parsing.ocr.options import from_settings
             from desktop.preview import PreviewPane
 
-            self.preview = PreviewPane()
+            self.preview = PreviewPane(ocr=from_settings(self.index.settings))
             self.preview_slot.addWidget(self.preview)
         self.preview_slot.show()
         if self.splitter.sizes()[2] < 200:

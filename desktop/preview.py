@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QStackedWidget, QVB
 
 from core.locator import unit
 from core.manifest import display_path
+from core.parsing.ocr.options import OcrOptions
 from desktop.file_urls import file_url
 from desktop.preview_jobs import (Failure, PdfResult, Relay, TextResult, describe, load_pdf, load_text, pdf_pool,
                                   tool_button)
@@ -40,8 +41,9 @@ class PreviewPane(QWidget):
     rendered = Signal()  # a page or the text is on screen (after show_citation, paging, zoom)
     failed = Signal(str)  # the file could not be shown; the message is in the pane
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, ocr: OcrOptions | None = OcrOptions()):
         super().__init__(parent)
+        self._ocr = ocr  # how scanned pages and images are read (their OCR text is cached by the indexer)
         self._citation: dict | None = None
         self._requests = 0  # numbers requests, so results that arrive late are dropped
         self._pending = {"pdf": 0, "text": 0, "slide": 0, "sheet": 0}
@@ -82,9 +84,9 @@ class PreviewPane(QWidget):
         elif is_sheet_citation(citation):  # page: the sheet's number
             self._cited_page = self._wanted = 0
             self._submit("sheet", QThreadPool.globalInstance(), load_sheet, path, int(page or 1), spans)
-        elif page and not shown_as_text(citation):
+        elif (page or citation.get("kind") == "image") and not shown_as_text(citation):  # an image: one page
             self.layout().activate()  # a pane shown just now: fit the page to its real width
-            self._cited_page = self._wanted = int(page)
+            self._cited_page = self._wanted = int(page or 1)
             self._request_pdf(spans)
         else:
             self._cited_page = self._wanted = 0
@@ -245,7 +247,7 @@ class PreviewPane(QWidget):
             canvas = self._page_view.canvas  # scaled at once, sharp when rendered
             canvas.set_zoom(width / max(canvas.page_size[0], 1.0) * self._zoom)
         self._submit("pdf", pdf_pool(), load_pdf, str(citation["path"]), citation.get("kind"),
-                     self._wanted, spans, width, self._zoom, self.devicePixelRatioF())
+                     self._wanted, spans, width, self._zoom, self.devicePixelRatioF(), self._ocr)
 
     def _set_zoom(self, zoom: float, text_steps: int) -> None:
         if self._stack.currentWidget() in (self._text_view, self._slide_view, self._sheet_view):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QPlainTextDocumentLayout, QPushButton
 
 from core.manifest import display_path
 from core.parsing import ParseError
+from core.parsing.ocr.options import OcrOptions
 from desktop.preview_locate import Located, locate_in_text, locate_spans_on_document, open_paged, read_parsed_text
 from desktop.preview_pdf import PageImage, render_page
 
@@ -63,19 +64,41 @@ class TextResult:
 
 
 def load_pdf(path: str, kind: str | None, page: int, spans: list[tuple[int, int, str]] | None,
-             width: int, zoom: float, pixel_ratio: float) -> PdfResult:
+             width: int, zoom: float, pixel_ratio: float, ocr: OcrOptions | None = None) -> PdfResult:
     """Find the spans (start, end, text: the passage or its cited sentences; None: only render)
-    and render their page at ``zoom`` times the zoom that fits ``width``; worker thread."""
+    and render their page at ``zoom`` times the zoom that fits ``width``; worker thread. Scanned
+    pages and images are searched in their OCR text (``ocr``: None, not at all)."""
+    if kind == "image":
+        return _load_image(path, page, spans, width, zoom, pixel_ratio, ocr)
     with open_paged(path, kind) as doc:
         if doc.needs_pass and not doc.authenticate(""):
             raise ParseError("skipped", "it is password-protected")
         located = None
         if spans:
-            located = locate_spans_on_document(doc, page, spans)
+            from desktop.preview_ocr import scanned_page_text  # OCR loads only for a scanned page
+
+            located = locate_spans_on_document(doc, page, spans, scanned_page_text(ocr) if ocr else None)
             page = located.page
         page = min(max(page, 1), doc.page_count)
         fit = width / max(doc.load_page(page - 1).rect.width, 1.0)
         return PdfResult(located, render_page(doc, page, fit * zoom, pixel_ratio))
+
+
+def _load_image(path: str, frame: int, spans: list[tuple[int, int, str]] | None, width: int, zoom: float,
+                pixel_ratio: float, ocr: OcrOptions | None) -> PdfResult:
+    """An image (a TIFF's frame ``frame``) shown as OCR read it, the spans marked with its boxes."""
+    from desktop.preview_ocr import image_document, ocr_page_text
+
+    doc, rgb, count, frame = image_document(path, frame)
+    with doc:
+        located = None
+        if spans:
+            text = ocr_page_text(rgb, doc[0].rect, ocr) if ocr else None
+            located = locate_spans_on_document(doc, 1, spans, lambda _page: text)
+            located.page = frame
+        shown = render_page(doc, 1, width / max(doc[0].rect.width, 1.0) * zoom, pixel_ratio)
+    shown.page, shown.page_count = frame, count
+    return PdfResult(located, shown)
 
 
 def load_text(path: str, spans: list[tuple[int, int, str]]) -> TextResult:

@@ -12,6 +12,7 @@ import bisect
 import functools
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pymupdf
@@ -229,19 +230,25 @@ class Located:
 
 
 CHANGED = "This passage is no longer in the file; it changed after indexing."
-NO_TEXT_LAYER = ("This page has no text layer (its text was read by OCR), so the passage "
+NO_TEXT_LAYER = ("This page has no text layer and OCR could not read it here, so the passage "
                  "cannot be highlighted.")
+OcrText = Callable[[pymupdf.Page], "PageText | None"]  # a scanned page's OCR text (preview_ocr.py)
 
 
 def locate_on_document(doc: pymupdf.Document, page_no: int, start: int, end: int,
-                       passage: str) -> Located:
+                       passage: str, ocr_text: OcrText | None = None) -> Located:
     """Find the passage on its cited page, exactly when possible; else on another page; else
-    the pieces of it MuPDF's search still finds on the cited page."""
+    the pieces of it MuPDF's search still finds on the cited page. A page without a text layer is
+    searched in its OCR text (``ocr_text``), whose offsets the index has."""
     page_no = min(max(page_no, 1), doc.page_count)
     page = doc.load_page(page_no - 1)
     page_text = PageText.of(page)
     if not page_text.has_text_layer:
-        return Located(page_no, [], NO_TEXT_LAYER)
+        page_text = ocr_text(page) if ocr_text is not None else None
+        if page_text is None:
+            return Located(page_no, [], NO_TEXT_LAYER)
+        span = locate_in_text(page_text.text, start, end, passage)
+        return Located(page_no, page_text.rects(*span)) if span else Located(page_no, [], CHANGED)
     span = locate_in_text(page_text.text, start, end, passage)
     if span and page_text.boxes is not None:
         return Located(page_no, page_text.rects(*span))
@@ -258,14 +265,14 @@ def locate_on_document(doc: pymupdf.Document, page_no: int, start: int, end: int
     return Located(page_no, [], CHANGED)
 
 
-def locate_spans_on_document(doc: pymupdf.Document, page_no: int,
-                             spans: list[tuple[int, int, str]]) -> Located:
+def locate_spans_on_document(doc: pymupdf.Document, page_no: int, spans: list[tuple[int, int, str]],
+                             ocr_text: OcrText | None = None) -> Located:
     """Several spans of one page (the sentences an answer rests on), marked together; they are
     looked for on the page where the first one is."""
-    first = locate_on_document(doc, page_no, *spans[0])
+    first = locate_on_document(doc, page_no, *spans[0], ocr_text=ocr_text)
     rects = list(first.rects)
     for start, end, text in spans[1:]:
-        more = locate_on_document(doc, first.page, start, end, text)
+        more = locate_on_document(doc, first.page, start, end, text, ocr_text=ocr_text)
         if more.page == first.page:
             rects += [r for r in more.rects if r not in rects]
     return Located(first.page, rects, first.note)

@@ -7,6 +7,7 @@ status and a reason a user can act on, without stopping the batch. Real parts on
 from __future__ import annotations
 
 import ctypes
+import io
 import json
 import os
 import shutil
@@ -15,9 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from core import events as ev
-from core.parsing.pdf import tesseract
 from core.search import Filters
 from helpers import FACTS, FILLER, make_pdf, write
 from tests.fixtures import bad_files as bf
@@ -29,8 +30,7 @@ BAD = {
     "secret.pdf": ("skipped", "encrypted"),
     "truncated.pdf": ("failed", "unparseable PDF"),
     "header_only.pdf": ("failed", "unparseable PDF"),
-    "scan.pdf": ("needs_ocr", "2 of 2 pages have no text layer (pages 1, 2)"),
-    "mixed.pdf": ("needs_ocr", "1 of 4 pages have no text layer (page 2)"),
+    "scan.pdf": ("skipped", "no text layer, and OCR found no legible text"),  # pictures without words
     "empty.md": ("skipped", "empty file"),
     "notes.txt": ("skipped", "binary content"),
     "report.docx": ("skipped", "unsupported legacy Office format"),
@@ -38,6 +38,8 @@ BAD = {
     "bomb.txt.gz": ("skipped", "too large when decompressed (limit 1 MB)"),
     "big.txt": ("skipped", "too large (2 MB, limit 1 MB)"),
     "dangling.md": ("failed", "dangling link"),
+    "sky.png": ("skipped", "no text found in image"),
+    "cut.jpg": ("failed", "unreadable image"),
 }
 # name → (status, a piece of the reason); their text is searched below
 GOOD = {
@@ -46,6 +48,7 @@ GOOD = {
     "rich.docx": ("indexed", ""),
     "owner_only.pdf": ("indexed", ""),
     "broken_xref.pdf": ("indexed", "repaired a damaged file structure"),
+    "mixed.pdf": ("indexed", "OCR found no legible text on page 2"),
     os.fsdecode(b"caf\xe9-r\xe9sum\xe9.md"): ("indexed", ""),
     'it\'s a "quoted" name; $(echo).md': ("indexed", ""),
     "a/inside.md": ("indexed", ""),
@@ -74,6 +77,10 @@ def library(docs: Path, scratch: Path) -> None:
     make_pdf(docs / "handbook.pdf", [FILLER * 2, FILLER + FACTS[0], FILLER])
     write(docs / "finance.md", f"# Finance\n\n{FILLER}\n\n{FACTS[1]}\n")
     write(docs / "big.txt", "word " * (2 * 2**20 // 5 + 10))  # 2 MB, over max_file_mb=1
+    Image.new("RGB", (400, 300), (120, 160, 210)).save(docs / "sky.png")  # a photo without words
+    whole = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(whole, "JPEG")
+    (docs / "cut.jpg").write_bytes(whole.getvalue()[:300])  # a download cut short
     write(docs / "a" / "inside.md", f"# Inside\n\n{FACTS[3]}\n")
     os.symlink("..", docs / "a" / "b")  # a loop: a/b/a/b/…
     os.symlink(docs / "nowhere.md", docs / "dangling.md")
@@ -99,8 +106,6 @@ def test_one_sync_gives_every_file_its_status(docs, tmp_path, make_archivist):
     records = {os.path.relpath(r.path, docs): r for r in archivist.files()}
     assert set(records) == set(BAD) | set(GOOD), "each real file once; nothing through the a/b loop"
     for name, (status, reason) in (BAD | GOOD).items():
-        if name == "scan.pdf" and tesseract() is not None:
-            continue  # OCR would read (or fail to read) the picture: another status
         record = records[name]
         assert (record.status, reason in record.reason) == (status, True), (name, record)
         if status != "indexed":
@@ -121,7 +126,7 @@ def test_one_sync_gives_every_file_its_status(docs, tmp_path, make_archivist):
     for name in ("owner_only.pdf", "broken_xref.pdf"):
         hit = top_hit(archivist, "seville oranges and sugar ratios", path=str(docs / name))
         assert hit.page == 2 and "seville oranges" in hit.text
-    # A partly scanned PDF: its text pages are searchable, the image page is flagged.
+    # A partly scanned PDF: its text pages are searchable, its picture page (no words) is noted.
     mixed = archivist.search("page", k=10, filters=Filters(path=str(docs / "mixed.pdf"))).hits
     assert {h.page for h in mixed} == {1, 3}
     assert "Charlie page" in top_hit(archivist, "second chapter about storage jars",

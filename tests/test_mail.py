@@ -13,6 +13,7 @@ from core.locator import place
 from core.parsing import ParseError, parse_file
 from core.search import Filters
 from helpers import FACTS, FILLER, write
+from tests import scans
 from tests.fixtures import mail_files as mf
 from tests.fixtures.msg_file import write_msg
 
@@ -96,14 +97,27 @@ def test_broken_base64_keeps_the_rest_with_a_warning(tmp_path):
     assert "message 1: a damaged part (notes.txt): some of its text may be missing" in doc.warnings
 
 
-def test_image_and_unreadable_attachments_are_warnings_not_failures(tmp_path):
-    msg = mf.message("Photos", "Two files attached.")
+def test_unreadable_attachments_are_warnings_not_failures(tmp_path):
+    msg = mf.message("Photos", "Three files attached.")
     msg.add_attachment(b"\x89PNG\r\n\x1a\n" + bytes(64), maintype="image", subtype="png", filename="receipt.png")
     msg.add_attachment(b"%PDF-1.7\n1 0 obj <<", maintype="application", subtype="pdf", filename="cut.pdf")
+    msg.add_attachment(b"\x00\x00\x00\x18ftypheic", maintype="image", subtype="heic", filename="photo.heic")
     doc = parse_file(str(mf.write_eml(tmp_path / "photos.eml", msg)))
     assert [s.heading for s in doc.sections] == [("Photos",)]
-    assert "message 1 › receipt.png: image, not read (text in images is not read yet)" in doc.warnings
+    assert any(w.startswith("message 1 › receipt.png: unreadable image") for w in doc.warnings)
     assert any(w.startswith("message 1 › cut.pdf: ") for w in doc.warnings)
+    assert "message 1 › photo.heic: unsupported file type (.heic)" in doc.warnings
+
+
+def test_a_photo_attached_to_a_message_is_read_by_ocr_and_cited_under_it(tmp_path):
+    msg = mf.message("Taxi receipt", "The receipt is attached.")
+    receipt = scans.png_bytes(scans.scan("Taxi to the airport. Total paid: 47.30 euros.", dpi=200,
+                                         size=(500, 220)))
+    msg.add_attachment(receipt, maintype="image", subtype="png", filename="receipt.png")
+    doc = parse_file(str(mf.write_eml(tmp_path / "taxi.eml", msg)))
+    photo = doc.sections[-1]
+    assert (photo.page, photo.heading) == (1, ("Taxi receipt", "receipt.png"))
+    assert "47.30" in photo.text and not doc.warnings
 
 
 def test_a_mail_with_nothing_readable_has_no_text_content(tmp_path):

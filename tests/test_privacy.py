@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from helpers import FACTS, FILLER, make_pdf, snapshot_tree, write
+from scans import mixed_pdf, scan
 from ollama_env import MODEL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,8 @@ def run(tmp_path_factory, server_url):
     docs = root / "docs"
     make_pdf(docs / "handbook.pdf", [FILLER, FILLER + FACTS[0]], toc=[(1, "Refunds", 2)])
     write(docs / "finance.md", f"# Finance\n\n{FACTS[1]}")
+    # A scanned page: OCR (RapidOCR on ONNX Runtime, in a parser worker) runs under the guards too.
+    mixed_pdf(docs / "scan.pdf", [scan("The harbour master retires in May.", dpi=150, size=(420, 298))], dpi=150)
     log = root / "net.log"
     native = native_guard(tmp_path_factory.mktemp("guard"))
     guarded = Run(root, guarded_env(root, log, native), log, native)
@@ -106,6 +109,7 @@ def run(tmp_path_factory, server_url):
     write(docs / "notes.md", "# Notes\n\nThe warehouse in Leeds closes at 6 pm on Fridays.\n")
     step("sync")
     step("search", "refund window")
+    step("search", "harbour master")
     step("ask", "--engine", "ollama", "--model", MODEL, QUESTION)
     step("summarize", "--engine", "embedded", docs / "finance.md")
     step("watch", seconds=WATCH_S)
@@ -144,6 +148,7 @@ def test_nothing_is_written_outside_the_data_and_cache_folders(run):
     assert not written, "written outside the data folder:\n" + "\n".join(sorted(written))
     assert run.docs_changed == []  # the user's folder is only ever read
     assert (run.root / "data" / "indexes").is_dir()  # the data folder is where the work went
+    assert (run.root / "data" / "ocr_cache.sqlite").is_file()  # OCR ran, under the guards, and kept its results there
 
 
 def test_the_guards_see_and_refuse_a_lookup_and_a_connection(tmp_path):

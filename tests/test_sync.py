@@ -18,7 +18,7 @@ def library(docs):
              toc=[(1, "Introduction", 1), (1, "Refunds", 2), (2, "Security", 4)])
     write(docs / "notes" / "finance.md", f"# Finance\n\n## Invoices\n\n{FILLER}\n\n{FACTS[1]}\n")
     write(docs / "notes" / "office.txt", f"{FILLER}\n\n{FACTS[3]}\n")
-    write(docs / "notes" / "photo.jpg", "not really a jpeg")
+    write(docs / "notes" / "clip.mp4", "not indexed: a video")
     return docs
 
 
@@ -51,8 +51,8 @@ def test_sync_indexes_and_finds_facts_on_the_right_page(docs, make_archivist):
     source_text = (docs / "notes" / "finance.md").read_text()
     assert source_text[hit.start:hit.end] == hit.text  # offsets point at the exact passage
 
-    photo = archivist.manifest.get(str(docs / "notes" / "photo.jpg"))
-    assert photo.status == "skipped" and ".jpg" in photo.reason
+    clip = archivist.manifest.get(str(docs / "notes" / "clip.mp4"))
+    assert clip.status == "skipped" and ".mp4" in clip.reason
     assert snapshot_tree(docs) == before, "Archivist must never write into the user's folders"
 
 

@@ -18,6 +18,9 @@ PYMUPDF_KINDS = frozenset({"pdf", "epub", "xps", "fb2", "mobi"})
 #   2: typographic ligatures ("ﬁ", "ﬀ") are expanded, so "final office" matches (pdf.py)
 #   text 2: .csv/.tsv files, once read as plain text, are read as spreadsheets (kind "sheet")
 READER_VERSIONS: MappingProxyType[str, int] = MappingProxyType({**{kind: 2 for kind in PYMUPDF_KINDS}, "text": 2})
+# The same for OCR: files left "needs OCR" (pages no OCR read) are read again once when it improves.
+#   1: OCR out of the box (RapidOCR, core/parsing/ocr/); before, only with Tesseract installed
+OCR_READER_VERSION = 1
 # Formats decoded as text by ``text.py`` / ``html_text.py``.
 TEXT_KINDS = frozenset({"markdown", "text", "rst", "html", "code"})
 
@@ -74,6 +77,8 @@ SUPPORTED_EXTENSIONS: MappingProxyType[str, str] = MappingProxyType(
         ".html": "html",
         ".htm": "html",
         ".xhtml": "html",
+        # Images: their text is read by OCR (image.py); a TIFF's frames are pages.
+        **{ext: "image" for ext in (".png", ".jpg", ".jpeg", ".jfif", ".tif", ".tiff", ".webp")},
         # Gzip: only a compressed *text* file (notes.md.gz) is indexed, see parse.py.
         ".gz": "gzip",
         **{ext: "code" for ext in _CODE_EXTENSIONS},

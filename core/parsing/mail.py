@@ -41,7 +41,6 @@ KIND = "mail"
 # nested forwards must not recurse without end).
 MAX_DEPTH = 4
 NO_SUBJECT = "(no subject)"
-IMAGE_NOT_READ = "image, not read (text in images is not read yet)"
 
 # (attachment file name, its bytes, nesting depth) → its parsed text; raises ParseError.
 ParseAttachment = Callable[[str, bytes, int], ParsedDocument]
@@ -300,11 +299,10 @@ def _add_attachment(out: _Text, warnings: list[str], leaf: _Leaf, index: int, nu
     data = part.get_payload(decode=True)
     if not data:
         return
-    try:  # images too: once a reader for their kind exists (OCR), they are read like files
+    try:  # images too: read by OCR like image files
         doc = parse_attachment(name, data, depth + 1)
     except ParseError as exc:
-        unread = leaf.type.startswith("image/") and exc.reason.startswith("unsupported file type")
-        warnings.append(f"{where} › {name}: {IMAGE_NOT_READ if unread else exc.reason}")
+        warnings.append(f"{where} › {name}: {exc.reason}")
         return
     if not doc.sections:
         warnings.append(f"{where} › {name}: no text content")

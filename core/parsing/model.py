@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 # The reason given for a document with pages but no text layer (the indexer files it under "needs_ocr").
 NEEDS_OCR = "no text layer (OCR needed)"
+NO_TEXT_IN_IMAGE = "no text found in image"
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,15 @@ class Section:
 
 @dataclass(frozen=True)
 class ParsedDocument:
-    kind: str  # "pdf", "epub", "markdown", "text", "rst", "html", "docx", "code", …
+    kind: str  # "pdf", "epub", "markdown", "text", "rst", "html", "docx", "code", "image", …
     sections: list[Section]
     title: str | None = None
     page_count: int | None = None
     warnings: tuple[str, ...] = ()  # e.g. "repaired a broken cross-reference table"
     needs_ocr_pages: tuple[int, ...] = ()  # pages without a text layer that were not OCRed
     ocr_pages: tuple[int, ...] = ()  # pages whose text came from OCR
+    # A window of pages parsed within a time budget (OCR) may stop early: the first page it left.
+    next_page: int | None = None
 
 
 @dataclass

@@ -14,8 +14,10 @@ Policies:
   regular file is there; directories, FIFOs and devices are skipped. It never walks folders, so
   symlinked folders and loops are the scanner's concern (it must dedupe by real path or hash).
 * A document that yields no text raises ParseError("skipped", …): "no text layer (OCR needed)"
-  when pages lack a text layer, otherwise "no text content". One with very little text gets the
-  warning "almost empty".
+  when pages lack a text layer OCR did not read, "no text found in image" for an image, otherwise
+  "no text content". One with very little text gets the warning "almost empty".
+* OCR (``ocr``: True, False or OcrOptions) reads scanned pages and images; with ``time_budget_s``
+  a paged document stops after the page that spends it (``ParsedDocument.next_page``).
 """
 
 from __future__ import annotations
@@ -36,12 +38,15 @@ from .docx_text import parse_docx
 from .files import mb, open_regular, os_error, read_all, read_head, read_limited
 from .formats import PYMUPDF_KINDS, SUPPORTED_EXTENSIONS, TEXT_KINDS
 from .html_text import parse_html
+from .image import parse_image
 from .legacy import ENCRYPTED, _ENCRYPTED_OOXML, legacy_office_error
 from .mail import parse_eml, parse_mbox, parse_msg
-from .model import NEEDS_OCR, ParsedDocument, ParseError
+from .model import NEEDS_OCR, NO_TEXT_IN_IMAGE, ParsedDocument, ParseError
+from .ocr.options import OcrOptions, as_options
+from .ocr_pages import OCR_FOUND_NOTHING
 from .odp_text import parse_odp
 from .odt_text import parse_odt
-from .pdf import OCR_FOUND_NOTHING, parse_paged
+from .pdf import parse_paged
 from .rtf_text import parse_rtf
 from .sheets import LEGACY_XLS, open_workbook, parse_workbook
 from .sniff import ARCHIVE_REASON, HEAD_BYTES, sniff, zip_kind
@@ -61,10 +66,11 @@ _ZIP_LABELS = {"docx": "DOCX", "epub": "EPUB", "xps": "XPS", "slides": "presenta
 def parse_file(
     path: str,
     *,
-    ocr: bool = True,
+    ocr: bool | OcrOptions = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
     kinds: Mapping[str, str] | None = None,
     page_range: tuple[int, int] | None = None,
+    time_budget_s: float | None = None,
 ) -> ParsedDocument:
     """Parse ``path`` in this process. ``kinds`` maps extensions to kinds (default
     SUPPORTED_EXTENSIONS). ``page_range`` (1-based, inclusive) limits paged formats to a window
@@ -73,7 +79,8 @@ def parse_file(
     kinds = SUPPORTED_EXTENSIONS if kinds is None else kinds
     try:
         with open_regular(path, max_bytes) as (fh, _size):
-            doc = _dispatch(fh, path, kinds, ocr=ocr, max_bytes=max_bytes, page_range=page_range)
+            doc = _dispatch(fh, path, kinds, ocr=as_options(ocr), max_bytes=max_bytes, page_range=page_range,
+                            time_budget_s=time_budget_s)
     except (ParseError, MemoryError):
         raise
     except OSError as exc:
@@ -81,8 +88,8 @@ def parse_file(
     except Exception as exc:
         log.exception("parser error on %r", path)
         raise ParseError("failed", f"parser error: {type(exc).__name__}: {exc}") from exc
-    whole = page_range is None or doc.page_count is None or (
-        page_range[0] <= 1 and page_range[1] >= doc.page_count)
+    whole = doc.next_page is None and (page_range is None or doc.page_count is None or (
+        page_range[0] <= 1 and page_range[1] >= doc.page_count))
     return finish_document(doc) if whole else doc  # a slice is judged once merged
 
 
@@ -90,10 +97,11 @@ def parse_bytes(
     name: str,
     data: bytes,
     *,
-    ocr: bool = True,
+    ocr: bool | OcrOptions = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
     kinds: Mapping[str, str] | None = None,
     depth: int = 0,
+    time_budget_s: float | None = None,
 ) -> ParsedDocument:
     """Parse a file held in memory (an e-mail's attachment) like ``parse_file`` would parse a file
     called ``name``; ``depth`` counts the messages it is nested in (mail.py caps it). Not judged
@@ -104,8 +112,8 @@ def parse_bytes(
         raise ParseError("skipped", f"too large ({mb(len(data))} MB, limit {mb(max_bytes)} MB)")
     kinds = SUPPORTED_EXTENSIONS if kinds is None else kinds
     try:
-        return _dispatch(io.BytesIO(data), name, kinds, ocr=ocr, max_bytes=max_bytes,
-                         page_range=None, depth=depth)
+        return _dispatch(io.BytesIO(data), name, kinds, ocr=as_options(ocr), max_bytes=max_bytes,
+                         page_range=None, depth=depth, time_budget_s=time_budget_s)
     except (ParseError, MemoryError):
         raise
     except Exception as exc:
@@ -122,13 +130,13 @@ def _dispatch(fh: BinaryIO, path: str, kinds: Mapping[str, str], **kw) -> Parsed
     magic = sniff(read_head(fh, HEAD_BYTES))
     ext_kind = kinds.get(ext)
     if magic == "pdf":
-        return parse_paged(
-            fh, path, "pdf", ocr=kw["ocr"], max_bytes=kw["max_bytes"], page_range=kw["page_range"]
-        )
+        return _paged(fh, path, "pdf", kw)
     if magic in ("mobi", "fb2"):
-        return parse_paged(
-            fh, path, magic, ocr=kw["ocr"], max_bytes=kw["max_bytes"], page_range=kw["page_range"]
-        )
+        return _paged(fh, path, magic, kw)
+    if magic == "image":
+        fh.seek(0)
+        return parse_image(fh, path, ocr=kw["ocr"], page_range=kw["page_range"],
+                           time_budget_s=kw["time_budget_s"])
     if magic == "zip":
         return _parse_zip(fh, path, ext_kind, **kw)
     if ext_kind == "mail" and magic in (None, "ole2"):
@@ -142,14 +150,9 @@ def _dispatch(fh: BinaryIO, path: str, kinds: Mapping[str, str], **kw) -> Parsed
     if ext_kind is None:
         raise ParseError("skipped", f"unsupported file type ({ext or 'no extension'})")
     if ext_kind in PYMUPDF_KINDS:  # e.g. a PDF with junk before its header: let MuPDF try
-        return parse_paged(
-            fh,
-            path,
-            ext_kind,
-            ocr=kw["ocr"],
-            max_bytes=kw["max_bytes"],
-            page_range=kw["page_range"],
-        )
+        return _paged(fh, path, ext_kind, kw)
+    if ext_kind == "image":
+        raise ParseError("failed", "unreadable image: not a PNG, JPEG, TIFF or WebP file")
     if ext_kind in ("docx", "slides", "odt"):
         raise ParseError("failed", f"unreadable {_ZIP_LABELS[ext_kind]}: not a ZIP package")
     if ext_kind == "rtf":
@@ -168,7 +171,7 @@ def _parse_mail(fh: BinaryIO, ext: str, magic: str | None, kinds: Mapping[str, s
 
     def attachment(name: str, data: bytes, inner_depth: int) -> ParsedDocument:
         return parse_bytes(name, data, ocr=kw["ocr"], max_bytes=kw["max_bytes"], kinds=kinds,
-                           depth=inner_depth)
+                           depth=inner_depth, time_budget_s=kw["time_budget_s"])
 
     if ext == ".mbox":
         return parse_mbox(fh, attachment, kw["max_bytes"], depth)
@@ -234,9 +237,12 @@ def _parse_zip(fh: BinaryIO, path: str, ext_kind: str | None, **kw) -> ParsedDoc
         return _ZIP_READERS[kind](fh, kw["page_range"])
     if kind in ("xlsx", "ods"):
         return parse_workbook(open_workbook(fh, path, kind, kw["max_bytes"]), kw["page_range"])
-    return parse_paged(
-        fh, path, kind, ocr=kw["ocr"], max_bytes=kw["max_bytes"], page_range=kw["page_range"]
-    )
+    return _paged(fh, path, kind, kw)
+
+
+def _paged(fh: BinaryIO, path: str, kind: str, kw: dict) -> ParsedDocument:
+    return parse_paged(fh, path, kind, ocr=kw["ocr"], max_bytes=kw["max_bytes"], page_range=kw["page_range"],
+                       time_budget_s=kw["time_budget_s"])
 
 
 def _parse_pptx(fh: BinaryIO, page_range: tuple[int, int] | None) -> ParsedDocument:
@@ -275,12 +281,13 @@ def finish_document(doc: ParsedDocument) -> ParsedDocument:
     """A whole document's verdict: a ParseError when it has no text, a warning when almost none."""
     if not doc.sections:
         details = {"warnings": list(doc.warnings), "page_count": doc.page_count}
-        if doc.needs_ocr_pages:
+        if doc.needs_ocr_pages:  # OCR is off, or could not run: worth reading again later
             details["needs_ocr_pages"] = list(doc.needs_ocr_pages)
-            ocr_tried = any(w.startswith(OCR_FOUND_NOTHING) for w in doc.warnings)
-            raise ParseError(
-                "skipped", NO_TEXT_AFTER_OCR if ocr_tried else NEEDS_OCR, details=details
-            )
+            raise ParseError("skipped", NEEDS_OCR, details=details)
+        if doc.kind == "image":
+            raise ParseError("skipped", NO_TEXT_IN_IMAGE, details=details)
+        if any(w.startswith(OCR_FOUND_NOTHING) for w in doc.warnings):
+            raise ParseError("skipped", NO_TEXT_AFTER_OCR, details=details)
         raise ParseError("skipped", "no text content", details=details)
     seen = 0
     for section in doc.sections:

@@ -5,19 +5,17 @@ as U+FFFD), trimmed, and ``start`` is its offset in that page text, so the citat
 can find it again with ``page.search_for``. Pages whose text came from OCR are listed in
 ``ocr_pages``: their text exists only in the OCR result, not in the page's own text layer.
 The heading path of a page is the chain of outline (TOC) entries in force at its end.
-Nothing is rasterised except a page being OCRed, and then within a pixel budget.
+Nothing is rasterised except a page being OCRed (ocr/), and then within a pixel budget. A page's
+OCR takes seconds, so with ``time_budget_s`` the parse stops after the page that spends it and
+says where to go on (``ParsedDocument.next_page``): slices.py carries on in another task, and no
+task comes near the parser's timeout however many pages are scanned.
 """
 
 from __future__ import annotations
 
-import functools
-import glob
 import logging
-import math
-import os
 import re
-import shutil
-import subprocess
+import time
 import unicodedata
 from typing import BinaryIO
 
@@ -25,6 +23,8 @@ import pymupdf
 
 from .files import native_name, read_all
 from .model import ParsedDocument, ParseError, Section
+from .ocr.options import OcrOptions
+from .ocr_pages import OcrPages, pdf_page_pixels
 from .sections import cut_sections
 
 log = logging.getLogger(__name__)
@@ -39,35 +39,8 @@ pymupdf.TOOLS.mupdf_display_warnings(False)
 PAGE_TEXT_FLAGS = (pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_USE_CID_FOR_UNKNOWN_UNICODE
                    & ~pymupdf.TEXT_PRESERVE_LIGATURES)
 _LABEL = {"pdf": "PDF", "epub": "EPUB", "xps": "XPS", "fb2": "FB2", "mobi": "MOBI"}
-_OCR_MAX_PIXELS = 25_000_000  # ~A4 at 300 dpi is 8.7 MP; a "bomb" page gets a lower dpi instead
 _BAD_CATEGORIES = frozenset({"Co", "Cc", "Cn", "Cs"})
 REPAIRED = "repaired a damaged file structure"
-OCR_FOUND_NOTHING = "OCR found no legible text"
-
-
-@functools.lru_cache(maxsize=1)
-def tesseract() -> tuple[str, str] | None:
-    """(tessdata dir, language) when OCR can run, else None. MuPDF links Tesseract itself and
-    only needs the language data: from TESSDATA_PREFIX or an installed tesseract."""
-    candidates = [os.environ.get("TESSDATA_PREFIX", "")]
-    exe = shutil.which("tesseract")
-    if exe:
-        try:
-            out = subprocess.run(
-                [exe, "--list-langs"], capture_output=True, text=True, timeout=10, check=False
-            )
-            m = re.search(r'languages in "([^"]+)"', out.stdout + out.stderr)
-            if m:
-                candidates.append(m.group(1))
-        except (OSError, subprocess.SubprocessError) as exc:
-            log.info("tesseract found but not usable: %s", exc)
-    for folder in filter(None, candidates):
-        if os.path.isfile(os.path.join(folder, "eng.traineddata")):
-            return folder, "eng"
-        langs = sorted(glob.glob(os.path.join(glob.escape(folder), "*.traineddata")))
-        if langs:
-            return folder, os.path.basename(langs[0]).split(".")[0]
-    return None
 
 
 def looks_garbled(text: str) -> bool:
@@ -128,24 +101,17 @@ def _is_blank(doc: pymupdf.Document, page: pymupdf.Page) -> bool:
     return not page.get_image_info()
 
 
-def _ocr_text(page: pymupdf.Page, tess: tuple[str, str]) -> str:
-    w_in, h_in = page.rect.width / 72, page.rect.height / 72
-    dpi = int(min(300, math.sqrt(_OCR_MAX_PIXELS / max(w_in * h_in, 1e-6))))
-    tp = page.get_textpage_ocr(
-        flags=PAGE_TEXT_FLAGS, language=tess[1], dpi=max(dpi, 30), full=True, tessdata=tess[0]
-    )
-    return page.get_text("text", textpage=tp)
-
-
 def parse_paged(
     fh: BinaryIO,
     path: str,
     kind: str,
     *,
-    ocr: bool,
+    ocr: OcrOptions | None,
     max_bytes: int,
     page_range: tuple[int, int] | None = None,
+    time_budget_s: float | None = None,
 ) -> ParsedDocument:
+    started = time.monotonic()
     pymupdf.TOOLS.mupdf_warnings(reset=True)
     doc = _open(fh, path, kind, max_bytes)
     with doc:
@@ -171,12 +137,14 @@ def parse_paged(
         first, last = max(1, first), min(count, last)
 
         sections: list[Section] = []
-        needs_ocr: list[int] = []
-        ocr_done: list[int] = []
         garbled: list[int] = []
         failed_pages: list[int] = []
-        ocr_empty: list[int] = []  # OCR ran (or failed) and found nothing legible
+        ocr = OcrPages(ocr)
+        next_page = None
         for pno in range(first, last + 1):
+            if time_budget_s is not None and pno > first and time.monotonic() - started > time_budget_s:
+                next_page = pno  # this task's time is spent: the rest in another (slices.py)
+                break
             try:
                 page = doc.load_page(pno - 1)
                 text = page.get_text("text", flags=PAGE_TEXT_FLAGS)
@@ -190,18 +158,10 @@ def parse_paged(
                 log.warning("%s: page %d unreadable: %s", path, pno, _mupdf_message(exc))
                 failed_pages.append(pno)
                 continue
-            tess = tesseract() if ocr and not usable else None  # probed only when needed
-            if tess:
-                try:
-                    text = _ocr_text(page, tess)
-                    usable = bool(text.strip()) and not looks_garbled(text)
-                except (RuntimeError, ValueError) as exc:
-                    _raise_if_oom(exc)
-                    log.warning("%s: OCR failed on page %d: %s", path, pno, exc)
-                (ocr_done if usable else ocr_empty).append(pno)
             if not usable:
-                needs_ocr.append(pno)
-                continue
+                text = ocr.read(pno, lambda: pdf_page_pixels(page), path)
+                if not text:
+                    continue
             sections += cut_sections(text, [(0, len(text), paths[pno - 1])], page=pno)
 
         warnings = []
@@ -211,18 +171,16 @@ def parse_paged(
             warnings.append(f"unreadable text (font without Unicode mapping) on {_pages(garbled)}")
         if failed_pages:
             warnings.append(f"could not read {_pages(failed_pages)}")
-        if ocr_empty:
-            warnings.append(f"{OCR_FOUND_NOTHING} on {_pages(ocr_empty)}")
-        if needs_ocr and ocr and tesseract() is None:
-            warnings.append(f"no text layer on {_pages(needs_ocr)}; OCR is not available")
+        warnings += ocr.warnings(_pages)
         return ParsedDocument(
             kind=kind,
             sections=sections,
             title=meta_title,
             page_count=count,
             warnings=tuple(warnings),
-            needs_ocr_pages=tuple(needs_ocr),
-            ocr_pages=tuple(ocr_done),
+            needs_ocr_pages=tuple(ocr.needed),
+            ocr_pages=tuple(ocr.done),
+            next_page=next_page,
         )
 
 

@@ -4,6 +4,10 @@ One task per window means progress after every window, a timeout per window rath
 for the whole book, and a cancel that takes effect within a moment: the waiting side polls its
 cancel flag, and cancelling a running task kills its worker.
 Formats without pages come back whole from the first task.
+
+OCR makes a page cost seconds, so each task also gets a time budget (a share of the pool's
+timeout): a window that spends it stops after its current page and the next task starts from
+there. Ten scanned pages, or five hundred, never make one task time out.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ SLICE_PAGES = 50  # pages per task: about a second of work for dense pages here
 # the first window the rest of such a book is read in one more task.
 FIXED_LAYOUT = ("pdf", "xps")
 POLL_S = 0.1
+BUDGET_SHARE = 0.5  # of the pool's timeout, per task: a slow page at the end still fits
 
 
 class ParseCancelled(Exception):
@@ -32,20 +37,31 @@ def parse_in_slices(pool, path: str, cancel: threading.Event,
     """``pool.submit(path, page_range=…, **kwargs)`` window by window, merged into one document.
     ``on_pages(pages_done, page_count)`` follows each window of a document longer than one;
     raises ParseError like the pool, or ParseCancelled."""
+    timeout = getattr(pool, "timeout_s", None)
+    if timeout:
+        kwargs.setdefault("time_budget_s", timeout * BUDGET_SHARE)
     first = _wait(pool.submit(path, page_range=(1, SLICE_PAGES), **kwargs), cancel)
     count = first.page_count
-    if not count or count <= SLICE_PAGES:
+    if not count or (count <= SLICE_PAGES and first.next_page is None):
         return first
     parts = [first]
-    on_pages(SLICE_PAGES, count)
+    done = _done(first, min(SLICE_PAGES, count))
+    on_pages(done, count)
     step = SLICE_PAGES if first.kind in FIXED_LAYOUT else count
-    for start in range(SLICE_PAGES + 1, count + 1, step):
-        end = min(start + step - 1, count)
-        parts.append(_wait(pool.submit(path, page_range=(start, end), **kwargs), cancel))
-        on_pages(end, count)
+    while done < count:
+        end = min(done + step, count)
+        part = _wait(pool.submit(path, page_range=(done + 1, end), **kwargs), cancel)
+        parts.append(part)
+        done = _done(part, end)
+        on_pages(done, count)
     from .parse import finish_document  # on first use: a process that only searches never loads the parsers
 
     return finish_document(_merge(parts, count))
+
+
+def _done(part: ParsedDocument, end: int) -> int:
+    """The last page a window read: its end, or the page before the one it stopped at."""
+    return end if part.next_page is None else part.next_page - 1
 
 
 def _wait(future: concurrent.futures.Future, cancel: threading.Event) -> ParsedDocument:

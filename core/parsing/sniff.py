@@ -11,6 +11,8 @@ HEAD_BYTES = 8192
 ARCHIVE_REASON = "archives are not indexed"
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# PNG, JPEG, TIFF (both byte orders, and BigTIFF); WebP is checked apart (RIFF … WEBP).
+_IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _ODF = "application/vnd.oasis.opendocument."
 _OPENDOCUMENT = {_ODF + "presentation": "odp", _ODF + "presentation-template": "odp",
@@ -18,7 +20,7 @@ _OPENDOCUMENT = {_ODF + "presentation": "odp", _ODF + "presentation-template": "
 
 
 def sniff(head: bytes) -> str | None:
-    """Container kind from magic bytes: pdf, zip, ole2, gzip, mobi, rtf, fb2; None if no magic."""
+    """Container kind from magic bytes: pdf, zip, ole2, gzip, mobi, rtf, fb2, image; None if no magic."""
     body = head
     for bom in _BOMS:
         if body.startswith(bom):
@@ -28,6 +30,8 @@ def sniff(head: bytes) -> str | None:
         return "pdf"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
+    if head.startswith(_IMAGES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return "image"
     if head.startswith(_OLE2):
         return "ole2"
     if head.startswith(b"\x1f\x8b"):

@@ -1,0 +1,127 @@
+"""RapidOCR: PP-OCR text detection and recognition (ONNX models inside its wheel) on ONNX Runtime.
+
+The models are given by path, so RapidOCR never looks for them elsewhere or downloads anything
+(it would fetch a model it cannot find); the recognition model carries its own character list.
+Its per-line angle classifier is off: orient.py turns whole pages instead, which keeps the
+reading order and the boxes right on a page scanned upside down.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from .engine import Box, Line, OcrFailed, OcrUnavailable, Word
+
+log = logging.getLogger(__name__)
+
+MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx", "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx"}
+# The pixel budget (pixels.py) already bounds the image; RapidOCR's own cap (2000 px a side) would
+# shrink a long receipt's text below what its recogniser reads.
+MAX_SIDE = 4096
+# Text lines are found on the page scaled to this longest side: detection costs as many pixels as
+# it sees, and finds 8 pt print at this size as well as on the whole page (bench/ocr.py); the
+# lines are then read from the page at full size.
+DET_SIDE = 1280
+# Lines recognised together: each batch's output holds a score for each of the 18,710 characters the
+# model knows at each step of each line (~110 MB for 6 long lines); 2 at a time keeps a worker's peak
+# ~230 MB lower at the same speed (measured).
+REC_BATCH = 2
+
+
+class RapidEngine:
+    def __init__(self, det_side: int | None = DET_SIDE):
+        """``det_side``: the longest side detection runs at (None: the image as it is)."""
+        try:
+            import rapidocr
+            from rapidocr import RapidOCR
+        except ImportError as exc:  # a broken install: say so, the other engine may still run
+            raise OcrUnavailable(f"RapidOCR cannot be loaded ({exc})") from exc
+        folder = Path(rapidocr.__file__).parent / "models"
+        missing = [name for name in MODELS.values() if not (folder / name).is_file()]
+        if missing:
+            raise OcrUnavailable(f"RapidOCR's models are missing ({', '.join(missing)})")
+        _no_spinning()
+        params = {f"{part}.model_path": str(folder / name) for part, name in MODELS.items()}
+        params.update({"Global.log_level": "error", "Global.use_cls": False, "Global.max_side_len": MAX_SIDE,
+                       "Rec.rec_batch_num": REC_BATCH})
+        if det_side:
+            params.update({"Det.limit_type": "max", "Det.limit_side_len": det_side})
+        try:
+            self._ocr = RapidOCR(params=params)
+        except Exception as exc:  # noqa: BLE001 - whatever the library raises, OCR is not available
+            raise OcrUnavailable(f"RapidOCR cannot start ({type(exc).__name__}: {exc})") from exc
+        version = getattr(rapidocr, "__version__", None) or _dist_version()
+        self.id = f"rapidocr {version} PP-OCRv6 small" + (f" det{det_side}" if det_side else "")
+
+    def read(self, rgb: np.ndarray) -> list[Line]:
+        bgr = np.ascontiguousarray(rgb[:, :, ::-1])  # RapidOCR takes arrays in OpenCV's order
+        try:
+            out = self._ocr(bgr, return_word_box=True)
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - ONNX Runtime and OpenCV errors alike
+            raise OcrFailed(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            _give_back_memory()
+        if getattr(out, "boxes", None) is None or not out.txts:
+            return []
+        words = out.word_results if len(out.word_results or ()) == len(out.txts) else [()] * len(out.txts)
+        lines = []
+        for polygon, text, score, line_words in zip(out.boxes, out.txts, out.scores, words):
+            pieces = tuple(Word(str(w[0]), _bounds(w[2])) for w in line_words if w[2] is not None and str(w[0]).strip())
+            lines.append(Line(str(text), _bounds(polygon), float(score), pieces))
+        return lines
+
+
+def _give_back_memory() -> None:
+    """A page's arrays are freed, but glibc keeps the pages: ~400 MB stay resident after each page,
+    which would make the parser worker look too big and be replaced (with the models reloaded)
+    before the next file. Trimming returns all but ~140 MB (measured)."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to do
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
+
+
+def _no_spinning() -> None:
+    """ONNX Runtime's worker threads spin while waiting for work: on two cores shared with the
+    embedding model and the window, that burns the CPU the other thread needs (measured: 1.5× the
+    CPU time for the same page). RapidOCR builds its sessions' options in one place; ours add the
+    switch there. Without that place (another RapidOCR), sessions keep ONNX Runtime's default."""
+    try:
+        from rapidocr.inference_engine.onnxruntime.main import OrtInferSession
+    except ImportError:
+        return
+    build = OrtInferSession.__dict__.get("_init_sess_opts")
+    if not isinstance(build, staticmethod) or getattr(build.__func__, "no_spinning", False):
+        return
+
+    def options(cfg):
+        made = build.__func__(cfg)
+        made.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return made
+
+    options.no_spinning = True
+    OrtInferSession._init_sess_opts = staticmethod(options)
+
+
+def _bounds(points) -> Box:
+    xs, ys = [float(p[0]) for p in points], [float(p[1]) for p in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _dist_version() -> str:
+    from importlib.metadata import version
+
+    return version("rapidocr")

@@ -1,0 +1,53 @@
+"""OCR of one page's pixels, through the cache: what the parsers and the preview call."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+import numpy as np
+
+from .cache import cache_in
+from .engine import OcrResult, choose
+from .options import OcrOptions
+from .orient import read_upright, result_id
+from .pixels import pixels_hash
+from .reading import PageReading, arrange
+
+log = logging.getLogger(__name__)
+
+
+def read_pixels(rgb: np.ndarray, options: OcrOptions, any_engine: bool = False) -> OcrResult:
+    """What the chosen engine reads on ``rgb``, from the cache when it was read before. With
+    ``any_engine`` a result of another engine is good too (the preview: the index may have been
+    built with it). Raises OcrUnavailable or OcrFailed."""
+    key = pixels_hash(rgb)
+    cache = cache_in(options.data_dir)
+    if cache is not None and any_engine:
+        found = _cached(cache, key, None, options.owner)
+        if found is not None:
+            return found
+    engine = choose(options.engine)
+    if cache is not None:
+        found = _cached(cache, key, result_id(engine), options.owner)
+        if found is not None:
+            return found
+    result = read_upright(engine, rgb)
+    if cache is not None:
+        try:
+            cache.put(key, result, options.owner)
+        except sqlite3.Error as exc:
+            log.warning("could not keep an OCR result: %s", exc)
+    return result
+
+
+def read_text(rgb: np.ndarray, options: OcrOptions, any_engine: bool = False) -> PageReading:
+    return arrange(read_pixels(rgb, options, any_engine))
+
+
+def _cached(cache, key: str, engine: str | None, owner: str | None) -> OcrResult | None:
+    try:
+        return cache.get(key, engine, owner)
+    except sqlite3.Error as exc:
+        log.warning("could not read the OCR cache: %s", exc)
+        return None
