@@ -174,7 +174,6 @@ class PreviewPane(QWidget):
         self._note.setAccessibleName("Note")
         self._note.setStyleSheet("background: #fff4ce; color: #5c4400; padding: 4px; border-radius: 3px")
         self._note.hide()
-
         self._page_view = PageView()
         self._page_view.fit_width_changed.connect(self._on_width_changed)
         self._text_view = SourceTextView()
@@ -368,7 +367,8 @@ class PreviewPane(QWidget):
         citation = self._citation or {}
         path, heading = str(citation.get("path", "")), citation.get("heading") or ""
         shown_view = self._stack.currentWidget()
-        paged = shown_view in (self._page_view, self._slide_view)
+        one_picture = citation.get("kind") == "image" and self._page_count == 1  # a photo has no pages
+        paged = shown_view in (self._page_view, self._slide_view) and not one_picture
         shown = display_path(path)  # Qt would silently drop bytes that are not UTF-8
         self._title.setText(os.path.basename(shown) or "Source preview")
         self._title.setToolTip(shown)
@@ -376,7 +376,8 @@ class PreviewPane(QWidget):
         self._controls.setVisible(shown_view is not self._message_label)
         self._controls.setEnabled(True)
         for widget in self._paging + [self._fit, self._zoom_label]:  # zoom % and fit: for pages
-            widget.setVisible(paged and (widget in self._paging or shown_view is self._page_view))
+            widget.setVisible(paged if widget in self._paging else shown_view is self._page_view)
+        self._zoom_label.setText(f"{round(self._shown_zoom * 100)}%")  # 100% = printed size
         word = unit("slides" if shown_view is self._slide_view else citation.get("kind"))
         if paged:
             self._page_box.blockSignals(True)  # setting the number is not a request to go there
@@ -385,7 +386,6 @@ class PreviewPane(QWidget):
             self._page_box.blockSignals(False)
             self._page_box.setAccessibleName(f"{word.capitalize()} number")
             self._of.setText(f"of {self._page_count}")
-            self._zoom_label.setText(f"{round(self._shown_zoom * 100)}%")  # 100% = printed size
             self._previous.setEnabled(self._page > 1)
             self._next.setEnabled(self._page < self._page_count)
             here = self._page == self._cited_page

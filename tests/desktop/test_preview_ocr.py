@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pymupdf
 import pytest
+from PySide6.QtWidgets import QLabel, QSpinBox
 
 from core.parsing.ocr.options import from_settings
 from desktop.preview import PreviewPane
@@ -96,6 +97,10 @@ def test_a_passage_in_a_photo_is_marked_on_the_photo(qtbot, scanned_library, doc
     shot(pane, "photo.png")
 
     assert pane.current_page == 1 and pane.page_count == 1 and pane.note == ""
+    labels = {label.accessibleName(): label for label in pane.findChildren(QLabel)}
+    page_box = next(box for box in pane.findChildren(QSpinBox) if box.accessibleName() == "Page number")
+    assert labels["Page and heading"].text() == "" and page_box.isHidden()  # no "Page 1 of 1" on a photo
+    assert labels["Zoom level"].isVisible()
     # The photo is shown a point per pixel: a word's place is its place on the paper × 200/72.
     assert marked_words(word_boxes(PHOTO, 200 / 72), pane.highlight_rects) == PHOTO.split()
 
