@@ -3,12 +3,14 @@ the text it was made from. The better-ranked passage stays, and names where else
 (``Hit.also_in``), so the user still sees both files.
 
 Files with identical bytes already share one set of passages (content-hash identity); this is about
-different files whose passages hold the same words. Measured on real files (tests/test_twins.py):
+different files whose passages hold the same words, and about the same words in two places of one
+file: an attachment sent again in a mailbox (cited by message), a paragraph repeated on another page. Measured on real files (tests/test_twins.py):
 a Markdown and an HTML rendering of one text give passages with the same word sequence; a PDF and
 the .txt it was made from cut passages at different places (a page ends where the text runs on, and
 the .txt passage repeats the end of the one before), so one passage holds all of the other's word
-triples while their overlap is 0.74 of the union. Adjacent passages of one file share only their
-overlap (a third of their triples at the default 15 %), and are never compared anyway.
+triples while their overlap is 0.74 of the union. Adjacent passages of one page share only their
+overlap (a third of their triples at the default 15 %), and are never compared anyway; passages do
+not run across pages, so two pages (or messages) of one file share no overlap.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ def collapse_twins(hits: list) -> tuple[list, int]:
     folded = 0
     for hit in hits:
         mine = _shingles(hit.text)
-        twin = next((i for i, k in enumerate(kept) if k.doc_id != hit.doc_id and _folds_into(mine, shingles[i])),
-                    None)
+        twin = next((i for i, k in enumerate(kept)
+                     if (k.doc_id, k.page) != (hit.doc_id, hit.page) and _folds_into(mine, shingles[i])), None)
         if twin is None:
             kept.append(hit)
             shingles.append(mine)

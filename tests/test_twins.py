@@ -91,3 +91,30 @@ def test_the_command_line_names_where_else_a_folded_passage_is():
               text="Install the tool.", score=0.03, similarity=0.7, text_rank=1,
               also_in=(("/docs/site/guide.html", None), ("/docs/guide.pdf", 3)))
     assert source_line(1, hit).endswith("also in guide.html, guide.pdf (p. 3)")
+
+
+def test_one_attachment_sent_twice_in_a_mailbox_takes_one_slot_and_names_both_messages(docs, tmp_path, make_archivist):
+    from tests.fixtures import mail_files as mf
+
+    reply = mf.invoice_message(tmp_path)
+    reply.replace_header("Subject", "Re: Invoice")
+    box = mf.write_mbox(docs / "inbox.mbox", [mf.invoice_message(tmp_path), mf.html_message(), reply])
+    archivist = make_archivist()
+    archivist.add_source(docs)
+    archivist.sync()
+
+    hits = archivist.search("When is the Halvorsen invoice 7731 due?").hits
+    with_fact = [h for h in hits if mf.PDF_FACT in h.text]
+    assert len(with_fact) == 1  # not once per message
+    assert places(with_fact[0]) == {(str(box), 1), (str(box), 3)}
+
+
+def test_a_paragraph_repeated_on_two_pages_of_one_pdf_takes_one_slot(docs, make_archivist):
+    make_pdf(docs / "manual.pdf", [PUMP_HOUSE[0], TRAINING[0], PUMP_HOUSE[0]])
+    archivist = make_archivist()
+    archivist.add_source(docs)
+    archivist.sync()
+
+    hits = archivist.search("Where is the pump house and when was it rebuilt?").hits
+    pump = [h for h in hits if "rebuilt in 2019" in h.text]
+    assert len(pump) == 1 and places(pump[0]) == {(str(docs / "manual.pdf"), 1), (str(docs / "manual.pdf"), 3)}
