@@ -8,12 +8,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .model import OCR_OFF
 from .ocr.options import OcrOptions
 
 log = logging.getLogger(__name__)
 
 OCR_FOUND_NOTHING = "OCR found no legible text"
-OCR_OFF = "OCR is turned off in the settings"
 
 
 class OcrPages:

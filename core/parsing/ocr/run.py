@@ -20,13 +20,16 @@ log = logging.getLogger(__name__)
 def read_pixels(rgb: np.ndarray, options: OcrOptions, any_engine: bool = False) -> OcrResult:
     """What the chosen engine reads on ``rgb``, from the cache when it was read before. With
     ``any_engine`` a result of another engine is good too (the preview: the index may have been
-    built with it). Raises OcrUnavailable or OcrFailed."""
+    built with it); with ``options.cached_only``, only a cached result is (none: no lines).
+    Raises OcrUnavailable or OcrFailed."""
     key = pixels_hash(rgb)
     cache = cache_in(options.data_dir)
-    if cache is not None and any_engine:
+    if cache is not None and (any_engine or options.cached_only):
         found = _cached(cache, key, None, options.owner)
         if found is not None:
             return found
+    if options.cached_only:  # not read when indexed (OCR off, out of time) or no longer kept: no text
+        return OcrResult(rgb.shape[1], rgb.shape[0], 0, ())
     engine = choose(options.engine)
     if cache is not None:
         found = _cached(cache, key, result_id(engine), options.owner)
