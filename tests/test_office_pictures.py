@@ -172,3 +172,33 @@ def test_documents_indexed_before_pictures_were_read_are_read_again_once(docs, m
     assert now.sync().failed == 0
     assert now.manifest.get(str(report)).reason == "text of 1 picture read by OCR"
     assert "4417" in now.search("What is the locker code of the archive room?").hits[0].text
+
+
+def test_a_decks_pictures_beyond_one_tasks_budget_are_read_in_several_tasks(tmp_path):
+    import threading
+
+    from core.parsing import ParserPool
+    from core.parsing.ocr.options import OcrOptions
+    from core.parsing.slices import parse_in_slices
+
+    class ShortTimeout:
+        """The real pool (a generous timeout), said to time out at 2 s: each task gets 1 s."""
+
+        timeout_s = 2
+
+        def __init__(self, pool):
+            self.pool, self.asked = pool, []
+
+        def submit(self, path, **kwargs):
+            self.asked.append(kwargs["page_range"])
+            return self.pool.submit(path, **kwargs)
+
+    boards = {n: pf.text_picture(f"Board {n} lists the route to harbour number {n}.") for n in (1, 2, 3, 4)}
+    deck = pf.deck_pptx(tmp_path / "deck.pptx", boards, slides=4)
+    with ParserPool(timeout_s=300) as pool:
+        windows = ShortTimeout(pool)
+        doc = parse_in_slices(windows, str(deck), threading.Event(), ocr=OcrOptions(data_dir=str(tmp_path / "data")))
+    assert [s.page for s in doc.sections] == [1, 2, 3, 4] and doc.ocr_pictures == 4, doc.warnings
+    assert all(f"harbour number {n}" in flat(s.text) for n, s in enumerate(doc.sections, 1))
+    starts = [first for first, _ in windows.asked]
+    assert len(starts) > 1 and starts[0] == 1 and starts == sorted(set(starts))  # each goes on where the last stopped
