@@ -5,6 +5,7 @@ Fixtures: tests/fixtures/picture_files.py; the search runs on the real model, La
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 
@@ -14,6 +15,7 @@ import pytest
 from core.parsing import ParseError, parse_file
 from core.parsing.model import NEEDS_OCR, OCR_OFF
 from core.parsing.ocr.engine import engine
+from core.parsing.ocr.options import OcrOptions
 from core.parsing.pictures import PICTURE_LABEL
 from core.search import Filters
 from tests.fixtures import picture_files as pf
@@ -76,6 +78,26 @@ def test_icons_rules_tiny_vector_and_repeated_pictures_are_passed_over_silently(
     assert section.text.count(PICTURE_LABEL) == 1 and pf.FACTS["docx"] in flat(section.text)
     assert (doc.ocr_pictures, doc.needs_ocr_pictures) == (1, 0)
     assert [w for w in doc.warnings if "picture" in w.lower() or "OCR" in w] == []
+
+
+def test_a_picture_read_once_comes_back_from_the_cache_without_being_decoded(tmp_path, ocr_calls, monkeypatch):
+    from core.parsing import pictures
+
+    path = pf.report_docx(tmp_path / "report.docx")
+    options = OcrOptions(data_dir=str(tmp_path / "data"), owner="content-1")
+    first = parse_file(str(path), ocr=options)
+    monkeypatch.setattr(pictures, "frame_pixels", lambda image: pytest.fail("a cached picture was decoded"))
+    again = parse_file(str(path), ocr=options)  # read again (a Retry, a newer reader)
+    shown = parse_file(str(path), ocr=dataclasses.replace(options, owner=None, cached_only=True))  # the preview
+    assert again.sections == shown.sections == first.sections and len(ocr_calls) == 1
+
+
+def test_a_damaged_picture_is_a_warning_not_a_need_for_ocr(tmp_path):
+    picture = pf.text_picture(pf.FACTS["docx"])
+    path = pf.swap_media(pf.report_docx(tmp_path / "report.docx", picture), picture, "png", picture[:2000], "image/png")
+    doc = parse_file(str(path))
+    assert (doc.ocr_pictures, doc.needs_ocr_pictures, doc.warnings) == (0, 0, ("1 picture could not be decoded",))
+    assert doc.sections[1].text.endswith("photographed below.\n\nKeys are kept at the reception desk.")
 
 
 def test_with_ocr_off_the_text_is_as_before_and_the_pictures_are_counted(tmp_path, ocr_calls):
@@ -178,7 +200,6 @@ def test_a_decks_pictures_beyond_one_tasks_budget_are_read_in_several_tasks(tmp_
     import threading
 
     from core.parsing import ParserPool
-    from core.parsing.ocr.options import OcrOptions
     from core.parsing.slices import parse_in_slices
 
     class ShortTimeout:

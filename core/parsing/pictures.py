@@ -18,7 +18,8 @@ Passed over without a word:
   every slide would crowd search results with copies. A deck read in windows of slides marks the
   pictures of the slides before its window as seen, so every window agrees with a whole reading.
 A picture is scaled to the OCR pixel budget like a photo (ocr/pixels.py) and read through the
-OCR cache, so reading the file again, and the preview (OcrOptions.cached_only), find what was read.
+OCR cache, keyed by the picture's bytes (``cache_key``) rather than its pixels: reading the file
+again, and the preview (OcrOptions.cached_only), find what was read without decoding the picture.
 
 Time: a picture costs a second or more of OCR. With ``time_budget_s`` (the task's share of the
 parser's timeout, slices.py) a text document's pictures are read until it is spent, and the rest
@@ -30,6 +31,7 @@ task, so every task makes progress.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import time
@@ -39,7 +41,7 @@ from collections.abc import Callable
 from PIL import Image, UnidentifiedImageError
 
 from .ocr.options import OcrOptions
-from .ocr.pixels import MAX_IMAGE_PIXELS, frame_pixels
+from .ocr.pixels import MAX_IMAGE_PIXELS, MAX_PIXELS, frame_pixels
 from .ocr_pages import OCR_FOUND_NOTHING, OcrPages
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,15 @@ EMU_PER_CM = 360_000  # OOXML lengths are in English Metric Units
 SLIDE_GRACE = 1.5  # a deck's slide leaves its last pictures only past this share of the budget
 _DATA_ERRORS = (KeyError, OSError, ValueError, EOFError, zipfile.BadZipFile)
 _DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError)
+
+
+class _Undecodable(Exception):
+    pass
+
+
+def cache_key(picture: bytes) -> str:
+    """What the OCR cache knows a picture by: its bytes, and the pixel budget it is read within."""
+    return f"picture {MAX_PIXELS} {hashlib.blake2b(picture, digest_size=16).hexdigest()}"
 
 
 def emu_to_cm(width: int | None, height: int | None) -> tuple[float, float] | None:
@@ -97,7 +108,8 @@ class PictureReader:
         if shown_cm is not None and max(shown_cm) < MIN_SHOWN_CM:
             return ""
         try:
-            image = Image.open(io.BytesIO(data()), formats=RASTER_FORMATS)
+            blob = data()
+            image = Image.open(io.BytesIO(blob), formats=RASTER_FORMATS)
         except UnidentifiedImageError:
             return ""  # EMF, WMF, SVG …: no pixels for OCR
         except (*_DATA_ERRORS, SyntaxError) as exc:
@@ -112,10 +124,10 @@ class PictureReader:
                 log.warning("%s: picture %s too large to read (%d×%d)", self._path, key, width, height)
                 self._unreadable += 1
                 return ""
-            text = self._read(image, key)
+            text = self._read(image, blob, key)
         return f"{PICTURE_LABEL}\n{text}" if text else ""
 
-    def _read(self, image: Image.Image, key: str) -> str:
+    def _read(self, image: Image.Image, blob: bytes, name: str) -> str:
         number = self._count
         if self._ocr is None or self._pages.unavailable:  # counted as not read, and why
             return self._pages.read(number, lambda: None, self._path)
@@ -124,12 +136,11 @@ class PictureReader:
             return ""
         self._tried += 1
         try:
-            pixels = frame_pixels(image)
-        except _DECODE_ERRORS as exc:
-            log.warning("%s: picture %s cannot be decoded: %s", self._path, key, exc)
+            return self._pages.read(number, lambda: _decoded(image), self._path, key=cache_key(blob))
+        except _Undecodable as exc:
+            log.warning("%s: picture %s cannot be decoded: %s", self._path, name, exc)
             self._unreadable += 1
             return ""
-        return self._pages.read(number, lambda: pixels, self._path)
 
     def fields(self) -> dict:
         """What the document says about its pictures: ParsedDocument's ocr_pictures,
@@ -141,6 +152,13 @@ class PictureReader:
             warnings.append(f"{_pictures(self._unreadable)} could not be decoded")
         return {"ocr_pictures": len(self._pages.done), "needs_ocr_pictures": len(self._pages.needed) + self._late,
                 "warnings": tuple(warnings)}
+
+
+def _decoded(image: Image.Image):
+    try:
+        return frame_pixels(image)
+    except _DECODE_ERRORS as exc:  # a damaged picture: not a failure of OCR, reading again will not help
+        raise _Undecodable(str(exc)) from exc
 
 
 def _pictures(numbers: list[int] | int) -> str:
