@@ -250,12 +250,12 @@ class _Run:
             status, reason, pages = error.status, error.reason, base.pages
             if error.retry and retry_after is None:
                 reason += f" (tried {attempts} times; read again when it changes, or on Retry / sync --retry)"
-            if error.reason == NO_TEXT_LAYER and error.details.get("needs_ocr_pages"):
-                # A scan: no page has text. Flag it like a partly scanned PDF, so the user sees it
-                # and sync(retry=True) reads it again once OCR is installed.
+            unread = tuple(error.details.get("needs_ocr_pages", ())), error.details.get("needs_ocr_pictures", 0)
+            if error.reason == NO_TEXT_LAYER and any(unread):
+                # A scan (or a document of pictures): no text. Flag it like a partly scanned PDF, so
+                # the user sees it and sync(retry=True) reads it again once OCR is installed.
                 pages = error.details.get("page_count")
-                status, reason = NEEDS_OCR, ocr_needed(tuple(error.details["needs_ocr_pages"]), pages,
-                                                       error.details.get("warnings", []))
+                status, reason = NEEDS_OCR, ocr_needed(unread[0], pages, error.details.get("warnings", []), unread[1])
             self._finish(work, None, replace(base, status=status, reason=reason, pages=pages,
                                              attempts=attempts, retry_after=retry_after))
         else:

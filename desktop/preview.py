@@ -43,7 +43,7 @@ class PreviewPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None, ocr: OcrOptions | None = OcrOptions()):
         super().__init__(parent)
-        self._ocr = ocr  # how scanned pages and images are read (their OCR text is cached by the indexer)
+        self._ocr = ocr  # how scans, images and pictures in documents are read (from the indexer's OCR cache)
         self._citation: dict | None = None
         self._requests = 0  # numbers requests, so results that arrive late are dropped
         self._pending = {"pdf": 0, "text": 0, "slide": 0, "sheet": 0}
@@ -90,7 +90,7 @@ class PreviewPane(QWidget):
             self._request_pdf(spans)
         else:
             self._cited_page = self._wanted = 0
-            self._submit("text", QThreadPool.globalInstance(), load_text, path, spans)
+            self._submit("text", QThreadPool.globalInstance(), load_text, path, spans, self._ocr)
 
     def go_to_page(self, page: int) -> None:
         if self._page_count and 1 <= page <= self._page_count and page != self._wanted:
@@ -326,7 +326,7 @@ class PreviewPane(QWidget):
     def _request_slide(self) -> None:
         spans = self._cited_spans if self._wanted == self._cited_page else []  # marked there only
         self._submit("slide", QThreadPool.globalInstance(), load_slide, str(self._citation["path"]),
-                     self._wanted, spans, self._slide_view.font().pointSizeF())
+                     self._wanted, spans, self._slide_view.font().pointSizeF(), self._ocr)
 
     def _show_slide(self, result: SlideResult) -> None:
         if self._wanted == self._cited_page:  # the passage is marked, or the note says where it went

@@ -101,12 +101,13 @@ def _load_image(path: str, frame: int, spans: list[tuple[int, int, str]] | None,
     return PdfResult(located, shown)
 
 
-def load_text(path: str, spans: list[tuple[int, int, str]]) -> TextResult:
+def load_text(path: str, spans: list[tuple[int, int, str]], ocr: OcrOptions | None = None) -> TextResult:
     """The file's parsed text as a document ready for a QPlainTextEdit, with the spans (start, end,
-    text: the passage or its cited sentences) found in it; worker thread."""
+    text: the passage or its cited sentences) found in it; worker thread. The text OCR read in
+    its pictures (or attached images) comes from the cache in ``ocr``'s data folder."""
     if not os.path.isfile(path):
         raise FileNotFoundError(path)
-    parsed = read_parsed_text(path)
+    parsed = read_parsed_text(path, ocr)
     found = [span for start, end, passage in spans
              if (span := locate_in_text(parsed.text, parsed.to_display(start), parsed.to_display(end), passage))]
     offset, text = _around(parsed.text, found[0][0] if found else 0)

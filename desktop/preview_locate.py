@@ -9,6 +9,7 @@ indexed, so the offsets are trusted only while the text there is still the passa
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import os
 import re
@@ -20,6 +21,7 @@ import pymupdf
 from core.parsing import ParsedDocument, parse_file
 from core.parsing.files import native_name
 from core.parsing.formats import SUPPORTED_EXTENSIONS
+from core.parsing.ocr.options import OcrOptions
 from core.parsing.pdf import looks_garbled
 from core.parsing.pdf import PAGE_TEXT_FLAGS  # the extraction the index used
 
@@ -159,15 +161,22 @@ def shown_as_text(citation: dict) -> bool:
     return kind in TEXT_SHOWN_KINDS
 
 
-def read_parsed_text(path: str) -> ParsedText:
+def read_parsed_text(path: str, ocr: OcrOptions | None = None) -> ParsedText:
     """The file's text as the indexer parsed it; raises ParseError or OSError."""
     st = os.stat(path)
-    return _parsed_text(path, st.st_mtime_ns, st.st_size)
+    return _parsed_text(path, st.st_mtime_ns, st.st_size, ocr)
 
 
 @functools.lru_cache(maxsize=4)  # keyed by mtime and size: clicking around one file parses once
-def _parsed_text(path: str, _mtime_ns: int, _size: int) -> ParsedText:
-    return join_sections(parse_file(path, ocr=False))
+def _parsed_text(path: str, _mtime_ns: int, _size: int, ocr: OcrOptions | None) -> ParsedText:
+    return join_sections(parse_file(path, ocr=as_indexed(ocr)))
+
+
+def as_indexed(ocr: OcrOptions | None) -> OcrOptions | bool:
+    """How the preview parses a file again: the text OCR read in its pictures (a DOCX's, a slide's,
+    a mail's attached images) only from the cache the indexer filled, never read anew, so the text
+    and the index's offsets into it come out as indexed; OCR off (or no data folder): none."""
+    return dataclasses.replace(ocr, cached_only=True) if ocr and ocr.data_dir else False
 
 
 # -- pages of PDF, EPUB, XPS … -------------------------------------------------------------------

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import QTextEdit
 from core.parsing import parse_file
 from core.parsing.deck import HIDDEN_MARK, NOTES_LABEL, split_slide
 from core.parsing.formats import SUPPORTED_EXTENSIONS
-from desktop.preview_locate import Flattened, ParsedText, flatten, join_sections, locate_in_text
+from core.parsing.ocr.options import OcrOptions
+from desktop.preview_locate import Flattened, ParsedText, as_indexed, flatten, join_sections, locate_in_text
 from desktop.preview_text import mark, replace_document
 
 # The card and the notes have colours of their own, so their text has too (a dark theme's light
@@ -58,13 +59,15 @@ class _Deck:
     slides: dict[int, tuple[ParsedText, str]]  # number → its text and heading
 
 
-def load_slide(path: str, number: int, spans: list[tuple[int, int, str]], base_size: float) -> SlideResult:
+def load_slide(path: str, number: int, spans: list[tuple[int, int, str]], base_size: float,
+               ocr: OcrOptions | None = None) -> SlideResult:
     """Slide ``number`` of the deck, as a document for a SlideView with ``base_size`` points for
-    its text, and ``spans`` (start, end, text) marked; worker thread."""
+    its text, and ``spans`` (start, end, text) marked; worker thread. The text of its pictures
+    comes from the OCR cache in ``ocr``'s data folder, as the indexer read it."""
     if not os.path.isfile(path):
         raise FileNotFoundError(path)
     st = os.stat(path)
-    deck = _read_deck(path, st.st_mtime_ns, st.st_size)
+    deck = _read_deck(path, st.st_mtime_ns, st.st_size, ocr)
     number = min(max(number, 1), max(deck.count, 1))
     note, found = "", _find(deck, number, spans)
     if spans and not found:
@@ -81,8 +84,8 @@ def load_slide(path: str, number: int, spans: list[tuple[int, int, str]], base_s
 
 
 @functools.lru_cache(maxsize=2)  # keyed by mtime and size: paging through a deck parses it once
-def _read_deck(path: str, _mtime_ns: int, _size: int) -> _Deck:
-    doc = parse_file(path, ocr=False)
+def _read_deck(path: str, _mtime_ns: int, _size: int, ocr: OcrOptions | None) -> _Deck:
+    doc = parse_file(path, ocr=as_indexed(ocr))
     pages = sorted({s.page for s in doc.sections if s.page})
     slides = {}
     for page in pages:

@@ -2,7 +2,8 @@
 slide reads the same whatever program wrote it.
 
 A slide is one locator unit: its title, a blank line, each text box or table as a block (blocks
-apart by blank lines), and last a line "Speaker notes:" followed by the notes. ``Section.page`` is
+apart by blank lines), the text of its pictures (a block each, headed "Text in picture:", see
+pictures.py), and last a line "Speaker notes:" followed by the notes. ``Section.page`` is
 the slide number (1-based, in presentation order); the heading is (title,), or ("Slide N",) when
 the slide has no title; a slide hidden from the slide show keeps its place and is marked in the
 heading ("Budget (hidden)"), so a citation says it will not be seen when the deck is presented.

@@ -2,7 +2,8 @@
 
 The locator unit is the text this module builds: block items joined by blank lines, table rows
 one per line with cells separated by " | ", then each distinct header/footer as a section whose
-heading path is ("Header",) or ("Footer",). Section offsets index into that text.
+heading path is ("Header",) or ("Footer",). Section offsets index into that text. The text OCR
+reads in a picture is a block after the paragraph or table holding it (pictures.py).
 
 python-docx loads the package and resolves styles and headers; paragraph text is read from the
 XML directly so that content controls, tracked insertions, text boxes and hyperlinks are not
@@ -24,6 +25,7 @@ from lxml import etree
 
 from .files import mb
 from .model import ParsedDocument, ParseError
+from .pictures import PictureReader, emu_to_cm
 from .sections import cut_sections, heading_spans
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,10 @@ _CHARS = {qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:noBreakHy
 _W_T, _W_P, _W_TBL, _W_TR, _W_TC = (qn(t) for t in ("w:t", "w:p", "w:tbl", "w:tr", "w:tc"))
 _WRAPPERS = {qn("w:sdt"): qn("w:sdtContent"), qn("w:customXml"): None}
 _HEADING_NAME = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
+# A picture: DrawingML's blip (its size in the wp:inline or wp:anchor around it), or VML's
+# imagedata in documents from Word 2003 and earlier.
+_A_BLIP, _V_IMAGEDATA = qn("a:blip"), "{urn:schemas-microsoft-com:vml}imagedata"
+_PLACED = frozenset({qn("wp:inline"), qn("wp:anchor")})
 
 
 def check_package(fh: BinaryIO, max_unpacked: int = MAX_UNPACKED_BYTES, label: str = "DOCX") -> None:
@@ -111,6 +117,35 @@ def _owning_table(el):
 
 def _block_text(el, row_sep: str = "\n") -> str:
     return _para_text(el) if el.tag == _W_P else _table_text(el, row_sep=row_sep)
+
+
+def _pictures_text(block, part, pictures: PictureReader) -> list[str]:
+    """The text of the pictures in a block, in document order. mc:Fallback holds the same picture
+    again for older Word versions, so it is passed over like its text is."""
+    out = []
+    walker = etree.iterwalk(block, events=("start",))
+    for _event, el in walker:
+        if el.tag == _MC_FALLBACK:
+            walker.skip_subtree()
+            continue
+        rid = el.get(qn("r:embed")) if el.tag == _A_BLIP else el.get(qn("r:id")) if el.tag == _V_IMAGEDATA else None
+        image = part.related_parts.get(rid) if rid else None  # none: a linked picture, not in the file
+        if image is not None:
+            text = pictures.text(str(image.partname), lambda: image.blob, _shown_size(el))
+            out += [text] if text else []
+    return out
+
+
+def _shown_size(el) -> tuple[float, float] | None:
+    while el is not None and el.tag not in _PLACED:
+        el = el.getparent()
+    extent = el.find(qn("wp:extent")) if el is not None else None
+    if extent is None:
+        return None
+    try:
+        return emu_to_cm(int(extent.get("cx") or 0), int(extent.get("cy") or 0))
+    except ValueError:
+        return None
 
 
 def _style_levels(document) -> tuple[dict[str, int], set[str]]:
@@ -189,7 +224,9 @@ def _headers_footers(document) -> Iterator[tuple[str, str]]:
                     yield label, text
 
 
-def parse_docx(fh: BinaryIO) -> ParsedDocument:
+def parse_docx(fh: BinaryIO, pictures: PictureReader | None = None) -> ParsedDocument:
+    """The document's text; with ``pictures``, that of its pictures too (headers' and footers'
+    pictures are letterhead: logos, not read)."""
     check_package(fh)
     fh.seek(0)
     try:
@@ -206,9 +243,7 @@ def parse_docx(fh: BinaryIO) -> ParsedDocument:
     styled_title = None
     for block in _blocks(body):
         text = _block_text(block)
-        if not text:
-            continue
-        if block.tag == _W_P:
+        if text and block.tag == _W_P:
             style = _para_style(block)
             # Without a styles part only the id is left: "Heading2" still says level 2.
             level = levels.get(style) or _heading_id_level(style)
@@ -216,8 +251,9 @@ def parse_docx(fh: BinaryIO) -> ParsedDocument:
                 heads.append((pos, level, text.replace("\n", " ")))
             elif style in title_styles and styled_title is None:
                 styled_title = text
-        parts.append(text)
-        pos += len(text) + 2
+        for piece in ([text] if text else []) + (_pictures_text(block, document.part, pictures) if pictures else []):
+            parts.append(piece)
+            pos += len(piece) + 2
     spans = heading_spans(heads, 0, max(pos - 2, 0))
     for label, text in _headers_footers(document):
         spans.append((pos, pos + len(text), (label,)))
@@ -226,4 +262,5 @@ def parse_docx(fh: BinaryIO) -> ParsedDocument:
     full = "\n\n".join(parts)
     if title is None:
         title = styled_title or next((t for _, lvl, t in heads if lvl == 1), None)
-    return ParsedDocument(kind="docx", sections=cut_sections(full, spans), title=title)
+    return ParsedDocument(kind="docx", sections=cut_sections(full, spans), title=title,
+                          **(pictures.fields() if pictures else {}))

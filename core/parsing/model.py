@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 # The reason given for a document with pages but no text layer (the indexer files it under "needs_ocr").
 NEEDS_OCR = "no text layer (OCR needed)"
 NO_TEXT_IN_IMAGE = "no text found in image"
+# The warning of a document whose scanned pages or pictures were not read because OCR is off.
+OCR_OFF = "OCR is turned off in the settings"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class ParsedDocument:
     warnings: tuple[str, ...] = ()  # e.g. "repaired a broken cross-reference table"
     needs_ocr_pages: tuple[int, ...] = ()  # pages without a text layer that were not OCRed
     ocr_pages: tuple[int, ...] = ()  # pages whose text came from OCR
+    # Pictures inside a document (DOCX, ODT, a deck's slides: core/parsing/pictures.py): how many
+    # gave text by OCR, and how many that may hold text were not read (OCR off, not available,
+    # failed, or this task's time ran out: the warnings say which).
+    ocr_pictures: int = 0
+    needs_ocr_pictures: int = 0
     # A window of pages parsed within a time budget (OCR) may stop early: the first page it left.
     next_page: int | None = None
 

@@ -8,12 +8,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .model import OCR_OFF
 from .ocr.options import OcrOptions
 
 log = logging.getLogger(__name__)
 
 OCR_FOUND_NOTHING = "OCR found no legible text"
-OCR_OFF = "OCR is turned off in the settings"
 
 
 class OcrPages:
@@ -25,8 +25,9 @@ class OcrPages:
         self.failed: list[int] = []
         self.unavailable = ""  # why no engine runs here, once one was asked for
 
-    def read(self, page: int, pixels: Callable[[], np.ndarray], path: str) -> str:
-        """The page's text by OCR; "" when there is none or OCR could not run."""
+    def read(self, page: int, pixels: Callable[[], np.ndarray], path: str, key: str | None = None) -> str:
+        """The page's text by OCR; "" when there is none or OCR could not run. With ``key`` (the
+        cache's key for it: see ocr/run.py) the pixels are made only if it is not in the cache."""
         if self.options is None or self.unavailable:
             self.needed.append(page)
             return ""
@@ -34,7 +35,7 @@ class OcrPages:
         from .ocr.run import read_text
 
         try:
-            text = read_text(pixels(), self.options).text
+            text = read_text(pixels if key else pixels(), self.options, key=key).text
         except (RuntimeError, ValueError, OSError) as exc:  # the page cannot be rendered or decoded
             if "alloc" in str(exc).lower():
                 raise MemoryError(str(exc)) from exc

@@ -1,5 +1,6 @@
 """What the OpenDocument readers (odt_text.py, odp_text.py) share: opening a package's parts,
-walking content.xml as a stream, and the text of paragraphs, lists, tables and text boxes.
+walking content.xml as a stream, the text of paragraphs, lists, tables and text boxes, and that
+of the pictures in frames (by OCR: pictures.py).
 
 content.xml is read with ``iterparse`` and each top-level block (a paragraph, a table, a slide)
 is dropped from the tree once read, so a huge document never sits in memory as a whole.
@@ -18,6 +19,7 @@ from .docx_text import MAX_UNPACKED_BYTES, check_package
 from .files import mb
 from .model import ParseError
 from .odf_names import q
+from .pictures import PictureReader
 
 P, H, LIST, TABLE = q("text:p"), q("text:h"), q("text:list"), q("table:table")
 _SPACES, _TAB, _BREAK, _NOTE, _NOTE_BODY = (
@@ -32,6 +34,9 @@ _CELLS = frozenset(map(q, ("table:table-cell", "table:covered-table-cell")))
 _TEXT_BOX = q("draw:text-box")
 _BLOCKS = frozenset({P, H, LIST, TABLE, _TEXT_BOX, *_LIST_ITEMS})
 _COLLAPSE = re.compile(r"[ \t\r\n]+")  # ODF collapses white space in text; text:s keeps spaces
+_FRAME, IMAGE, HREF = q("draw:frame"), q("draw:image"), q("xlink:href")
+_LENGTH = re.compile(r"\s*(-?[\d.]+)\s*([a-z]*)")
+_CM_PER = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72, "pc": 2.54 / 6, "px": 2.54 / 96, "": 1.0}
 MAX_ROW_CELLS = 1024  # a row "repeats" empty cells to the sheet's edge; only the first ones count
 MAX_ROW_REPEATS = 100
 
@@ -176,3 +181,34 @@ def _rows(el: ET.Element, target: str = "body") -> Iterator[tuple[str, ET.Elemen
             yield from _rows(child, "header")
         elif child.tag in _ROW_GROUPS:
             yield from _rows(child, target)
+
+
+def length_cm(length: str | None) -> float:
+    """An ODF length ("2.5cm", "1in", "72pt") in centimetres; 0 when it is not one."""
+    m = _LENGTH.match(length or "")
+    if not m:
+        return 0.0
+    try:
+        return float(m.group(1)) * _CM_PER.get(m.group(2), 1.0)
+    except ValueError:
+        return 0.0
+
+
+def picture_href(image: ET.Element) -> str:
+    """Where a draw:image's picture is in the package ("" for one embedded as XML data)."""
+    href = image.get(HREF) or ""
+    return href[2:] if href.startswith("./") else href
+
+
+def pictures_text(el: ET.Element, zf: zipfile.ZipFile, pictures: PictureReader) -> list[str]:
+    """The text of the pictures in ``el``'s frames, in document order. A frame may hold one picture
+    in several forms (an SVG and the PNG that stands in for it): each is tried, and those without
+    pixels give nothing; a picture linked from outside the package is not in it."""
+    out = []
+    for frame in el.iter(_FRAME):
+        width, height = length_cm(frame.get(q("svg:width"))), length_cm(frame.get(q("svg:height")))
+        shown = (width, height) if width > 0 and height > 0 else None
+        for href in filter(None, map(picture_href, frame.findall(IMAGE))):
+            text = pictures.text(href, lambda: zf.read(href), shown)
+            out += [text] if text else []
+    return out

@@ -3,18 +3,20 @@ as a stream of draw:page elements (see odf.py).
 
 Shapes are read top to bottom, then left to right by their svg:y and svg:x (a group's shapes by
 their place inside the group), with the title first; speaker notes come from presentation:notes.
-A slide is hidden when its drawing-page style says presentation:visibility="hidden".
+A slide is hidden when its drawing-page style says presentation:visibility="hidden". The text OCR
+reads in a slide's pictures follows its text frames (pictures.py).
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from typing import BinaryIO
 
 from .deck import Slide
 from .model import ParsedDocument
-from .odf import block_lines, forget, meta_title, open_package, q, stream, table_block
+from .odf import (IMAGE, block_lines, forget, length_cm, meta_title, open_package, picture_href, pictures_text, q,
+                  stream, table_block)
+from .pictures import PictureReader
 
 LABEL = "ODP"
 _PAGE, _NOTES, _GROUP = q("draw:page"), q("presentation:notes"), q("draw:g")
@@ -23,15 +25,16 @@ _CLASS = q("presentation:class")
 _FURNITURE = frozenset({"page-number", "date-time", "footer", "header", "handout"})
 _NOT_SHAPES = frozenset(map(q, ("draw:page-thumbnail", "office:forms", "svg:title", "svg:desc")))
 _TABLE = q("table:table")
-_LENGTH = re.compile(r"\s*(-?[\d.]+)\s*([a-z]*)")
-_CM_PER = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72, "pc": 2.54 / 6, "px": 2.54 / 96, "": 1.0}
 
 
-def parse_odp(fh: BinaryIO, page_range: tuple[int, int] | None = None) -> ParsedDocument:
-    """The deck's slides, or only those numbered within ``page_range`` (1-based, inclusive)."""
+def parse_odp(fh: BinaryIO, page_range: tuple[int, int] | None = None,
+              pictures: PictureReader | None = None) -> ParsedDocument:
+    """The deck's slides, or only those numbered within ``page_range`` (1-based, inclusive); with
+    ``pictures``, their pictures' text too, and a stop between slides once its time is spent
+    (``next_page``: where the next task goes on; the rest of the deck is still counted)."""
     first, last = page_range or (1, 2**31)
     hidden_styles: set[str] = set()
-    sections, number, first_title = [], 0, None
+    sections, number, first_title, next_page = [], 0, None, None
     with open_package(fh, LABEL) as zf:
         title = meta_title(zf)
         for event, el, ancestors in stream(zf, LABEL):
@@ -43,15 +46,22 @@ def parse_odp(fh: BinaryIO, page_range: tuple[int, int] | None = None) -> Parsed
                     hidden_styles.add(el.get(q("style:name"), ""))
             elif el.tag == _PAGE:
                 number += 1
-                if first <= number <= last:
-                    slide = _read_page(el, number, hidden_styles)
+                if pictures and number < first:  # read by an earlier window: not again here
+                    for image in (i for child in el if child.tag != _NOTES for i in child.iter(IMAGE)):
+                        pictures.mark_seen(picture_href(image))
+                elif pictures and first < number <= last and next_page is None and pictures.spent():
+                    next_page = number
+                elif first <= number <= last and next_page is None:
+                    slide = _read_page(el, number, hidden_styles, lambda shape: pictures_text(shape, zf, pictures)
+                                       if pictures else [])
                     first_title = first_title or slide.title or None
                     sections += slide.sections()
                 forget(el, ancestors)
-    return ParsedDocument(kind="slides", sections=sections, title=title or first_title, page_count=number)
+    return ParsedDocument(kind="slides", sections=sections, title=title or first_title, page_count=number,
+                          next_page=next_page, **(pictures.fields() if pictures else {}))
 
 
-def _read_page(page: ET.Element, number: int, hidden_styles: set[str]) -> Slide:
+def _read_page(page: ET.Element, number: int, hidden_styles: set[str], read_pictures) -> Slide:
     slide = Slide(number, hidden=page.get(q("draw:style-name")) in hidden_styles)
     shapes = []
     for child in page:
@@ -63,7 +73,14 @@ def _read_page(page: ET.Element, number: int, hidden_styles: set[str]) -> Slide:
         elif child.tag not in _NOT_SHAPES:
             shapes.append(child)
     slide.blocks = [text for text in map(_shape_text, _ordered(shapes)) if text]
+    slide.blocks += _pictures_text(shapes, read_pictures)  # after the text frames
     return slide
+
+
+def _pictures_text(shapes: list[ET.Element], read_pictures) -> list[str]:
+    """The text of the shapes' pictures in reading order, a group's by their places in it."""
+    return [text for shape in _ordered(shapes)
+            for text in (_pictures_text(list(shape), read_pictures) if shape.tag == _GROUP else read_pictures(shape))]
 
 
 def _shape_text(shape: ET.Element) -> str:
@@ -86,14 +103,4 @@ def _position(shape: ET.Element) -> tuple[float, float]:
         return min((_position(s) for s in shape), default=(0.0, 0.0))
     y = shape.get(q("svg:y")) or shape.get(q("svg:y1"))
     x = shape.get(q("svg:x")) or shape.get(q("svg:x1"))
-    return _cm(y), _cm(x)
-
-
-def _cm(length: str | None) -> float:
-    m = _LENGTH.match(length or "")
-    if not m:
-        return 0.0
-    try:
-        return float(m.group(1)) * _CM_PER.get(m.group(2), 1.0)
-    except ValueError:
-        return 0.0
+    return length_cm(y), length_cm(x)

@@ -5,7 +5,8 @@ paragraph; a list, one item a line; a table, one row a line); headings (text:h w
 level) build the heading path of what follows them; a footnote follows its paragraph; then each
 distinct header and footer (styles.xml) as a section headed ("Header",) or ("Footer",). Tables of
 contents and indexes are left out (they repeat the headings), so are comments and the deleted
-text that tracked changes keep.
+text that tracked changes keep. The text OCR reads in a picture follows the block holding it
+(pictures.py); pictures in headers and footers (letterhead logos) are not read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import BinaryIO
 import zipfile
 
 from .model import ParsedDocument, ParseError
-from .odf import H, block_lines, block_of, forget, inline_text, meta_title, open_package, q, stream
+from .odf import H, block_lines, block_of, forget, inline_text, meta_title, open_package, pictures_text, q, stream
+from .pictures import PictureReader
 from .sections import cut_sections, heading_spans
 
 LABEL = "ODT"
@@ -32,7 +34,7 @@ _PAGE_FURNITURE = {q(f"style:{part}{side}"): part.capitalize()
                    for part in ("header", "footer") for side in ("", "-left", "-first")}
 
 
-def parse_odt(fh: BinaryIO) -> ParsedDocument:
+def parse_odt(fh: BinaryIO, pictures: PictureReader | None = None) -> ParsedDocument:
     with open_package(fh, LABEL) as zf:
         title = meta_title(zf)
         parts: list[str] = []
@@ -55,12 +57,11 @@ def parse_odt(fh: BinaryIO) -> ParsedDocument:
             lines = [inline_text(el, notes)] if el.tag == H else block_of(el, notes)
             text = "\n".join(line for line in lines if line).strip()
             level = _level(el.get(q("text:outline-level"))) if el.tag == H else 0
+            shown = pictures_text(el, zf, pictures) if pictures else []
             forget(el, ancestors)
-            if not text:
-                continue
-            if level:
+            if level and text:
                 heads.append((pos, level, " ".join(text.split())))
-            for block in [text, *(n for n in notes if n.strip())]:
+            for block in [t for t in (text, *shown, *notes) if t.strip()]:
                 parts.append(block)
                 pos += len(block) + 2
         spans = heading_spans(heads, 0, max(pos - 2, 0))
@@ -71,7 +72,8 @@ def parse_odt(fh: BinaryIO) -> ParsedDocument:
     full = "\n\n".join(parts)
     if title is None:
         title = next((t for _, level, t in heads if level == 1), None)
-    return ParsedDocument(kind="odt", sections=cut_sections(full, spans), title=title)
+    return ParsedDocument(kind="odt", sections=cut_sections(full, spans), title=title,
+                          **(pictures.fields() if pictures else {}))
 
 
 def _headers_footers(zf: zipfile.ZipFile) -> list[tuple[str, str]]:

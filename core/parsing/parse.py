@@ -16,8 +16,9 @@ Policies:
 * A document that yields no text raises ParseError("skipped", …): "no text layer (OCR needed)"
   when pages lack a text layer OCR did not read, "no text found in image" for an image, otherwise
   "no text content". One with very little text gets the warning "almost empty".
-* OCR (``ocr``: True, False or OcrOptions) reads scanned pages and images; with ``time_budget_s``
-  a paged document stops after the page that spends it (``ParsedDocument.next_page``).
+* OCR (``ocr``: True, False or OcrOptions) reads scanned pages, images, and the pictures inside
+  DOCX, ODT and slide decks (pictures.py); with ``time_budget_s`` a paged document (a deck too)
+  stops after the page that spends it (``ParsedDocument.next_page``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from .ocr_pages import OCR_FOUND_NOTHING
 from .odp_text import parse_odp
 from .odt_text import parse_odt
 from .pdf import parse_paged
+from .pictures import SLIDE_GRACE, PictureReader
 from .rtf_text import parse_rtf
 from .sheets import LEGACY_XLS, open_workbook, parse_workbook
 from .sniff import ARCHIVE_REASON, HEAD_BYTES, sniff, zip_kind
@@ -232,9 +234,9 @@ def _parse_zip(fh: BinaryIO, path: str, ext_kind: str | None, **kw) -> ParsedDoc
         raise
     fh.seek(0)
     if kind == "docx":
-        return parse_docx(fh)
+        return parse_docx(fh, _pictures(path, kw))
     if kind in _ZIP_READERS:
-        return _ZIP_READERS[kind](fh, kw["page_range"])
+        return _ZIP_READERS[kind](fh, kw["page_range"], _pictures(path, kw, 1.0 if kind == "odt" else SLIDE_GRACE))
     if kind in ("xlsx", "ods"):
         return parse_workbook(open_workbook(fh, path, kind, kw["max_bytes"]), kw["page_range"])
     return _paged(fh, path, kind, kw)
@@ -245,16 +247,20 @@ def _paged(fh: BinaryIO, path: str, kind: str, kw: dict) -> ParsedDocument:
                        time_budget_s=kw["time_budget_s"])
 
 
-def _parse_pptx(fh: BinaryIO, page_range: tuple[int, int] | None) -> ParsedDocument:
+def _pictures(path: str, kw: dict, grace: float = 1.0) -> PictureReader:
+    return PictureReader(kw["ocr"], kw["time_budget_s"], path, grace)
+
+
+def _parse_pptx(fh: BinaryIO, page_range: tuple[int, int] | None, pictures: PictureReader) -> ParsedDocument:
     from .pptx_text import parse_pptx  # python-pptx takes ~0.15 s to import: only when a deck comes
 
-    return parse_pptx(fh, page_range)
+    return parse_pptx(fh, page_range, pictures)
 
 
 _ZIP_READERS = {
     "pptx": _parse_pptx,
     "odp": parse_odp,
-    "odt": lambda fh, _pages: parse_odt(fh),
+    "odt": lambda fh, _pages, pictures: parse_odt(fh, pictures),
 }
 
 
@@ -281,8 +287,8 @@ def finish_document(doc: ParsedDocument) -> ParsedDocument:
     """A whole document's verdict: a ParseError when it has no text, a warning when almost none."""
     if not doc.sections:
         details = {"warnings": list(doc.warnings), "page_count": doc.page_count}
-        if doc.needs_ocr_pages:  # OCR is off, or could not run: worth reading again later
-            details["needs_ocr_pages"] = list(doc.needs_ocr_pages)
+        if doc.needs_ocr_pages or doc.needs_ocr_pictures:  # OCR is off, or could not run: worth reading again later
+            details.update(needs_ocr_pages=list(doc.needs_ocr_pages), needs_ocr_pictures=doc.needs_ocr_pictures)
             raise ParseError("skipped", NEEDS_OCR, details=details)
         if doc.kind == "image":
             raise ParseError("skipped", NO_TEXT_IN_IMAGE, details=details)

@@ -3,7 +3,9 @@
 python-pptx reads the package; the shapes of a slide are read top to bottom, then left to right
 by their position (a group's shapes by their place inside the group), with the title first. A
 table's rows keep their header row's names; a chart gives its title. Slide numbers, dates and
-footers are left out: they repeat on every slide and say nothing a search needs.
+footers are left out: they repeat on every slide and say nothing a search needs. The text OCR
+reads in the slide's pictures follows its text frames (pictures.py); pictures of the slide's
+layout and master (a logo, a background) are the template's, not read.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from typing import BinaryIO
 
 from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
 from pptx.package import Package
+from pptx.shapes.picture import Picture
 
 from .deck import Slide, table_text
 from .docx_text import check_package
 from .model import ParsedDocument, ParseError
+from .pictures import PictureReader, emu_to_cm
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +29,11 @@ _FURNITURE = frozenset({PP_PLACEHOLDER.SLIDE_NUMBER, PP_PLACEHOLDER.DATE, PP_PLA
 _TITLES = frozenset({PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.VERTICAL_TITLE})
 
 
-def parse_pptx(fh: BinaryIO, page_range: tuple[int, int] | None = None) -> ParsedDocument:
-    """The deck's slides, or only those numbered within ``page_range`` (1-based, inclusive)."""
+def parse_pptx(fh: BinaryIO, page_range: tuple[int, int] | None = None,
+               pictures: PictureReader | None = None) -> ParsedDocument:
+    """The deck's slides, or only those numbered within ``page_range`` (1-based, inclusive); with
+    ``pictures``, their pictures' text too, and a stop between slides once its time is spent
+    (``next_page``: where the next task goes on)."""
     check_package(fh, label="presentation")
     fh.seek(0)
     try:
@@ -37,18 +44,24 @@ def parse_pptx(fh: BinaryIO, page_range: tuple[int, int] | None = None) -> Parse
     except Exception as exc:  # noqa: BLE001 - KeyError, XMLSyntaxError, PackageNotFoundError …
         raise ParseError("failed", f"unreadable presentation: {type(exc).__name__}: {exc}") from None
     first, last = page_range or (1, len(slides))
-    sections, first_title = [], None
+    sections, first_title, next_page = [], None, None
     for number, slide in enumerate(slides, start=1):
+        if number < first and pictures:  # read by an earlier window: not again here
+            for image, _shown in _picture_parts(slide.shapes, slide.part):
+                pictures.mark_seen(str(image.partname))
         if not first <= number <= last:
             continue
-        read = _read_slide(slide, number)
+        if pictures and number > first and pictures.spent():
+            next_page = number
+            break
+        read = _read_slide(slide, number, pictures)
         first_title = first_title or read.title or None
         sections += read.sections()
     return ParsedDocument(kind="slides", sections=sections, title=_title(presentation) or first_title,
-                          page_count=len(slides))
+                          page_count=len(slides), next_page=next_page, **(pictures.fields() if pictures else {}))
 
 
-def _read_slide(slide, number: int) -> Slide:
+def _read_slide(slide, number: int, pictures: PictureReader | None = None) -> Slide:
     read = Slide(number, hidden=slide._element.get("show") in ("0", "false"))
     title_id = None
     for shape in slide.shapes:
@@ -57,6 +70,9 @@ def _read_slide(slide, number: int) -> Slide:
             read.title = _frame_text(shape.text_frame)
             break
     read.blocks = [text for text in _shapes_text(slide.shapes, skip_id=title_id) if text]
+    for image, shown in _picture_parts(slide.shapes, slide.part) if pictures else ():
+        text = pictures.text(str(image.partname), lambda: image.blob, shown)
+        read.blocks += [text] if text else []  # after the text frames, in their reading order
     try:
         if slide.has_notes_slide:
             frame = slide.notes_slide.notes_text_frame
@@ -66,11 +82,14 @@ def _read_slide(slide, number: int) -> Slide:
     return read
 
 
+def _ordered(shapes) -> list:
+    return sorted(shapes, key=lambda s: (_position(s, "top"), _position(s, "left")))
+
+
 def _shapes_text(shapes, skip_id: int | None = None) -> list[str]:
     """Each shape's text in reading order; a group's shapes joined into one block."""
-    ordered = sorted(shapes, key=lambda s: (_position(s, "top"), _position(s, "left")))
     out = []
-    for shape in ordered:
+    for shape in _ordered(shapes):
         if shape.shape_id == skip_id or _placeholder_type(shape) in _FURNITURE:
             continue
         try:
@@ -93,6 +112,19 @@ def _shape_text(shape) -> str:
     if shape.has_text_frame:
         return _frame_text(shape.text_frame)
     return ""
+
+
+def _picture_parts(shapes, part):
+    """(image part, size shown in cm) of each picture in reading order, a group's inside out. A
+    picture linked from outside the file has no part; a picture fill of a shape is decoration."""
+    for shape in _ordered(shapes):
+        try:
+            if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+                yield from _picture_parts(shape.shapes, part)
+            elif isinstance(shape, Picture) and shape._pic.blip_rId in part.rels:
+                yield part.related_part(shape._pic.blip_rId), emu_to_cm(shape.width, shape.height)
+        except Exception as exc:  # noqa: BLE001 - one odd shape must not lose the slide
+            log.debug("shape %r unreadable: %s", getattr(shape, "name", "?"), exc)
 
 
 def _frame_text(frame) -> str:

@@ -85,4 +85,6 @@ def _merge(parts: list[ParsedDocument], count: int) -> ParsedDocument:
         warnings=tuple(dict.fromkeys(w for p in parts for w in p.warnings)),
         needs_ocr_pages=tuple(n for p in parts for n in p.needs_ocr_pages),
         ocr_pages=tuple(n for p in parts for n in p.ocr_pages),
+        ocr_pictures=sum(p.ocr_pictures for p in parts),
+        needs_ocr_pictures=sum(p.needs_ocr_pictures for p in parts),
     )

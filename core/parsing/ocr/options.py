@@ -14,6 +14,10 @@ class OcrOptions:
     engine: str = AUTO  # "auto" (the measured default), "rapidocr" or "tesseract"
     data_dir: str | None = None  # results are kept in the data folder (cache.py); None: not kept
     owner: str | None = None  # content hash of the file being read: the cache keeps what indexed files use
+    # The preview, parsing a file again to show it: only what the indexer read, from the cache (by
+    # any engine); a picture it did not read is not read now either, so the text, and the index's
+    # offsets into it, come out the same.
+    cached_only: bool = False
 
 
 def as_options(ocr: bool | OcrOptions | None) -> OcrOptions | None:
