@@ -27,7 +27,7 @@ from desktop.preview_jobs import (Failure, PdfResult, Relay, Requests, TextResul
 from desktop.preview_locate import CHANGED, highlight_spans
 from desktop.preview_mail import MessageView
 from desktop.preview_pdf import PageView
-from desktop.preview_route import MAIL, PAGE, PARTS, SHEET, SLIDE, load_part, route
+from desktop.preview_route import MAIL, PAGE, PARTS, SHEET, SLIDE, load_part, part_pool, route
 from desktop.preview_sheet import SheetView, load_sheet
 from desktop.preview_slide import SlideView
 from desktop.preview_text import SourceTextView
@@ -319,8 +319,8 @@ class PreviewPane(QWidget):
     def _request_part(self) -> None:
         spans = self._cited_spans if self._wanted == self._cited_page else []  # marked there only
         size = self._part_views[self._route].font().pointSizeF()  # the user's zoom
-        self._submit("part", QThreadPool.globalInstance(), load_part, self._route, self._citation, self._wanted,
-                     spans, size, self._ocr)
+        self._submit("part", part_pool(self._route), load_part, self._route, self._citation, self._wanted, spans,
+                     size, self._ocr)
 
     def _show_part(self, result) -> None:  # a SlideResult or a MailResult
         if self._wanted == self._cited_page:  # the passage is marked, or the note says where it went

@@ -96,6 +96,11 @@ class Message:
     def section_at(self, offset: int) -> int:
         return max(bisect.bisect_right(self.parsed.display_starts, offset) - 1, 0)
 
+    @property
+    def own_warnings(self) -> tuple[str, ...]:
+        """The parser's warnings about the message itself ("unknown charset …", "a damaged part …")."""
+        return tuple(w.removeprefix("message 1: ") for w in self.warnings if w.startswith("message 1: "))
+
     def part_of(self, offset: int) -> str | None:
         """The attachment (its heading: name, or an attached message's subject) holding ``offset``;
         None in the body."""
@@ -107,8 +112,9 @@ def load_message(path: str, number: int, spans: list[tuple[int, int, str]], head
                  base_size: float, ocr: OcrOptions | None) -> MailResult:
     """Message ``number`` of the file as a document for a MessageView with ``base_size`` points
     for its text, and ``spans`` (start, end, text) marked, looked for near the Section headed
-    ``heading`` (as a citation joins it: "Invoice > invoice.pdf > page 2"); worker thread.
-    Attachments are read as the indexer read them (``ocr``: how images are, from its cache)."""
+    ``heading`` (as a citation joins it: "Invoice > invoice.pdf > page 2"). Attachments are read
+    as the indexer read them (``ocr``: how images are, from its cache); PDFs among them make
+    this MuPDF's work, for the preview's one MuPDF thread (preview_jobs.pdf_pool)."""
     if not os.path.isfile(path):
         raise FileNotFoundError(path)
     st = os.stat(path)
@@ -125,7 +131,7 @@ def load_message(path: str, number: int, spans: list[tuple[int, int, str]], head
                      "system viewer to see all of it.")
     return MailResult(document, number, box.count, message.outline.subject, message.parsed.text, found,
                       [piece for a, b in found for piece in positions(a, b)], " ".join(notes),
-                      message.outline.fields, states, _own_warnings(message))
+                      message.outline.fields, states, message.own_warnings)
 
 
 @functools.lru_cache(maxsize=4)  # keyed by mtime and size: a mailbox is scanned once
@@ -139,7 +145,7 @@ def read_mailbox(path: str, _mtime_ns: int, size: int) -> Mailbox:
     return Mailbox("msg" if sniff(head) == "ole2" else "eml", (0,), size)
 
 
-@functools.lru_cache(maxsize=8)  # paging back and forth, zooming: each message parsed once
+@functools.lru_cache(maxsize=4)  # paging back and forth, zooming: each message parsed once
 def read_message(path: str, mtime_ns: int, size: int, number: int, ocr: OcrOptions | None) -> Message:
     box = read_mailbox(path, mtime_ns, size)
     with open(path, "rb") as fh:
@@ -185,11 +191,6 @@ def _states(message: Message, cited: str | None) -> tuple[AttachmentState, ...]:
         reason = "; ".join(reasons) or ("" if is_read else "empty")
         states.append(AttachmentState(attachment.name, is_read, reason, is_read and attachment.heading == cited))
     return tuple(states)
-
-
-def _own_warnings(message: Message) -> tuple[str, ...]:
-    """The parser's warnings about the message itself ("message 1: unknown charset …")."""
-    return tuple(w.removeprefix("message 1: ") for w in message.warnings if w.startswith("message 1: "))
 
 
 class MessageView(QTextEdit):

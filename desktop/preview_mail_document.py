@@ -68,6 +68,9 @@ def _header(cursor: QTextCursor, message: Message) -> None:
         cursor.insertBlock()
         cursor.insertText(f"{name}: ", _fmt(MUTED, bold=True))
         cursor.insertText(value, _fmt(INK))
+    for warning in message.own_warnings:  # a damaged part, an unknown charset: what may be missing
+        cursor.insertBlock()
+        cursor.insertText(f"Note: {warning}", _fmt(FAILED))
     cursor.movePosition(QTextCursor.MoveOperation.End)
 
 
@@ -98,10 +101,8 @@ def _texts(cursor: QTextCursor, message: Message, found: list[tuple[int, int]], 
     envelope = " · ".join(f"{n}: {v}" for n in ENVELOPE_FIELDS if (v := message.outline.field(n)))
     cursor.insertBlock()
     if not headings:
-        reasons = "; ".join(w.split(": ", 1)[-1] for w in message.warnings if w.startswith("message 1:"))
         cursor.insertBlock()
-        cursor.insertText(f"This message could not be read: {reasons}" if reasons else
-                          "This message has no text.", _fmt(MUTED))
+        cursor.insertText("This message has no text that could be read.", _fmt(MUTED))
         return False
     shown, left_out, place = 0, False, ()
     for i, heading in enumerate(headings):

@@ -7,7 +7,10 @@ is_mail, is_sheet_citation).
 
 from __future__ import annotations
 
+from PySide6.QtCore import QThreadPool
+
 from core.parsing.ocr.options import OcrOptions
+from desktop.preview_jobs import pdf_pool
 from desktop.preview_mail import MailResult, is_mail, load_message
 from desktop.preview_sheet import is_sheet_citation
 from desktop.preview_slide import SlideResult, is_slide, load_slide
@@ -28,6 +31,12 @@ def route(citation: dict) -> str:
     if citation.get("page") or citation.get("kind") == "image":  # an image: one page
         return PAGE
     return TEXT
+
+
+def part_pool(view: str) -> QThreadPool:
+    """Where a part is loaded: a message's PDF attachments are read by MuPDF, which is not
+    thread-safe, so on the thread every other MuPDF use of the preview runs on."""
+    return pdf_pool() if view == MAIL else QThreadPool.globalInstance()
 
 
 def load_part(view: str, citation: dict, number: int, spans: list[tuple[int, int, str]], base_size: float,

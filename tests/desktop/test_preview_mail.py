@@ -79,7 +79,7 @@ def test_a_passage_in_an_attachment_shows_its_message_with_header_attachments_an
     for part in ("Invoice", f"Cc: {CC}", "Attachments (2)", "• invoice.pdf — read  ◀ the cited passage",
                  f"• locked.pdf — not read: {LOCKED}", mf.BODY_FACT, "invoice.pdf\npage 1\nCover page", "page 2\n" + mf.PDF_FACT):
         assert part in shown
-    assert "From: Ana Silva" not in shown  # the parser's envelope line is the header block
+    assert " · To: " not in shown  # the parser's envelope line became the header block
     assert "Noon?" not in shown and "Gdansk" not in shown  # only the cited message
     assert marked(pane) == [mf.PDF_FACT] and pane.highlighted_text == mf.PDF_FACT
     assert view.verticalScrollBar().value() > 0 and view.passage_in_view  # far below the header
@@ -168,3 +168,15 @@ def test_a_message_deep_in_a_big_mailbox_is_shown_without_parsing_the_others(qtb
         pane.previous_page()
     assert marked(pane) == [mf.PDF_FACT] and len(parsed) == 2  # read before: kept
 
+
+
+def test_what_the_parser_noted_about_a_message_is_in_its_header(qtbot, pane, tmp_path):
+    path = tmp_path / "odd.eml"
+    path.write_bytes(mf.bad_charset_eml())
+    kettle = "The kettle in room 12 is broken again."
+    start = parse_file(str(path), ocr=False).sections[0].text.index(kettle)  # the file's text begins here
+    show(qtbot, pane, dict(path=str(path), kind="mail", page=1, heading="Odd charset", start=start,
+                           end=start + len(kettle), text=kettle, score=0.0))
+    shown = pane._mail_view.toPlainText()
+    assert "Note: unknown charset 'x-no-such-charset', read as UTF-8" in shown and "No attachments" in shown
+    assert marked(pane) == [kettle] and pane._where.text() == "Odd charset"
