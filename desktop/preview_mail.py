@@ -17,7 +17,7 @@ import bisect
 import functools
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette, QTextDocument
@@ -72,7 +72,6 @@ class MailResult:
     note: str = ""  # when the passage is not in the message any more, or not all is shown
     fields: tuple[tuple[str, str], ...] = ()  # the header block: ("From", …), ("To", …) …
     attachments: tuple[AttachmentState, ...] = ()
-    warnings: tuple[str, ...] = field(default=())  # about the message itself (a damaged part …)
 
 
 @dataclass(frozen=True)
@@ -127,11 +126,11 @@ def load_message(path: str, number: int, spans: list[tuple[int, int, str]], head
     document, positions, cut = build_document(message, states, found, base_size)
     notes = [GONE] if spans and not found else []
     if cut:
-        notes.append("This message is long: not all of its attachments' text is shown. Open it in the "
-                     "system viewer to see all of it.")
+        notes.append("This message is long: not all of its text is shown. Open it in the system viewer "
+                     "to see all of it.")
     return MailResult(document, number, box.count, message.outline.subject, message.parsed.text, found,
                       [piece for a, b in found for piece in positions(a, b)], " ".join(notes),
-                      message.outline.fields, states, message.own_warnings)
+                      message.outline.fields, states)
 
 
 @functools.lru_cache(maxsize=4)  # keyed by mtime and size: a mailbox is scanned once

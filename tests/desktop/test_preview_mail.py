@@ -180,3 +180,25 @@ def test_what_the_parser_noted_about_a_message_is_in_its_header(qtbot, pane, tmp
     shown = pane._mail_view.toPlainText()
     assert "Note: unknown charset 'x-no-such-charset', read as UTF-8" in shown and "No attachments" in shown
     assert marked(pane) == [kettle] and pane._where.text() == "Odd charset"
+
+
+def test_a_very_long_message_shows_the_cited_attachment_and_says_what_is_left_out(qtbot, pane, tmp_path):
+    msg = mf.message("Report", "\n\n".join(f"Paragraph {n}. {FILLER * 3}" for n in range(1, 1201)))
+    msg.add_attachment(mf.pdf_bytes(["Cover page, nothing to see.", mf.PDF_FACT]),
+                       maintype="application", subtype="pdf", filename="invoice.pdf")
+    path = mf.write_eml(tmp_path / "report.eml", msg)
+    cited = next(s for s in parse_file(str(path), ocr=False).sections if s.text == mf.PDF_FACT)
+    show(qtbot, pane, dict(path=str(path), kind="mail", page=1, heading="Report > invoice.pdf > page 2",
+                           start=cited.start, end=cited.start + len(cited.text), text=cited.text, score=0.0))
+    shown = pane._mail_view.toPlainText()
+    assert "Paragraph 1." in shown and "Paragraph 1200." not in shown and len(shown) < 320_000
+    assert marked(pane) == [mf.PDF_FACT] and pane._mail_view.passage_in_view
+    assert pane.note == "This message is long: not all of its text is shown. Open it in the system viewer to see all of it."
+
+
+def test_a_citation_stored_without_its_kind_is_still_shown_as_a_message():
+    from desktop.preview_route import MAIL, PAGE, route
+
+    assert route({"path": "/d/inbox.mbox", "page": 3}) == MAIL
+    assert route({"path": "/d/note.eml", "page": 1, "kind": ""}) == MAIL
+    assert route({"path": "/d/book.pdf", "page": 3, "kind": "pdf"}) == PAGE
