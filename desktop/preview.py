@@ -2,7 +2,9 @@
 
 Paged formats (PDF, EPUB, XPS …) show the cited page rendered by MuPDF with the passage's
 characters highlighted; spreadsheets show the sheet's rows in a table with the cited rows marked
-(preview_sheet.py); everything else shows the file's parsed text with the passage selected.
+(preview_sheet.py); a deck its slide and a mail file its message, paged through one at a time
+(preview_slide.py, preview_mail.py); everything else shows the file's parsed text with the
+passage selected. Which view shows a citation is decided in preview_route.py.
 Files are read on worker threads and only ever opened for reading; a missing or unreadable file
 becomes a message in the pane, never a dialog.
 """
@@ -20,12 +22,14 @@ from core.locator import unit
 from core.manifest import display_path
 from core.parsing.ocr.options import OcrOptions
 from desktop.file_urls import file_url
-from desktop.preview_jobs import (Failure, PdfResult, Relay, TextResult, describe, load_pdf, load_text, pdf_pool,
+from desktop.preview_jobs import (Failure, PdfResult, Relay, Requests, TextResult, load_pdf, load_text, pdf_pool,
                                   tool_button)
-from desktop.preview_locate import CHANGED, highlight_spans, shown_as_text
+from desktop.preview_locate import CHANGED, highlight_spans
+from desktop.preview_mail import MessageView
 from desktop.preview_pdf import PageView
-from desktop.preview_sheet import SheetView, is_sheet_citation, load_sheet
-from desktop.preview_slide import SlideResult, SlideView, is_slide, load_slide
+from desktop.preview_route import MAIL, PAGE, PARTS, SHEET, SLIDE, load_part, part_pool, route
+from desktop.preview_sheet import SheetView, load_sheet
+from desktop.preview_slide import SlideView
 from desktop.preview_text import SourceTextView
 
 ZOOM_STEP = 1.25
@@ -45,8 +49,7 @@ class PreviewPane(QWidget):
         super().__init__(parent)
         self._ocr = ocr  # how scans, images and pictures in documents are read (from the indexer's OCR cache)
         self._citation: dict | None = None
-        self._requests = 0  # numbers requests, so results that arrive late are dropped
-        self._pending = {"pdf": 0, "text": 0, "slide": 0, "sheet": 0}
+        self._route = ""  # the view that shows the citation (preview_route.py)
         self._page = self._page_count = self._cited_page = 0  # _page: the page on screen
         self._wanted = 0  # the page asked for, which paging counts from
         self._highlights: dict[int, list[pymupdf.Rect]] = {}
@@ -61,6 +64,7 @@ class PreviewPane(QWidget):
         # connection to the deleted pane is simply gone.
         self._relay = Relay()
         self._relay.done.connect(self._on_done)
+        self._jobs = Requests(self._relay)  # results that arrive late are dropped
         self._opening = QTimer(self, singleShot=True, interval=OPENING_DELAY_MS)
         self._opening.timeout.connect(lambda: self._show_message("Opening…", failure=False))
         self._scroll_to = "passage"  # after the next render: "passage", "top" or a fraction
@@ -72,19 +76,20 @@ class PreviewPane(QWidget):
         """Show the cited page or text; returns at once and emits ``rendered`` (or ``failed``)."""
         self._citation = dict(citation)
         path, page = str(citation["path"]), citation.get("page")
-        self._pending = {job: 0 for job in self._pending}  # results still on their way are stale
+        self._jobs.drop_all()  # results still on their way are stale
         self._page = self._page_count = 0
         self._highlights, self._spans, self._text, self._zoom, self._page_heading = {}, [], "", 1.0, ""
         self._controls.setEnabled(False)  # until the new file is on screen
         self._opening.start()  # says "Opening…" only if it takes long enough to notice
         spans = self._cited_spans = highlight_spans(citation)
-        if is_slide(citation):
-            self._cited_page = self._wanted = int(page)
-            self._request_slide()
-        elif is_sheet_citation(citation):  # page: the sheet's number
+        self._route = route(citation)
+        if self._route in PARTS:  # a slide, a message
+            self._cited_page = self._wanted = int(page or 1)
+            self._request_part()
+        elif self._route == SHEET:  # page: the sheet's number
             self._cited_page = self._wanted = 0
             self._submit("sheet", QThreadPool.globalInstance(), load_sheet, path, int(page or 1), spans)
-        elif (page or citation.get("kind") == "image") and not shown_as_text(citation):  # an image: one page
+        elif self._route == PAGE:
             self.layout().activate()  # a pane shown just now: fit the page to its real width
             self._cited_page = self._wanted = int(page or 1)
             self._request_pdf(spans)
@@ -95,7 +100,7 @@ class PreviewPane(QWidget):
     def go_to_page(self, page: int) -> None:
         if self._page_count and 1 <= page <= self._page_count and page != self._wanted:
             self._wanted = page
-            self._request_slide() if self._stack.currentWidget() is self._slide_view else self._request_pdf()
+            self._request_part() if self._route in PARTS else self._request_pdf()
 
     def next_page(self) -> None:
         self.go_to_page(self._wanted + 1)
@@ -183,8 +188,10 @@ class PreviewPane(QWidget):
         self._message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._stack = QStackedWidget()
         self._slide_view = SlideView()
+        self._mail_view = MessageView()
+        self._part_views = {SLIDE: self._slide_view, MAIL: self._mail_view}
         self._sheet_view = SheetView()
-        for widget in (self._message_label, self._page_view, self._text_view, self._slide_view, self._sheet_view):
+        for widget in (self._message_label, self._page_view, self._text_view, self._sheet_view, *self._part_views.values()):
             self._stack.addWidget(widget)
 
         header = QHBoxLayout()
@@ -217,21 +224,7 @@ class PreviewPane(QWidget):
     # -- requests -------------------------------------------------------------------------------
 
     def _submit(self, job: str, pool: QThreadPool, work, *args) -> None:
-        self._requests += 1
-        number = self._pending[job] = self._requests
-        relay, path = self._relay, str(self._citation["path"])
-
-        def run() -> None:
-            try:
-                result = work(*args)
-            except Exception as exc:  # any failure becomes a message in the pane
-                result = describe(exc, path)
-            try:
-                relay.done.emit(job, number, result)
-            except RuntimeError:  # the pane was closed in the meantime
-                pass
-
-        pool.start(run)
+        self._jobs.submit(job, pool, str(self._citation["path"]), work, *args)
 
     def _request_pdf(self, spans: list[tuple[int, int, str]] | None = None) -> None:
         citation, width = self._citation, self._page_view.available_width(self._stack.width())
@@ -249,7 +242,7 @@ class PreviewPane(QWidget):
                      self._wanted, spans, width, self._zoom, self.devicePixelRatioF(), self._ocr)
 
     def _set_zoom(self, zoom: float, text_steps: int) -> None:
-        if self._stack.currentWidget() in (self._text_view, self._slide_view, self._sheet_view):
+        if self._stack.currentWidget() in (self._text_view, self._sheet_view, *self._part_views.values()):
             if text_steps:
                 self._stack.currentWidget().zoomIn(text_steps)
             return
@@ -265,7 +258,7 @@ class PreviewPane(QWidget):
             self._request_pdf()
 
     def _on_done(self, job: str, number: int, result) -> None:
-        if number != self._pending[job]:
+        if not self._jobs.is_current(job, number):
             return  # superseded by a later request
         self._opening.stop()
         if isinstance(result, Failure):
@@ -274,8 +267,8 @@ class PreviewPane(QWidget):
             self._open.setEnabled(not result.file_missing)
         elif job == "pdf":
             self._show_pdf(result)
-        elif job == "slide":
-            self._show_slide(result)
+        elif job == "part":
+            self._show_part(result)
         elif job == "sheet":  # a SheetResult
             self._sheet_view.show_result(result)
             self._show_view(self._sheet_view)
@@ -323,20 +316,21 @@ class PreviewPane(QWidget):
             self._set_note(EXCERPT if result.excerpt else "")
         QTimer.singleShot(0, self, self._finish_text)
 
-    def _request_slide(self) -> None:
+    def _request_part(self) -> None:
         spans = self._cited_spans if self._wanted == self._cited_page else []  # marked there only
-        self._submit("slide", QThreadPool.globalInstance(), load_slide, str(self._citation["path"]),
-                     self._wanted, spans, self._slide_view.font().pointSizeF(), self._ocr)
+        size = self._part_views[self._route].font().pointSizeF()  # the user's zoom
+        self._submit("part", part_pool(self._route), load_part, self._route, self._citation, self._wanted, spans,
+                     size, self._ocr)
 
-    def _show_slide(self, result: SlideResult) -> None:
+    def _show_part(self, result) -> None:  # a SlideResult or a MailResult
         if self._wanted == self._cited_page:  # the passage is marked, or the note says where it went
             self._cited_page = result.number if result.spans else self._cited_page
             self._set_note(result.note)
         self._page = self._wanted = result.number
         self._page_count, self._page_heading = result.count, result.heading
         self._text, self._spans = result.text, result.spans
-        self._slide_view.show_slide(result)
-        self._show_view(self._slide_view)
+        self._part_views[self._route].show_result(result)
+        self._show_view(self._part_views[self._route])
         self.rendered.emit()
 
     def _finish_text(self) -> None:
@@ -367,8 +361,9 @@ class PreviewPane(QWidget):
         citation = self._citation or {}
         path, heading = str(citation.get("path", "")), citation.get("heading") or ""
         shown_view = self._stack.currentWidget()
-        one_picture = citation.get("kind") == "image" and self._page_count == 1  # a photo has no pages
-        paged = shown_view in (self._page_view, self._slide_view) and not one_picture
+        # A photo, an .eml: nothing to page through, and no "page 1" to name.
+        single = self._page_count == 1 and (citation.get("kind") == "image" or shown_view is self._mail_view)
+        paged = shown_view in (self._page_view, *self._part_views.values()) and not single
         shown = display_path(path)  # Qt would silently drop bytes that are not UTF-8
         self._title.setText(os.path.basename(shown) or "Source preview")
         self._title.setToolTip(shown)
@@ -378,7 +373,7 @@ class PreviewPane(QWidget):
         for widget in self._paging + [self._fit, self._zoom_label]:  # zoom % and fit: for pages
             widget.setVisible(paged if widget in self._paging else shown_view is self._page_view)
         self._zoom_label.setText(f"{round(self._shown_zoom * 100)}%")  # 100% = printed size
-        word = unit("slides" if shown_view is self._slide_view else citation.get("kind"))
+        word = unit({self._slide_view: "slides", self._mail_view: "mail"}.get(shown_view, citation.get("kind")))
         if paged:
             self._page_box.blockSignals(True)  # setting the number is not a request to go there
             self._page_box.setMaximum(self._page_count)
@@ -392,7 +387,7 @@ class PreviewPane(QWidget):
             where = [f"{word.capitalize()} {self._page} of {self._page_count}", heading if here else
                      self._page_heading, "" if here else f"cited on {word} {self._cited_page}"]
         else:
-            page = citation.get("page")
+            page = None if single else citation.get("page")
             kind = "sheet" if self._stack.currentWidget() is self._sheet_view else citation.get("kind")
             where = [f"{unit(kind).capitalize()} {page}" if page else "", heading]
         self._where.setText(" · ".join(part for part in where if part))

@@ -155,6 +155,40 @@ class Relay(QObject):
     done = Signal(str, int, object)  # job name, request number, result or Failure
 
 
+class Requests:
+    """Runs the preview's work on worker threads, numbering each request, so that a result which
+    arrives after a later request of the same job (or after ``drop_all``) is known to be stale.
+    Results and failures (as a Failure) come back through ``relay``."""
+
+    def __init__(self, relay: Relay):
+        self._relay = relay
+        self._count = 0
+        self._current: dict[str, int] = {}  # job → the number of its latest request
+
+    def submit(self, job: str, pool: QThreadPool, path: str, work, *args) -> None:
+        self._count += 1
+        number = self._current[job] = self._count
+        relay = self._relay
+
+        def run() -> None:
+            try:
+                result = work(*args)
+            except Exception as exc:  # any failure becomes a message in the pane
+                result = describe(exc, path)
+            try:
+                relay.done.emit(job, number, result)
+            except RuntimeError:  # the pane was closed in the meantime
+                pass
+
+        pool.start(run)
+
+    def is_current(self, job: str, number: int) -> bool:
+        return self._current.get(job) == number
+
+    def drop_all(self) -> None:
+        self._current.clear()
+
+
 def tool_button(text: str, tip: str, slot) -> QPushButton:
     """A preview control: a short symbol ("◀", "+") gets a narrow button, named by its tip."""
     button = QPushButton(text)

@@ -20,7 +20,6 @@ import pymupdf
 
 from core.parsing import ParsedDocument, parse_file
 from core.parsing.files import native_name
-from core.parsing.formats import SUPPORTED_EXTENSIONS
 from core.parsing.ocr.options import OcrOptions
 from core.parsing.pdf import looks_garbled
 from core.parsing.pdf import PAGE_TEXT_FLAGS  # the extraction the index used
@@ -148,17 +147,6 @@ def join_sections(doc: ParsedDocument) -> ParsedText:
         position += len(section.text)
         source_end = section.start + len(section.text)
     return ParsedText("".join(pieces), doc.kind, source_starts, display_starts, lengths)
-
-
-# Kinds whose ``page`` numbers something that is not rendered (a mailbox's messages): their
-# citations are shown as the file's parsed text, found by offsets like an unpaged file's.
-TEXT_SHOWN_KINDS = frozenset({"mail"})
-
-
-def shown_as_text(citation: dict) -> bool:
-    kind = citation.get("kind") or SUPPORTED_EXTENSIONS.get(
-        os.path.splitext(str(citation.get("path", "")))[1].lower())
-    return kind in TEXT_SHOWN_KINDS
 
 
 def read_parsed_text(path: str, ocr: OcrOptions | None = None) -> ParsedText:

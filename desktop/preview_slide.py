@@ -208,7 +208,7 @@ class SlideView(QTextEdit):
                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self._document: QTextDocument | None = None
 
-    def show_slide(self, result: SlideResult) -> None:
+    def show_result(self, result: SlideResult) -> None:
         self._document = replace_document(self, self._document, result.document)
         mark(self, result.document, result.cursor_spans)
         self.ensureCursorVisible()

@@ -11,6 +11,8 @@ import pytest
 from core.cli_evidence import source_line
 from core.locator import place
 from core.parsing import ParseError, parse_file
+from core.parsing.mail import split_mbox
+from core.parsing.mail_outline import outline
 from core.search import Filters
 from helpers import FACTS, FILLER, write
 from tests import scans
@@ -139,6 +141,35 @@ def test_an_mbox_numbers_its_messages_and_a_body_line_starting_with_from_stays_i
     got = [(page, heading) for page, heading, _ in sections(path)]
     assert got == [(1, ("One",)), (2, ("Quote",)), (3, ("Rowing",))]
     assert "From the start we knew it.\nEnd." in sections(path)[1][2]
+
+
+def test_an_mbox_message_is_read_again_alone_from_where_it_begins(tmp_path):
+    """The preview reads one message of a big mailbox by its offset (split_mbox), not all of them."""
+    quoting = mf.message("Quote", "As he wrote:\n\nFrom the start we knew it.\nEnd.")
+    path = mf.write_mbox(tmp_path / "box.mbox", [mf.message("One", "First."), quoting, mf.html_message()])
+    data = path.read_bytes()
+    with open(path, "rb") as fh:
+        whole = list(split_mbox(fh, 2**20))
+        assert len(whole) == 3 and all(data[at:].startswith(b"From ") for at, _ in whole)
+        assert list(split_mbox(fh, 2**20, whole[1][0])) == whole[1:]
+    assert b"From the start we knew it." in whole[1][1] and whole[0][0] == 0
+
+
+def test_an_outline_names_the_fields_and_attachments_as_sections_and_warnings_do(tmp_path):
+    msg = mf.invoice_message(tmp_path)
+    msg["Cc"] = "Cy Moss <cy@example.org>"
+    msg.add_attachment(b"\x89PNG\r\n\x1a\n" + bytes(64), maintype="image", subtype="png", filename="receipt.png")
+    msg.add_attachment(mf.forwarding_message())  # an attached message without a file name
+    got = outline(bytes(msg))
+    assert (got.subject, got.field("Cc"), got.field("Bcc")) == ("Invoice", "Cy Moss <cy@example.org>", "")
+    assert [name for name, _ in got.fields] == ["From", "To", "Cc", "Date"]
+    assert [(a.name, a.heading) for a in got.attachments] == [
+        ("invoice.pdf", "invoice.pdf"), ("lease.docx", "lease.docx"), ("receipt.png", "receipt.png"),
+        ("attachment 4.eml", "Fwd: Shipment")]
+    doc = parse_file(str(mf.write_eml(tmp_path / "all.eml", msg)))
+    assert [h for h in dict.fromkeys(s.heading[1] for s in doc.sections if len(s.heading) > 1)] == [
+        "invoice.pdf", "lease.docx", "Fwd: Shipment"]
+    assert any(w.startswith("message 1 › receipt.png: unreadable image") for w in doc.warnings)
 
 
 def test_attached_messages_nested_too_deep_are_left_out_with_a_warning(tmp_path):

@@ -100,6 +100,15 @@ def parse_eml(data: bytes, parse_attachment: ParseAttachment, depth: int = 0) ->
 
 def parse_msg(data: bytes, parse_attachment: ParseAttachment, depth: int = 0) -> ParsedDocument:
     """An Outlook message (.msg), converted to a MIME message by extract-msg and read like one."""
+    message = _PARSER.parsebytes(msg_as_mime(data))
+    out, warnings = _Text(), []
+    subject = _subject(message)
+    _add_message(out, warnings, message, 1, (), parse_attachment, depth)
+    return out.document(subject if subject != NO_SUBJECT else None, warnings)
+
+
+def msg_as_mime(data: bytes) -> bytes:
+    """An Outlook message (.msg) as the bytes of a MIME message (the preview reads its headers)."""
     import extract_msg  # heavy (~0.3 s): only when an Outlook message comes
     from extract_msg.exceptions import ExMsgBaseException
 
@@ -109,22 +118,18 @@ def parse_msg(data: bytes, parse_attachment: ParseAttachment, depth: int = 0) ->
             if not hasattr(msg, "asEmailMessage"):  # a calendar item, contact, task …
                 raise ParseError("skipped", f"Outlook item that is not a message ({type(msg).__name__})")
             # Its parts mix legacy MIME classes: serialised and parsed again, it reads like an .eml.
-            message = _PARSER.parsebytes(msg.asEmailMessage().as_bytes(policy=policy.SMTP))
+            return msg.asEmailMessage().as_bytes(policy=policy.SMTP)
     except ParseError:
         raise
     except (ExMsgBaseException, OSError, ValueError, KeyError, TypeError) as exc:
         raise ParseError("failed", f"unreadable Outlook message: {exc}") from None
-    out, warnings = _Text(), []
-    subject = _subject(message)
-    _add_message(out, warnings, message, 1, (), parse_attachment, depth)
-    return out.document(subject if subject != NO_SUBJECT else None, warnings)
 
 
 def parse_mbox(fh: BinaryIO, parse_attachment: ParseAttachment, max_bytes: int,
                depth: int = 0) -> ParsedDocument:
     """Every message of an MBOX file, numbered from 1 in file order."""
     out, warnings, number = _Text(), [], 0
-    for number, raw in enumerate(_split_mbox(fh, max_bytes), start=1):
+    for number, (_offset, raw) in enumerate(split_mbox(fh, max_bytes), start=1):
         try:
             message = _PARSER.parsebytes(raw)
             _add_message(out, warnings, message, number, (), parse_attachment, depth)
@@ -138,21 +143,26 @@ def parse_mbox(fh: BinaryIO, parse_attachment: ParseAttachment, max_bytes: int,
     return out.document(None, warnings)
 
 
-def _split_mbox(fh: BinaryIO, max_bytes: int) -> Iterator[bytes]:
-    """Each message's bytes (without its "From " line): a "From " line at the start of the file or
-    after a blank line begins a message, as mbox writers separate them."""
-    fh.seek(0)
+def split_mbox(fh: BinaryIO, max_bytes: int, start: int = 0) -> Iterator[tuple[int, bytes]]:
+    """Each message's offset (where its "From " line begins) and bytes (without that line), from
+    the message at ``start`` on: a "From " line at the start of the file or after a blank line
+    begins a message, as mbox writers separate them. The preview reads one message of a big
+    mailbox by its offset (desktop/preview_mail.py)."""
+    fh.seek(start)
     first = fh.readline(1000)
     if not first.startswith(b"From "):
         raise ParseError("failed", "unreadable mailbox: it does not start with a \"From \" line")
     lines: list[bytes] = []
     size, previous_blank = 0, True
+    at, position = start, start + len(first)
     for line in fh:
         if line.startswith(b"From ") and previous_blank:
-            yield b"".join(lines)
-            lines, size = [], 0
+            yield at, b"".join(lines)
+            lines, size, at = [], 0, position
             previous_blank = False
+            position += len(line)
             continue
+        position += len(line)
         if line.startswith(b">From "):  # mboxrd/mboxo escaping of a body line
             line = line[1:]
         size += len(line)
@@ -160,7 +170,7 @@ def _split_mbox(fh: BinaryIO, max_bytes: int) -> Iterator[bytes]:
             raise ParseError("skipped", f"a message is too large (limit {mb(max_bytes)} MB)")
         lines.append(line)
         previous_blank = not line.strip()
-    yield b"".join(lines)
+    yield at, b"".join(lines)
 
 
 def _looks_like_mail(message: Message) -> bool:
