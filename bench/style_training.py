@@ -48,7 +48,7 @@ from corpus import module_texts  # noqa: E402
 from core.answer.sentences import split_sentences  # noqa: E402
 from core.llm.base import ChatMessage  # noqa: E402
 from core.llm.embedded_engine import EmbeddedEngine  # noqa: E402
-from core.style import examples as ex, gate, style_checks  # noqa: E402
+from core.style import examples as ex, style_checks  # noqa: E402
 from core.style.compare import Question, compare, figures, from_examples  # noqa: E402
 
 MODELS = ("smollm2-135m", "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b")
@@ -210,8 +210,7 @@ def base_vs_styled(archivist, model: str, adapter: str, train_examples, validati
     parts = {"held_out": (comparison.base[:n], comparison.styled[:n]), "qa": (comparison.base[n:], comparison.styled[n:])}
     result = {part: {"base": figures(b), "styled": figures(s)} for part, (b, s) in parts.items()}
     result["checks"] = checks.to_json()
-    result["gate"] = gate.verdict(comparison.base_figures, comparison.styled_figures,
-                                  identical=comparison.identical, prompts=comparison.prompts)
+    result["gate"] = comparison.verdict()
     result["examples"] = [{"question": q.text, "base": b.text, "styled": s.text}
                           for q, b, s in list(zip(comparison.questions, comparison.base, comparison.styled))[:3]]
     return result

@@ -22,11 +22,13 @@ from core.answer.grading import contains_answer, same_file
 from core.answer.pipeline import Answered, Retrieved, ask, declines
 from core.answer.prompt import NumberedSource
 from core.search import Filters
+from core.style import gate
 from core.style.errors import StyleError
 from core.style.style_checks import Outcome, Similarity, StyleChecks
 
 K = 8  # passages retrieved, as the app asks
 MAX_ANSWER_TOKENS = 160  # as bench/answer_quality.py: the facts need a sentence, a format a few more
+HELD_OUT = "held-out"
 REFERENCE_SHARE = 0.5  # of the values of the user's answer that an answer must state
 
 
@@ -38,7 +40,7 @@ class Question:
     file: str = ""  # the file holding the answer (a relative path matches the end of a path)
     page: int | None = None
     refuse: bool = False  # the documents do not answer it: only the app's refusal is right
-    origin: str = ""  # "held-out", or the file the question came from
+    origin: str = ""  # HELD_OUT, or the file the question came from
 
     def states_answer(self, answer: str) -> bool | None:
         """The answer states the expected value (None: nothing to check it against). Against the
@@ -215,6 +217,7 @@ class Comparison:
     styled_figures: dict
     identical: bool  # the same text from both on every prompt that reached the model
     prompts: int  # prompts that reached the model in both runs
+    parts: dict[str, tuple[dict, dict]] = field(default_factory=dict)  # figures per set, when there are two
 
     @classmethod
     def of(cls, questions: Sequence[Question], base_runs: Sequence[Run], styled_runs: Sequence[Run],
@@ -223,7 +226,17 @@ class Comparison:
         styled = [score(q, r, checks, similarity) for q, r in zip(questions, styled_runs)]
         both = [(b, s) for b, s in zip(base_runs, styled_runs) if b.reached_model and s.reached_model]
         identical = bool(both) and all(b.answered.text == s.answered.text for b, s in both)
-        return cls(list(questions), base, styled, figures(base), figures(styled), identical, len(both))
+        held = [q.origin == HELD_OUT for q in questions]
+        parts = {} if all(held) or not any(held) else {
+            name: (figures([b for b, h in zip(base, held) if h == wanted]),
+                   figures([s for s, h in zip(styled, held) if h == wanted]))
+            for name, wanted in (("held-out examples", True), ("your questions", False))}
+        return cls(list(questions), base, styled, figures(base), figures(styled), identical, len(both), parts)
+
+    def verdict(self, against: str = "the plain model") -> dict:
+        """The gate's verdict (core/style/gate.py) on both sets together and on each set alone."""
+        return gate.verdict(self.base_figures, self.styled_figures, identical=self.identical, prompts=self.prompts,
+                            against=against, parts=self.parts)
 
     def to_json(self) -> dict:
         return {"questions": [{"question": q.text, "origin": q.origin, "reference": q.reference,
@@ -275,7 +288,7 @@ def from_examples(examples: Iterable, limit: int | None = None) -> list[Question
         if example.origin == "refusal" or declines(example.answer) or key in seen:
             continue
         seen.add(key)
-        questions.append(Question(example.question.strip(), reference=example.answer, origin="held-out"))
+        questions.append(Question(example.question.strip(), reference=example.answer, origin=HELD_OUT))
     return questions[:limit] if limit is not None else questions
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from core.style import gate, style_checks
+from core.style import style_checks
 from core.style.compare import Comparison, Question, Run, compare, from_examples
 from core.style.errors import StyleError
 from core.style.manifest import now_rfc3339
@@ -115,8 +115,7 @@ def evaluate(studio, archivist, engine, style: Style, *, questions: Sequence[Que
     comparison = compare(archivist, engine, (str(style.adapter_path), strength), style.label, asked, checks,
                          similarity, reference=reference, reference_label=against_label if against else "",
                          progress=progress)
-    verdict = gate.verdict(comparison.base_figures, comparison.styled_figures, identical=comparison.identical,
-                           prompts=comparison.prompts, against=against_label)
+    verdict = comparison.verdict(against=against_label)
     verdict["strength"] = strength
     evaluation = Evaluation(style, comparison, checks, verdict, strength, against_label, notes)
     if record and against is None:

@@ -18,16 +18,22 @@ from __future__ import annotations
 
 TOLERANCE = 0.05
 MIN_PROMPTS = 5  # answers both models wrote: below this the comparison cannot judge the style
-GROUNDEDNESS = (  # (figure, how many questions it is over, what it is called)
-    ("expected_value_rate", "expected_value_questions", "expected values stated"),
-    ("citation_accuracy", "citation_questions", "citations on the right passage"),
-    ("refusal_rate", "refusal_questions", "refusals of questions the documents do not answer"),
+GROUNDEDNESS = (  # (figure, how many questions it is over, what it is called, whether a rise is the loss)
+    ("expected_value_rate", "expected_value_questions", "expected values stated", False),
+    ("citation_accuracy", "citation_questions", "citations on the right passage", False),
+    ("refusal_rate", "refusal_questions", "refusals of questions the documents do not answer", False),
+    # A style that learnt to refuse would otherwise pass on the line above (measured: 29 of 30
+    # answerable questions refused, expected values 40 % → 3 %).
+    ("false_refusals", "expected_value_questions", "answerable questions refused", True),
 )
 
 
-def verdict(base: dict, styled: dict, *, identical: bool, prompts: int, against: str = "the plain model") -> dict:
+def verdict(base: dict, styled: dict, *, identical: bool, prompts: int, against: str = "the plain model",
+            parts: dict[str, tuple[dict, dict]] | None = None) -> dict:
     """The gate's verdict on two sets of figures (core/style/compare.figures): {"passed", "reason",
-    "applied", "judged", "losses", "tolerance"}."""
+    "applied", "judged", "losses", "tolerance"}. ``parts``: the same figures for each set of
+    questions (held-out examples, the user's questions), judged on their own too, so a gain on one
+    set cannot hide a loss on the other."""
     common = {"tolerance": TOLERANCE, "against": against, "prompts": prompts}
     if prompts == 0:
         return {**common, "passed": False, "applied": None, "judged": False, "losses": [],
@@ -37,9 +43,9 @@ def verdict(base: dict, styled: dict, *, identical: bool, prompts: int, against:
         return {**common, "passed": False, "applied": False, "judged": True, "losses": [],
                 "reason": f"not applied: on all {prompts} prompts the style's answers were word for word those of "
                           f"{against}, so the adapter changed nothing (it may not have been loaded)"}
-    losses = [_loss(key, label, base.get(key), styled.get(key), base.get(count))
-              for key, count, label in GROUNDEDNESS]
-    losses = [loss for loss in losses if loss]
+    losses = _losses(base, styled, "")
+    for name, (part_base, part_styled) in (parts or {}).items():
+        losses += [loss for loss in _losses(part_base, part_styled, f" on {name}") if loss not in losses]
     adherence = f"style adherence {_pct(base.get('adherence'))} → {_pct(styled.get('adherence'))}"
     common.update(applied=True, losses=losses)
     if losses:
@@ -60,10 +66,16 @@ def verdict(base: dict, styled: dict, *, identical: bool, prompts: int, against:
                       f"{TOLERANCE * 100:.0f} points"}
 
 
-def _loss(key: str, label: str, before: float | None, after: float | None, questions: int | None) -> str:
+def _losses(base: dict, styled: dict, where: str) -> list[str]:
+    losses = [_loss(label + where, base.get(key), styled.get(key), base.get(count), rise)
+              for key, count, label, rise in GROUNDEDNESS]
+    return [loss for loss in losses if loss]
+
+
+def _loss(label: str, before: float | None, after: float | None, questions: int | None, rise: bool) -> str:
     if before is None or after is None:
         return ""
-    drop = before - after
+    drop = after - before if rise else before - after
     one_question = 1 / questions if questions else 0.0
     if drop > TOLERANCE + 1e-9 and drop > one_question + 1e-9:
         return f"{label} {_pct(before)} → {_pct(after)}"
