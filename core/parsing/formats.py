@@ -17,7 +17,10 @@ PYMUPDF_KINDS = frozenset({"pdf", "epub", "xps", "fb2", "mobi"})
 # an index must not keep old text until each file happens to change.
 #   2: typographic ligatures ("ﬁ", "ﬀ") are expanded, so "final office" matches (pdf.py)
 #   text 2: .csv/.tsv files, once read as plain text, are read as spreadsheets (kind "sheet")
-READER_VERSIONS: MappingProxyType[str, int] = MappingProxyType({**{kind: 2 for kind in PYMUPDF_KINDS}, "text": 2})
+#   mail 2: each message's envelope (sender, recipients, date) is kept for search filters, and
+#           headers sent in raw UTF-8 are read as UTF-8
+READER_VERSIONS: MappingProxyType[str, int] = MappingProxyType(
+    {**{kind: 2 for kind in PYMUPDF_KINDS}, "text": 2, "mail": 2})
 # The same for OCR: files left "needs OCR" (pages no OCR read) are read again once when it improves.
 #   1: OCR out of the box (RapidOCR, core/parsing/ocr/); before, only with Tesseract installed
 OCR_READER_VERSION = 1
