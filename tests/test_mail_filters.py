@@ -13,11 +13,14 @@ from email.utils import format_datetime
 
 import pytest
 
+from core.ipc.client import ask_instance
+from core.ipc.server import InstanceServer
 from core.manifest import INDEXED, PENDING
 from core.parsing import parse_file
 from core.parsing.formats import READER_VERSIONS
 from core.search import Filters, MessageInfo
 from helpers import bump_mtime, synced, write
+from test_cli_instance import cli
 from tests.fixtures import mail_files as mf
 
 
@@ -212,3 +215,49 @@ def test_envelopes_of_a_mailbox_forgotten_just_before_a_crash_are_dropped_at_sta
     reopened = make_archivist()
     assert gone not in envelope_rows(reopened) and gone not in reopened.store.doc_ids()
     assert found(reopened, sender="carla") == {("carla.eml", 1)}
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+def test_the_command_line_filters_mail_alike_alone_and_through_a_running_instance(mailbox, docs, make_archivist,
+                                                                                   data_dir):
+    archivist = synced(make_archivist, docs)
+    runs = [("search", "--json", "--from", "carla", "--to", "DAN", FACT),
+            ("search", "--after", "2024-01-01", "--before", "2024-06-30", "--from", "ana", "-k", "3", FACT),
+            ("search", "--before", "2024-13-01", FACT)]
+    server = InstanceServer(archivist, "test instance")
+    assert server.start()
+    try:
+        via = [ask_instance(data_dir, list(args), str(docs)) for args in runs]
+    finally:
+        server.close()
+    alone = [cli(*args, data_dir=data_dir) for args in runs]
+
+    assert via[2] is None  # a date it cannot read: declined, and the command line says why itself
+    assert alone[2].returncode == 2 and b"not a date: '2024-13-01'" in alone[2].stderr
+    assert [a.returncode for a in alone[:2]] == [v.exit_code for v in via[:2]] == [0, 0]
+    assert via[1].stdout == alone[1].stdout.decode()
+    assert via[1].stdout.startswith(f"[1] {mailbox} (message 1) · Boiler")
+    result = json.loads(alone[0].stdout)
+    assert _without_timings(json.loads(via[0].stdout)) == _without_timings(result)
+    assert result["trace"]["filters"] == {"sender": "carla", "recipient": "DAN"}
+    assert {(h["path"], h["page"]) for h in result["hits"]} == {(str(mailbox), 2)}
+    assert result["hits"][0]["message"] == {"sender": "Carla Rossi <carla@example.net>",
+                                            "recipients": "Dan <dan@example.com>, Bo Lind <bo@example.org>",
+                                            "date": "2024-05-20T12:00:00+00:00"}
+
+
+def _without_timings(result: dict) -> dict:
+    result["trace"].pop("timings")
+    result["trace"].pop("served_by", None)
+    return result
+
+
+def test_ask_takes_the_same_mail_filters():
+    from core import cli_ask, cli_commands
+
+    args = cli_commands.build_parser().parse_args(
+        ["ask", "Who booked the boiler?", "--from", "ana", "--to", "bo", "--after", "2024-01-01",
+         "--before", "2024-06-30T18:00"])
+    assert cli_ask.filters_from_args(args) == Filters(sender="ana", recipient="bo", after=date(2024, 1, 1),
+                                                       before=datetime(2024, 6, 30, 18, 0))
