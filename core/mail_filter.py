@@ -5,8 +5,9 @@ attachment's passages carry its message's). Each message's envelope (sender, To/
 is kept in the manifest by content hash and message number, written in the same transaction as the
 file's record (core/indexer.py). A filter is resolved there into the messages that pass it, and
 becomes a clause on ``doc_id`` and ``page``: one term per set of documents sharing the same
-matching message numbers (every single-message .eml is page 1), so the clause grows with the
-mailboxes that match, not with the files. Anything that is not mail has no envelope and never
+matching message numbers (every single-message .eml is page 1), and runs of consecutive numbers
+(the messages of a date range) as ranges, so the clause grows with the mailboxes that match and
+the gaps between their messages, not with the files. Anything that is not mail has no envelope and never
 passes; a message whose date could not be read passes no date filter.
 """
 
@@ -23,6 +24,7 @@ from core.search import Filters, Hit, MessageInfo, SearchResult
 
 NOTHING = col("doc_id").isin([])  # a filter no passage passes
 KIND = "mail"
+RUN = 4  # consecutive message numbers from which a range is shorter than listing them
 
 
 def parse_when(text: str) -> date:
@@ -68,9 +70,26 @@ def messages_expression(pages: dict[str, list[int]]) -> Expr:
     groups: dict[tuple[int, ...], list[str]] = {}
     for doc_id, numbers in pages.items():
         groups.setdefault(tuple(numbers), []).append(doc_id)
+    return _either(_any_of("doc_id", docs) & _pages(numbers) for numbers, docs in groups.items())
+
+
+def _pages(numbers: tuple[int, ...]) -> Expr:
+    """Runs of consecutive numbers (a date range in a mailbox kept in order) as ranges, the rest listed."""
+    runs, single = [], []
+    start = 0
+    for i in range(1, len(numbers) + 1):
+        if i == len(numbers) or numbers[i] != numbers[i - 1] + 1:
+            if i - start >= RUN:
+                runs.append((col("page") >= lit(numbers[start])) & (col("page") <= lit(numbers[i - 1])))
+            else:
+                single.extend(numbers[start:i])
+            start = i
+    return _either(runs + ([_any_of("page", single)] if single else []))
+
+
+def _either(terms: Iterable[Expr]) -> Expr:
     expression = None
-    for numbers, docs in groups.items():
-        term = _any_of("doc_id", docs) & _any_of("page", numbers)
+    for term in terms:
         expression = term if expression is None else expression | term
     return expression
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from datetime import date, datetime, timezone
+from dataclasses import asdict
+from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
@@ -18,6 +19,7 @@ from core.ipc.server import InstanceServer
 from core.manifest import INDEXED, PENDING
 from core.parsing import parse_file
 from core.parsing.formats import READER_VERSIONS
+from core.scope import Scope
 from core.search import Filters, MessageInfo
 from helpers import bump_mtime, synced, write
 from test_cli_instance import cli
@@ -261,3 +263,21 @@ def test_ask_takes_the_same_mail_filters():
          "--before", "2024-06-30T18:00"])
     assert cli_ask.filters_from_args(args) == Filters(sender="ana", recipient="bo", after=date(2024, 1, 1),
                                                        before=datetime(2024, 6, 30, 18, 0))
+
+
+def test_a_date_range_over_a_long_mailbox_is_one_short_clause_and_returns_exactly_its_messages(docs, make_archivist):
+    days = [datetime(2024, 1, 1, 9, tzinfo=timezone.utc) + timedelta(days=d) for d in range(40)]
+    senders = ["Ana <ana@example.org>", "Bo <bo@example.org>", "Carla <carla@example.net>"]
+    mf.write_mbox(docs / "year.mbox", [
+        dated(mf.message(f"Day {d}", f"Log entry {d}: the depot was checked and found in order.",
+                         sender=senders[d % 3]), day) for d, day in enumerate(days)])
+    archivist = synced(make_archivist, docs)
+    filters = Filters(after=date(2024, 1, 6), before=date(2024, 1, 30))  # messages 6 to 30
+    clause = Scope.of(filters, archivist.manifest).where.to_sql()
+    assert "(page >= 6) AND (page <= 30)" in clause and len(clause) < 120
+    assert found(archivist, "depot checked", **asdict(filters)) == {("year.mbox", n) for n in range(6, 31)}
+    # Scattered numbers are listed.
+    assert found(archivist, "depot checked", sender="carla", before=date(2024, 1, 20)) == {
+        ("year.mbox", n) for n in (3, 6, 9, 12, 15, 18)}
+    assert found(archivist, "depot checked", sender="example.org", after=date(2024, 1, 5)) == {
+        ("year.mbox", n) for n in range(5, 41) if n % 3 != 0}  # Ana and Bo
