@@ -14,6 +14,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from core import parts
 from core.ipc.client import ask_instance
 from core.ipc.server import InstanceServer
 from core.manifest import INDEXED, PENDING
@@ -281,3 +282,13 @@ def test_a_date_range_over_a_long_mailbox_is_one_short_clause_and_returns_exactl
         ("year.mbox", n) for n in (3, 6, 9, 12, 15, 18)}
     assert found(archivist, "depot checked", sender="example.org", after=date(2024, 1, 5)) == {
         ("year.mbox", n) for n in range(5, 41) if n % 3 != 0}  # Ana and Bo
+
+
+def test_a_mailbox_committed_in_parts_keeps_every_messages_envelope(docs, make_archivist, monkeypatch):
+    monkeypatch.setattr(parts, "PART_CHUNKS", 4)  # a big mailbox: its passages go in several commits
+    senders = ["Ana <ana@example.org>", "Carla <carla@example.net>"]
+    mf.write_mbox(docs / "big.mbox", [mf.message(f"Note {n}", f"Shelf {n} of the depot holds spare valves.",
+                                                 sender=senders[n % 2]) for n in range(1, 15)])
+    archivist = synced(make_archivist, docs)
+    assert archivist.manifest.get(str(docs / "big.mbox")).chunks == 14
+    assert found(archivist, "spare valves", sender="carla") == {("big.mbox", n) for n in range(1, 15, 2)}
