@@ -20,10 +20,12 @@ from core.ipc.server import InstanceServer
 from core.manifest import INDEXED, PENDING
 from core.parsing import parse_file
 from core.parsing.formats import READER_VERSIONS
+from core.parsing.model import Envelope
 from core.scope import Scope
 from core.search import Filters, MessageInfo
 from helpers import bump_mtime, synced, write
 from test_cli_instance import cli
+from test_mail import outlook_msg
 from tests.fixtures import mail_files as mf
 
 
@@ -51,6 +53,11 @@ def test_each_message_of_a_mailbox_gives_its_sender_recipients_and_date_in_utc(t
         (4, "Ana Silva <ana@example.org>", "Bo Lind <bo@example.org>", None),
         (5, "Ana Silva <ana@example.org>", "Bo Lind <bo@example.org>", utc(2024, 3, 3, 9, 30)),
     ]
+
+
+def test_an_outlook_message_gives_its_envelope_too(tmp_path):
+    (envelope,) = parse_file(str(outlook_msg(tmp_path / "invoice.msg"))).envelopes
+    assert envelope == Envelope(1, "Ana Silva <ana@example.org>", "Bo Lind <bo@example.org>", utc(2024, 3, 3, 9, 30))
 
 
 def test_headers_written_in_raw_utf8_are_read_as_utf8(tmp_path):
