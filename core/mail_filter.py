@@ -7,8 +7,9 @@ file's record (core/indexer.py). A filter is resolved there into the messages th
 becomes a clause on ``doc_id`` and ``page``: one term per set of documents sharing the same
 matching message numbers (every single-message .eml is page 1), and runs of consecutive numbers
 (the messages of a date range) as ranges, so the clause grows with the mailboxes that match and
-the gaps between their messages, not with the files. Anything that is not mail has no envelope and never
-passes; a message whose date could not be read passes no date filter.
+the gaps between their messages, not with the files (bench/mail_filter_cost.py). Anything that is
+not mail has no envelope and never passes; a message whose date could not be read passes no date
+filter.
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ def with_messages(result: SearchResult, manifest: Manifest) -> SearchResult:
     for hit in result.hits:
         envelope = known.get((hit.doc_id, hit.page)) if hit.kind == KIND else None
         if envelope is not None:
-            sent = datetime.fromtimestamp(envelope.sent_at, timezone.utc).isoformat() if envelope.sent_at is not None else None
+            sent = envelope.sent_at
+            sent = datetime.fromtimestamp(sent, timezone.utc).isoformat() if sent is not None else None
             hit = replace(hit, message=MessageInfo(envelope.sender, envelope.recipients, sent))
         hits.append(hit)
     return replace(result, hits=hits)
