@@ -22,6 +22,7 @@ from core.config import Settings
 from core.embedding import Embedder
 from core.ignore import IgnoreRules
 from core.index import Index
+from core.mail_filter import with_messages
 from core.manifest import FileRecord
 from core.planner import Plan, Planner
 from core.scope import Scope
@@ -321,8 +322,9 @@ class Archivist:
                sentence_rerank: bool = True) -> SearchResult:
         """Filters see every file exactly and hits are shown under the file that matched (core/scope.py)."""
         with self._reading() as index:  # one index for the whole search, kept open until it is done
-            return index.searcher.search(query, k=k, scope=Scope.of(filters, index.manifest), per_file=per_file,
-                                         sentence_rerank=sentence_rerank)
+            result = index.searcher.search(query, k=k, scope=Scope.of(filters, index.manifest), per_file=per_file,
+                                           sentence_rerank=sentence_rerank)
+            return with_messages(result, index.manifest)  # mail hits: who sent them, to whom, when
 
     def passages(self, path: str) -> list[Hit]:
         """Every indexed passage of one file in reading order; [] when it is not indexed."""

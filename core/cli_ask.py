@@ -28,13 +28,31 @@ def add_filter_arguments(p) -> None:
     p.add_argument("--file", help="only this file")
     p.add_argument("--type", dest="kinds", action="append", default=[],
                    help="only this document type (pdf, markdown, html, docx, text, code …); repeatable")
+    p.add_argument("--from", dest="sender", metavar="TEXT",
+                   help="only mail from a sender whose name or address contains this (any case)")
+    p.add_argument("--to", dest="recipient", metavar="TEXT",
+                   help="only mail to or copied to someone whose name or address contains this")
+    p.add_argument("--after", type=_when, metavar="DATE", help="only mail sent on or after this day (YYYY-MM-DD, UTC)")
+    p.add_argument("--before", type=_when, metavar="DATE", help="only mail sent on or before this day (YYYY-MM-DD, UTC)")
+
+
+def _when(text: str):
+    from core.mail_filter import parse_when
+
+    try:
+        return parse_when(text)
+    except ValueError as exc:
+        import argparse
+
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def filters_from_args(args):
     from core.search import Filters
 
     return Filters(folder=args.folder and os.path.abspath(args.folder),
-                   path=args.file and os.path.abspath(args.file), kinds=tuple(args.kinds))
+                   path=args.file and os.path.abspath(args.file), kinds=tuple(args.kinds),
+                   sender=args.sender, recipient=args.recipient, after=args.after, before=args.before)
 
 
 def engine_from_args(args, data_dir=None):

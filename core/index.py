@@ -99,7 +99,8 @@ class Index:
         """Bring the chunk table in step with the manifest after a crash between the two (or a
         damaged table): passages no file holds are dropped, files whose passages are missing are
         read again by the next sync, and passages shown under a path the manifest no longer has
-        (a rename cut short) are shown under the right one. Run by the writer at start."""
+        (a rename cut short) are shown under the right one; mail envelopes no file's content has
+        are dropped. Run by the writer at start."""
         holders = self.manifest.first_holders()
         try:
             shown = self.store.doc_paths()
@@ -114,6 +115,8 @@ class Index:
         if orphans:
             log.warning("dropping the passages of %d documents no file holds any more", len(orphans))
             self.store.apply(ChunkRows.empty(), drop_docs=sorted(orphans))
+        if self.manifest.forget_orphan_envelopes():  # a crash between the chunk drop and this
+            log.info("dropped the mail envelopes of contents no file holds any more")
         moved = {d: holder for d, holder in holders.items() if d in shown and shown[d] != display_path(holder[0])}
         if moved:
             log.info("showing %d documents under their current path", len(moved))

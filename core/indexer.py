@@ -265,7 +265,7 @@ class _Run:
         doc, work.parsed = work.parsed, None  # its passages keep what they need: the run keeps no texts
         chunks = self.ix.ingestor.chunker.iter_chunks(doc)
         head = list(islice(chunks, parts.PART_CHUNKS + 1))
-        prepared = PreparedDoc(work.content_hash, work.entry.path, doc.kind, head)
+        prepared = PreparedDoc(work.content_hash, work.entry.path, doc.kind, head, envelopes=doc.envelopes)
         if len(head) > parts.PART_CHUNKS:  # too large for one commit: all but its last part go now
             self._embed_waiting()
             self._flush()
@@ -321,8 +321,11 @@ class _Run:
                   if p and not p.first_ordinal and w.record and w.record.content_hash == p.doc_id]
         self.ix.store.apply(rows, drop_docs=drops, rewrite_docs=reread)
         with self.ix.manifest.transaction() as db:
-            for _, _, record in batch:
+            for _, prepared, record in batch:
+                if prepared is not None:  # a mail file's messages, in step with its passages
+                    self.ix.manifest.put_envelopes(db, prepared.doc_id, prepared.envelopes)
                 self.ix.manifest.upsert(db, record)
+            self.ix.manifest.forget_envelopes(db, drops)
         self.touched_hashes |= replaced
         self.chunks_written += len(rows)
         self.last_flush = time.monotonic()
@@ -374,6 +377,8 @@ class _Run:
             self.ix.store.repoint(moved)
         if drops:
             self.ix.store.apply(ChunkRows.empty(), drop_docs=drops)
+            with self.ix.manifest.transaction() as db:
+                self.ix.manifest.forget_envelopes(db, drops)
 
 
 def _record(entry: Entry, source: str, status: str, reason: str, now: float,

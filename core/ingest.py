@@ -14,6 +14,7 @@ from core.chunking import Chunk, Chunker
 from core.embed_cache import EmbeddingCache, text_hash
 from core.embedding import Embedder
 from core.manifest import display_path
+from core.parsing.model import Envelope
 from core.store import ChunkRows
 
 
@@ -29,6 +30,7 @@ class PreparedDoc:
     vectors: np.ndarray | None = None
     embedded: int = 0  # how many chunks needed the model
     first_ordinal: int = 0  # a later part of a document committed in parts (core.parts)
+    envelopes: tuple[Envelope, ...] = ()  # mail: recorded with the document's last part (core/mail_filter.py)
 
     def rows(self) -> ChunkRows:
         rows = ChunkRows.empty()

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from core.localdb import LocalDB
+from core.localdb import LocalDB, from_db, to_db
+from core.parsing.model import Envelope
 
 INDEXED, PENDING, SKIPPED, FAILED, NEEDS_OCR = "indexed", "pending", "skipped", "failed", "needs_ocr"
 _REMOVING = "removing:"  # meta key prefix: a source whose removal has started
@@ -47,6 +48,17 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_by_hash ON files(content_hash);
 CREATE INDEX IF NOT EXISTS files_by_source ON files(source);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS envelopes (
+    content_hash TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    sender TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    sender_key TEXT NOT NULL,  -- sender and recipients case-folded: what filters match a part of
+    recipients_key TEXT NOT NULL,
+    sent_at INTEGER,  -- seconds since the epoch, UTC; NULL when the message's date is unreadable
+    PRIMARY KEY (content_hash, page)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS envelopes_by_date ON envelopes(sent_at);
 """
 
 
@@ -94,7 +106,8 @@ class FileRecord:
 
 class Manifest:
     def __init__(self, db_path: Path):
-        self._db = LocalDB(db_path, _SCHEMA, version=1)
+        # 2: envelopes (mail messages' sender, recipients, date), a new table: no migration
+        self._db = LocalDB(db_path, _SCHEMA, version=2)
         self.transaction = self._db.transaction
         self._query = self._db.query
 
@@ -254,6 +267,53 @@ class Manifest:
                     (PENDING, reason, *SEARCHABLE, *part),
                 ).rowcount
             return n
+
+    # -- mail envelopes (what core/mail_filter.py filters on) -----------------------------------
+
+    def put_envelopes(self, db: sqlite3.Connection, content_hash: str, envelopes: Iterable[Envelope]) -> None:
+        """A content's envelopes in place of those it had, inside the transaction that records its files."""
+        db.execute("DELETE FROM envelopes WHERE content_hash = ?", (content_hash,))
+        db.executemany("INSERT OR REPLACE INTO envelopes VALUES (?, ?, ?, ?, ?, ?, ?)", [
+            (content_hash, e.page, to_db(e.sender), to_db(e.recipients), to_db(e.sender.casefold()),
+             to_db(e.recipients.casefold()), e.sent_at) for e in envelopes])
+
+    def forget_envelopes(self, db: sqlite3.Connection, hashes: Iterable[str]) -> None:
+        db.executemany("DELETE FROM envelopes WHERE content_hash = ?", [(h,) for h in hashes])
+
+    def forget_orphan_envelopes(self) -> int:
+        """Drop the envelopes of contents no file names any more (left by a crash); returns how many."""
+        with self.transaction() as db:
+            return db.execute("DELETE FROM envelopes WHERE content_hash NOT IN"
+                              " (SELECT content_hash FROM files WHERE content_hash IS NOT NULL)").rowcount
+
+    def messages_matching(self, sender: str | None = None, recipient: str | None = None,
+                          since: int | None = None, until: int | None = None) -> dict[str, list[int]]:
+        """content hash → numbers of its messages whose sender and recipients contain these texts
+        (any case) and that were sent in [since, until), for contents with passages in the index."""
+        sql = ("SELECT content_hash, page FROM envelopes e WHERE EXISTS (SELECT 1 FROM files WHERE"
+               " content_hash = e.content_hash AND status IN (?, ?) AND chunks > 0)")
+        args: list = [*SEARCHABLE]
+        for clause, value in (("instr(sender_key, ?) > 0", sender and sender.casefold()),
+                              ("instr(recipients_key, ?) > 0", recipient and recipient.casefold()),
+                              ("sent_at >= ?", since), ("sent_at < ?", until)):
+            if value is not None:
+                sql, args = sql + " AND " + clause, args + [to_db(value) if isinstance(value, str) else value]
+        pages: dict[str, list[int]] = {}
+        for row in self._query(sql + " ORDER BY content_hash, page", args):
+            pages.setdefault(row["content_hash"], []).append(row["page"])
+        return pages
+
+    def envelopes_of(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Envelope]:
+        """The envelopes of these (content hash, message number) pairs that are known."""
+        found = {}
+        for content_hash, page in set(keys):
+            rows = self._query("SELECT page, sender, recipients, sent_at FROM envelopes"
+                               " WHERE content_hash = ? AND page = ?", (content_hash, page))
+            if rows:
+                r = rows[0]
+                found[content_hash, page] = Envelope(r["page"], from_db(r["sender"]), from_db(r["recipients"]),
+                                                     r["sent_at"])
+        return found
 
     # -- meta ---------------------------------------------------------------------------------
 

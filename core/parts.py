@@ -70,7 +70,8 @@ class PartWriter:
             self.written += len(part)
             self.emit(ev.FileProgress(doc.path, self.written, None, "passages"))
             part, following = following, list(islice(chunks, PART_CHUNKS))
-        return PreparedDoc(doc.doc_id, doc.path, doc.kind, part, first_ordinal=self.written)
+        return PreparedDoc(doc.doc_id, doc.path, doc.kind, part, first_ordinal=self.written,
+                           envelopes=doc.envelopes)
 
     def _embed(self, doc: PreparedDoc, part: list[Chunk], cancel: threading.Event) -> ChunkRows | None:
         rows = ChunkRows.empty()

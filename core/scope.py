@@ -5,6 +5,8 @@ of them) in a lossy UTF-8 form (names that are not valid UTF-8 get U+FFFD). The 
 every file exactly, by its bytes, with its content hash, so path and folder filters go through it:
 
 - a file is its content: ``doc_id = <hash>``;
+- a mail filter (sender, recipient, dates) is the messages that pass it: ``doc_id`` and ``page``
+  (core/mail_filter.py);
 - a folder is the passages shown inside it (a prefix range on ``path``) or the contents of its
   files that are shown elsewhere (``doc_id IN …``: only copies, so the list stays short; listing
   every content of a 5,000-file folder doubled the cost of a filtered search at 100k passages).
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 
 from lancedb.expr import Expr, col, lit
 
+from core import mail_filter
 from core.manifest import SEARCHABLE, Manifest, display_path
 from core.search import Filters
 
@@ -51,6 +54,8 @@ class Scope:
             parts.append(_folder_expression(name, manifest))
         if filters.kinds:
             parts.append(col("kind").isin([lit(k) for k in filters.kinds]))
+        if filters.of_mail:  # sender, recipient, dates: the messages that pass (core/mail_filter.py)
+            parts.append(mail_filter.where(filters, manifest))
         where = None
         for part in parts:
             where = part if where is None else where & part

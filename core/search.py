@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Callable, Protocol
 
 from lancedb.expr import Expr
@@ -24,6 +25,15 @@ log = logging.getLogger(__name__)
 
 RRF_K = 60  # the usual constant: damps the difference between rank 1 and rank 2
 _COLUMNS = ["id", "doc_id", "path", "kind", "page", "heading", "start", "end", "text"]
+
+
+@dataclass(frozen=True)
+class MessageInfo:
+    """The e-mail message a mail passage belongs to (attachments' passages too)."""
+
+    sender: str
+    recipients: str  # To and Cc
+    date: str | None  # ISO 8601 in UTC; None when the message's date could not be read
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,7 @@ class Hit:
     sentence_start: int | None = None
     sentence_end: int | None = None
     also_in: tuple[tuple[str, int | None], ...] = ()  # (path, page) of the same text in other files
+    message: MessageInfo | None = None  # a mail passage's message (core/mail_filter.py)
 
     @property
     def found_by(self) -> tuple[str, ...]:
@@ -66,6 +77,16 @@ class Filters:
     folder: str | None = None  # only files under this folder
     path: str | None = None  # only this file
     kinds: tuple[str, ...] = ()  # only these types ("pdf", "markdown", …)
+    # Mail only (core/mail_filter.py): a part of the sender's / a recipient's name or address, any
+    # case; sent on or after / on or before this day (UTC), or from / until this moment.
+    sender: str | None = None
+    recipient: str | None = None
+    after: date | None = None
+    before: date | None = None
+
+    @property
+    def of_mail(self) -> bool:
+        return bool(self.sender or self.recipient or self.after or self.before)
 
 
 class Scope(Protocol):

@@ -7,7 +7,8 @@ by html_text.py). Each attachment is parsed by the same dispatcher as a file (``
 given by parse.py) and its Sections are re-headed (subject, attachment name[, "page 2"], …) and
 paged by the message number; a message/rfc822 attachment is read as a message. The locator unit is
 the whole text built here (every Section of every message, joined by blank lines), so the text
-preview finds a passage by its offsets like in any unpaged file.
+preview finds a passage by its offsets like in any unpaged file. Each message of the file also
+gives an Envelope (sender, recipients, date in UTC) by its number, for search filters.
 
 A damaged part (unknown charset, broken base64, an attachment that cannot be read) costs a
 warning, never the rest of the message; a message that cannot be parsed costs a warning, never
@@ -22,16 +23,18 @@ import logging
 import mimetypes
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from email import policy
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
 from typing import BinaryIO
 
 from ..locator import place_long
 from .files import mb
 from .html_text import parse_html
-from .model import ParsedDocument, ParseError
+from .model import Envelope, ParsedDocument, ParseError
 from .sections import cut_sections
 
 log = logging.getLogger(__name__)
@@ -66,6 +69,7 @@ class _Text:
         self.parts: list[str] = []
         self.spans: list[tuple[int, int, tuple[str, ...], int]] = []
         self.pos = 0
+        self.envelopes: list[Envelope] = []
 
     def add(self, text: str, page: int, heading: tuple[str, ...]) -> bool:
         text = text.strip()
@@ -80,7 +84,8 @@ class _Text:
         full = "\n\n".join(self.parts)
         sections = [s for start, end, heading, page in self.spans
                     for s in cut_sections(full, [(start, end, heading)], page=page)]
-        return ParsedDocument(kind=KIND, sections=sections, title=title, warnings=tuple(warnings))
+        return ParsedDocument(kind=KIND, sections=sections, title=title, warnings=tuple(warnings),
+                              envelopes=tuple(self.envelopes))
 
     def drop_last(self) -> None:
         self.parts.pop()
@@ -184,11 +189,44 @@ def _header(message: Message, name: str) -> str:
 
 def _decoded_header(value) -> str:
     """A header's text with its encoded words (=?utf-8?q?…?=) decoded, on one line."""
+    if isinstance(value, Header):  # raw 8-bit bytes in it, which str() would turn into "�"
+        value = "".join(_eight_bit(data) for data, _ in decode_header(value))
     try:
         value = str(make_header(decode_header(str(value))))
     except (LookupError, ValueError, UnicodeError, email.errors.HeaderParseError):
         value = str(value)  # an encoded word too broken to decode: its raw text, not nothing
     return " ".join(value.split())
+
+
+def _sent_at(message: Message) -> int | None:
+    """The Date header in seconds since the epoch; None when it is missing or cannot be read (such
+    a message matches no date filter). A date without a zone ("-0000") is taken as UTC."""
+    value = _header(message, "Date")
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        try:  # some tools write ISO 8601 ("2024-03-03 09:30")
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    try:
+        return int(when.timestamp())
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _eight_bit(data: bytes | str) -> str:
+    """Header bytes sent without encoding: UTF-8 as RFC 6532 allows, else Latin-1 (old mailers)."""
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def _subject(message: Message) -> str:
@@ -218,6 +256,9 @@ def _add_message(out: _Text, warnings: list[str], message: Message, number: int,
     text = "\n\n".join(t for leaf in texts if (t := _body_text(leaf, warnings, where).strip()))
     envelope = " · ".join(
         f"{name}: {value}" for name in ("From", "To", "Date") if (value := _header(message, name)))
+    if not outer:  # a message of the file, not one attached to it: filters go by its envelope
+        out.envelopes.append(Envelope(number, _header(message, "From"), ", ".join(
+            value for name in ("To", "Cc") if (value := _header(message, name))), _sent_at(message)))
     count = len(out.parts)
     added = out.add(envelope + "\n\n" + text, number, heading)
     for index, leaf in enumerate(attachments, start=1):

@@ -26,6 +26,16 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Envelope:
+    """Who sent a message, to whom and when: what a search can filter mail on (core/mail_filter.py)."""
+
+    page: int  # the message's number in its file (the ``page`` of its Sections and its attachments')
+    sender: str  # the From header decoded: "Ana Silva <ana@example.org>", several joined by ", "
+    recipients: str  # To and Cc, decoded, joined by ", "
+    sent_at: int | None  # the Date header in seconds since the epoch (UTC); None when missing or unreadable
+
+
+@dataclass(frozen=True)
 class ParsedDocument:
     kind: str  # "pdf", "epub", "markdown", "text", "rst", "html", "docx", "code", "image", …
     sections: list[Section]
@@ -41,6 +51,7 @@ class ParsedDocument:
     needs_ocr_pictures: int = 0
     # A window of pages parsed within a time budget (OCR) may stop early: the first page it left.
     next_page: int | None = None
+    envelopes: tuple[Envelope, ...] = ()  # mail: one per message of the file
 
 
 @dataclass
