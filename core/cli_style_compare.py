@@ -116,6 +116,8 @@ def _show_figures(evaluation) -> None:
             ("citation accuracy (the model's [n])", "citation_accuracy", "citation_questions"),
             ("citations, counting those by wording", "citation_accuracy_with_inferred", None),
             ("refused, documents have no answer", "refusal_rate", "refusal_questions"),
+            ("refused, documents have the answer", "false_refusals", "expected_value_questions"),
+            ("refused, your earlier questions", "asked_refusals", "asked_questions"),
             ("seconds per answer", "seconds_mean", None)]
     print(f"{'':40} {evaluation.against:>18} {'styled':>10}")
     for label, key, count in rows:

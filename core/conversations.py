@@ -207,6 +207,17 @@ class ConversationStore:
             raise KeyError(f"{'no' if not rows else 'more than one'} {table[:-1]} id starts with {prefix!r}")
         return rows[0]["id"]
 
+    def answered_questions(self, limit: int) -> list[str]:
+        """The user's questions answered from the documents (complete, with sources; summaries and
+        refusals left out), newest first, each once: what a house style must still answer."""
+        rows = self._db.query(
+            "SELECT q.content, MAX(a.created_at) AS at FROM messages q JOIN messages a"
+            " ON a.conversation_id = q.conversation_id AND a.seq = q.seq + 1"
+            " WHERE q.role = 'user' AND a.role = 'assistant' AND a.status = 'complete' AND a.citations != '[]'"
+            " AND (a.trace IS NULL OR json_extract(a.trace, '$.task') IS NULL)"
+            " GROUP BY q.content ORDER BY at DESC LIMIT ?", (limit,))
+        return [from_db(r["content"]) for r in rows]
+
     def delete_message(self, msg_id: str) -> bool:
         with self._db.transaction() as db:
             return db.execute("DELETE FROM messages WHERE id = ?", (msg_id,)).rowcount > 0

@@ -288,3 +288,19 @@ def test_export_markdown_quotes_the_cited_sentences_when_the_answer_has_them(sto
     md = store.export_markdown(conv.id)
     assert "  > “Refunds are possible for 30 days.”\n  > “Ask the shop.”" in md
     assert CITATIONS[0]["snippet"] not in md
+
+
+def test_questions_answered_from_the_documents_newest_first_once_each(store):
+    conv = store.create()
+    for question, status, citations, trace in [
+            ("What was the budget for 2024?", "complete", CITATIONS, TRACE),
+            ("Who approved it?", "refused", [], TRACE),  # not answered
+            ("Summarize the report", "complete", CITATIONS, {"task": "summary"}),  # a summary, not a question
+            ("Where is the plant?", "complete", CITATIONS, TRACE),
+            ("What was the budget for 2024?", "complete", CITATIONS, TRACE),  # asked again
+            ("What is the capital of France?", "complete", [], TRACE)]:  # answered without a source
+        store.add_message(conv.id, "user", question)
+        store.add_message(conv.id, "assistant", "…", citations=citations, trace=trace, status=status)
+    store.add_message(conv.id, "user", "And the year before?")  # not answered yet
+    assert store.answered_questions(10) == ["What was the budget for 2024?", "Where is the plant?"]
+    assert store.answered_questions(1) == ["What was the budget for 2024?"]

@@ -395,3 +395,28 @@ def test_through_ollama_an_adapter_of_zeros_is_not_applied(server_url, make_arch
     assert verdicts["zeros"]["applied"] is False and verdicts["zeros"]["reason"].startswith("not applied"), verdicts
     assert verdicts["zeros"]["prompts"] == 3
     assert verdicts["random"]["applied"] is True, verdicts
+
+
+def test_refusing_the_users_earlier_questions_holds_a_style_back(data_dir):
+    from core import layout
+    from core.conversations import ConversationStore
+    from core.style.compare import ASKED, Scored
+    from core.style.compare import figures as figures_of
+    from core.style.evaluation import earlier_questions
+
+    store = ConversationStore(layout.conversations_path(data_dir))
+    conv = store.create()
+    for question in ("Where is the pump house?", "Who signs the permits?", "What does astuple() do?"):
+        store.add_message(conv.id, "user", question)
+        store.add_message(conv.id, "assistant", "… [1]", citations=[{"n": 1, "path": "/d/a.md"}])
+    store.close()
+    asked = earlier_questions(data_dir, 10, skip={"What does astuple() do?"})  # already a held-out question
+    assert [(q.text, q.origin) for q in asked] == [("Who signs the permits?", ASKED), ("Where is the pump house?", ASKED)]
+
+    def run(status):
+        return [Scored(q, "…", status, True, None, (), (), None, None) for q in asked]
+
+    plain, styled = figures_of(run("complete")), figures_of(run("refused"))
+    assert (plain["asked_refusals"], styled["asked_refusals"], styled["asked_questions"]) == (0.0, 1.0, 2)
+    verdict = gate.verdict({**plain, "adherence": 0.0}, {**styled, "adherence": 1.0}, identical=False, prompts=12)
+    assert not verdict["passed"] and "your earlier questions refused 0 % → 100 %" in verdict["reason"]

@@ -29,6 +29,7 @@ from core.style.style_checks import Outcome, Similarity, StyleChecks
 K = 8  # passages retrieved, as the app asks
 MAX_ANSWER_TOKENS = 160  # as bench/answer_quality.py: the facts need a sentence, a format a few more
 HELD_OUT = "held-out"
+ASKED = "asked before"  # a question from the user's conversations (core/conversations.py)
 REFERENCE_SHARE = 0.5  # of the values of the user's answer that an answer must state
 
 
@@ -189,6 +190,7 @@ def figures(rows: Sequence[Scored]) -> dict:
     citing = [r for r in rows if r.cites_right is not None]
     citing_any = [r for r in rows if r.cites_right_any is not None]
     off = [r for r in rows if r.question.refuse]
+    open_ = [r for r in rows if not r.question.refuse and r.states_answer is None and r.question.origin == ASKED]
     return {
         "questions": len(rows), "answers_written": len(written),
         "adherence": _share(sum(r.adheres for r in written), len(written)),
@@ -204,6 +206,10 @@ def figures(rows: Sequence[Scored]) -> dict:
         "refusal_rate": _share(sum(r.status == "refused" for r in off), len(off)),
         "refusal_questions": len(off),
         "false_refusals": _share(sum(r.status == "refused" for r in answerable), len(answerable)),
+        # The user's own earlier questions, answered then from the documents: no known value to
+        # check, but refusing them is a loss the held-out examples (all of the style's kind) miss.
+        "asked_refusals": _share(sum(r.status == "refused" for r in open_), len(open_)),
+        "asked_questions": len(open_),
         "seconds_mean": _mean([r.seconds for r in rows if r.reached_model]),
     }
 

@@ -1,6 +1,7 @@
 """Evaluate a trained house style: compare it with the plain model on the examples held out from its
-training (and on a QA set, if given), judge it with the gate, and keep the scores and the verdict
-in its manifest (``StyleRegistry.record_evaluation``), where ``style use`` and ``style list`` read them.
+training, on a QA set if given, and on up to ten questions the user asked before that the app
+answered from the documents; judge it with the gate, and keep the scores and the verdict in its
+manifest (``StyleRegistry.record_evaluation``), where ``style use`` and ``style list`` read them.
 
 The style checks are the user's (``styles/checks.json``) or, when there are none, derived from the
 examples the style was trained on; the similarity to the user's examples is to those same training
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from core.style import style_checks
-from core.style.compare import Comparison, Question, Run, compare, from_examples
+from core.style.compare import ASKED, Comparison, Question, Run, compare, from_examples
 from core.style.errors import StyleError
 from core.style.manifest import now_rfc3339
 from core.style.registry import Style
@@ -88,7 +89,7 @@ def _ollama_file(spec: str, registry) -> Path:
 
 def evaluate(studio, archivist, engine, style: Style, *, questions: Sequence[Question] = (),
              held_out: bool = True, limit: int | None = None, strength: float = 1.0,
-             against: Style | None = None, record: bool = True,
+             against: Style | None = None, record: bool = True, earlier: bool = True,
              progress: Callable[[str, int, int, Run], None] | None = None) -> Evaluation:
     """Compare ``style`` with the plain model (or with the style ``against``) on ``engine``, which
     must be the style's base (see ``engine_for_style``). The verdict is recorded only for a
@@ -99,6 +100,7 @@ def evaluate(studio, archivist, engine, style: Style, *, questions: Sequence[Que
         notes.append(f"your examples have changed since {style.label} was trained: some of the held-out "
                      "examples may be ones it learnt from")
     asked = (from_examples(found.validation, limit) if held_out else []) + list(questions)
+    asked += earlier_questions(archivist.data_dir, QUICK_QUESTIONS if earlier else 0, {q.text for q in asked})
     if not asked:
         raise StyleError("there is nothing to compare on: no held-out example has a question "
                          "(add examples, or give questions with --questions FILE)")
@@ -121,3 +123,22 @@ def evaluate(studio, archivist, engine, style: Style, *, questions: Sequence[Que
     if record and against is None:
         evaluation.style = studio.registry.record_evaluation(style.version, evaluation.scores(), verdict)
     return evaluation
+
+
+def earlier_questions(data_dir: Path, limit: int, skip: set[str]) -> list[Question]:
+    """Up to ``limit`` of the user's own questions the app answered from the documents before
+    (newest first): a style must go on answering them, not only questions of its own kind."""
+    if limit <= 0:
+        return []
+    from core import layout
+    from core.conversations import ConversationStore
+
+    path = layout.conversations_path(Path(data_dir))
+    if not path.exists():
+        return []
+    store = ConversationStore(path)
+    try:
+        texts = store.answered_questions(limit + len(skip))
+    finally:
+        store.close()
+    return [Question(text, origin=ASKED) for text in texts if text not in skip][:limit]

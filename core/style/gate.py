@@ -25,6 +25,7 @@ GROUNDEDNESS = (  # (figure, how many questions it is over, what it is called, w
     # A style that learnt to refuse would otherwise pass on the line above (measured: 29 of 30
     # answerable questions refused, expected values 40 % → 3 %).
     ("false_refusals", "expected_value_questions", "answerable questions refused", True),
+    ("asked_refusals", "asked_questions", "your earlier questions refused", True),
 )
 
 
