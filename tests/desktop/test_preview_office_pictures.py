@@ -8,6 +8,7 @@ import os
 from dataclasses import asdict
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from core.parsing.ocr.options import from_settings
 from core.parsing.pictures import PICTURE_LABEL
@@ -40,6 +41,7 @@ def shown(qtbot, archivist, citation: dict, name: str) -> PreviewPane:
     with qtbot.waitSignal(pane.rendered, timeout=30_000):
         pane.show_citation(citation)
     if SHOTS:
+        QApplication.processEvents()  # the layout settles as it would on screen
         pane.grab().save(os.path.join(SHOTS, name))
     return pane
 
