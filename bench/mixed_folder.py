@@ -73,19 +73,19 @@ def report_ingest(folder, run: dict) -> None:
         row["passages"] += record.chunks if record else 0
     for task in run["tasks"]:
         row = per_kind[kinds[os.path.relpath(task["path"], folder.root)]]
-        for key in ("wall", "cpu", "ocr_wall", "ocr_cpu", "ocr_reads"):
+        for key in ("wall", "cpu", "ocr_wall", "ocr_cpu", "ocr_reads", "ocr_passes"):
             row[key] += task[key]
     parse_wall = sum(t["wall"] for t in run["tasks"])
     ocr_wall = sum(t["ocr_wall"] for t in run["tasks"])
     files, passages = len(kinds), sum(r["passages"] for r in per_kind.values())
     mb = sum(r["mb"] for r in per_kind.values())
     print(f"  {'kind':12} {'files':>5} {'MB':>6} {'passages':>8} {'parse s':>8} {'share':>6} {'CPU s':>6} "
-          f"{'OCR s':>6} {'OCR CPU':>7} {'OCR reads':>9}")
+          f"{'OCR s':>6} {'OCR CPU':>7} {'OCR reads (passes)':>18}")
     for kind in SIZES:
         r = per_kind[kind]
         print(f"  {kind:12} {r['files']:5.0f} {r['mb']:6.2f} {r['passages']:8.0f} {r['wall']:8.1f} "
               f"{100 * r['wall'] / parse_wall:5.1f}% {r['cpu']:6.1f} {r['ocr_wall']:6.1f} {r['ocr_cpu']:7.1f} "
-              f"{r['ocr_reads']:9.0f}")
+              f"{r['ocr_reads']:9.0f} ({r['ocr_passes']:.0f})")
     seconds = run["seconds"]
     worker_cpu = sum(t["cpu"] for t in run["tasks"])
     print(f"  total: {files} files, {mb:.1f} MB, {passages:.0f} passages; add + sync {seconds:.1f} s wall: "

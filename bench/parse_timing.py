@@ -10,7 +10,7 @@ import time
 
 from core.parsing.pool import ParserPool
 
-_ocr = {"wall": 0.0, "cpu": 0.0, "reads": 0}  # this task's OCR, in this worker
+_ocr = {"wall": 0.0, "cpu": 0.0, "reads": 0, "passes": 0}  # this task's OCR, in this worker
 
 
 def _timed(read):
@@ -27,20 +27,38 @@ def _timed(read):
     return timed_read
 
 
-def timed_parse(path: str, log_path: str, **kwargs):
-    """Runs in the worker in place of parse_file (same arguments, same result)."""
+def _counted(read):
+    """The engine's own reads: an image read unsurely is read again turned (ocr/orient.py)."""
+    def counted_read(self, *args, **kwargs):
+        _ocr["passes"] += 1
+        return read(self, *args, **kwargs)
+
+    counted_read.timed = True
+    return counted_read
+
+
+def _instrument() -> None:
     from core.parsing import ocr_pages
-    from core.parsing.parse import parse_file
+    from core.parsing.ocr import rapid, tesseract
 
     if not getattr(ocr_pages.OcrPages.read, "timed", False):
         ocr_pages.OcrPages.read = _timed(ocr_pages.OcrPages.read)
-    _ocr.update(wall=0.0, cpu=0.0, reads=0)
+        rapid.RapidEngine.read = _counted(rapid.RapidEngine.read)
+        tesseract.TesseractEngine.read = _counted(tesseract.TesseractEngine.read)
+
+
+def timed_parse(path: str, log_path: str, **kwargs):
+    """Runs in the worker in place of parse_file (same arguments, same result)."""
+    from core.parsing.parse import parse_file
+
+    _instrument()
+    _ocr.update(wall=0.0, cpu=0.0, reads=0, passes=0)
     wall, cpu = time.perf_counter(), time.process_time()  # process time: every thread of the worker
     try:
         return parse_file(path, **kwargs)
     finally:
         record = {"path": path, "wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
-                  "ocr_wall": _ocr["wall"], "ocr_cpu": _ocr["cpu"], "ocr_reads": _ocr["reads"]}
+                  "ocr_wall": _ocr["wall"], "ocr_cpu": _ocr["cpu"], "ocr_reads": _ocr["reads"], "ocr_passes": _ocr["passes"]}
         with open(log_path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
 
