@@ -133,6 +133,8 @@ class Entities:
         self.invoice = rng.randint(1000, 5000)
 
     def take(self, slot: str) -> str:
+        if not self.pools[slot]:
+            raise SystemExit(f"out of distinct {slot} names for a folder this size: lower --scale")
         return self.pools[slot].pop()
 
     def date(self, year: int | None = None) -> str:

@@ -95,7 +95,7 @@ def _xlsx(b, asked: RowQuestions) -> None:
         people = wb.create_sheet("Contacts")
         people.append(["Name", "Company", "Role", "Phone", "Email"])
         for _ in range(b.sized(40)):
-            v = b.rows.contact()
+            v = b.rows.contact(customers)  # people at the customers
             people.append(list(v.values()))
             asked.add("xlsx row", rel, 3, "Contacts", people.max_row, v, b.rng.choice(CONTACT_Q), v["Email"])
         path = b.path(rel, "xlsx")
@@ -107,6 +107,7 @@ def _ods(b, asked: RowQuestions) -> None:
     for f in range(b.count("ods")):
         rel = f"stock/warehouse-stock-{f + 1}.ods"
         warehouses = [b.entities.take("city") for _ in range(4)]
+        suppliers = [b.entities.take("company") for _ in range(8)]
         stock, reorder = [sf.ods_row("Item", "Warehouse", "Shelf", "Count", "Checked")], [
             sf.ods_row("Item", "Supplier", "Lead time (days)", "Minimum order")]
         for _ in range(b.sized(70)):
@@ -115,24 +116,25 @@ def _ods(b, asked: RowQuestions) -> None:
             stock.append(sf.ods_row(*v.values()))
             asked.add("ods row", rel, 1, "Stock", len(stock), v, b.rng.choice(STOCK_Q), v["Item"])
             if b.rng.random() < 0.5:
-                w = {"Item": v["Item"], "Supplier": b.entities.take("company"),
+                w = {"Item": v["Item"], "Supplier": b.rng.choice(suppliers),
                      "Lead time (days)": b.rng.randint(2, 90), "Minimum order": b.rng.choice([10, 25, 50, 100, 250])}
                 reorder.append(sf.ods_row(*w.values()))
-                asked.add("ods row", rel, 2, "Reorder", len(reorder), w, b.rng.choice(REORDER_Q), w["Supplier"])
+                asked.add("ods row", rel, 2, "Reorder", len(reorder), w, b.rng.choice(REORDER_Q), w["Item"])
         sf.write_ods(b.path(rel, "ods"), {"Stock": stock, "Reorder": reorder}, title=f"Stock {f + 1}")
 
 
 def _csv(b, asked: RowQuestions) -> None:
     for f in range(b.count("csv")):
         rel = f"exports/shipments-{f + 1:02}.csv"
-        senders = [b.entities.take("company") for _ in range(10)]
-        cities = [b.entities.take("city") for _ in range(12)]
+        rows = b.sized(100)
+        senders = [b.entities.take("company") for _ in range(max(10, rows // 8))]  # enough pairs for the rows
+        cities = [b.entities.take("city") for _ in range(max(12, rows // 6))]
         semicolon = f % 2 == 1  # a European export: ';' and Windows-1252
         path = b.path(rel, "csv")
         with open(path, "w", newline="", encoding="cp1252" if semicolon else "utf-8") as fh:
             out = csv.writer(fh, delimiter=";" if semicolon else ",")
             out.writerow(["Tracking", "Sender", "Destination", "Weight (kg)", "Shipped"])
-            for row in range(2, b.sized(100) + 2):
+            for row in range(2, rows + 2):
                 v = b.rows.shipment(senders, cities)
                 v["Shipped"] = _date(b)
                 weight = f"{v['Weight (kg)']}".replace(".", ",") if semicolon else v["Weight (kg)"]

@@ -103,10 +103,12 @@ class Rows:
         self.used: set = set()
 
     def _unique(self, make):
-        while (value := make()) in self.used:
-            pass
-        self.used.add(value)
-        return value
+        for _ in range(1000):
+            value = make()
+            if value not in self.used:
+                self.used.add(value)
+                return value
+        raise SystemExit("the tables ran out of distinct values for a folder this size: lower --scale")
 
     def invoice(self, customers: list[str]) -> dict:
         r = self.rng
@@ -117,9 +119,9 @@ class Rows:
                 "Hours": r.randint(2, 160), "Rate": r.choice([45, 60, 72.5, 85, 95, 110, 125]),
                 "Due": self.e.date(2025)}
 
-    def contact(self) -> dict:
+    def contact(self, companies: list[str]) -> dict:
         r = self.rng
-        name, company = self.e.take("person"), self.e.take("company")
+        name, company = self.e.take("person"), r.choice(companies)
         first, last = name.lower().split(" ", 1)
         domain = re.sub(r"[^a-z]", "", company.lower().split()[0]) + ".example"
         return {"Name": name, "Company": company, "Role": r.choice(ROLES),
@@ -131,7 +133,8 @@ class Rows:
         return self._unique(lambda: f"{r.choice(MATERIALS)} {r.choice(THINGS)} {r.choice([6, 8, 10, 12, 15, 20, 25, 32, 40, 50])} mm")
 
     def shelf(self) -> str:
-        return self._unique(lambda: f"{self.rng.choice('ABCDEFGH')}-{self.rng.randint(1, 40):02d}")
+        r = self.rng
+        return self._unique(lambda: f"{r.choice('ABCDEFGH')}-{r.randint(1, 40):02d}-{r.randint(1, 6)}")
 
     def shipment(self, senders: list[str], cities: list[str]) -> dict:
         r = self.rng
