@@ -155,7 +155,11 @@ def main() -> None:
     for n, name in enumerate(args.sets.split(",")):
         work = Path(tempfile.mkdtemp(prefix=f"archivist-mixed-{name}-"))
         started = time.perf_counter()
-        folder = build((work / "docs").resolve(), SEEDS[name], args.scale, args.per_place)
+        try:
+            folder = build((work / "docs").resolve(), SEEDS[name], args.scale, args.per_place)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
         print(f"\n== {name} set (seed {SEEDS[name]}): folder generated in {time.perf_counter() - started:.0f} s "
               f"at {folder.root}", flush=True)
         run = ingest(folder.root, work)
