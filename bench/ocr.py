@@ -70,9 +70,9 @@ def _docstrings(module) -> list[str]:
     return [d for d in found if isinstance(d, str)]
 
 
-def english_paragraphs() -> list[str]:
+def english_paragraphs(modules: list[str] = STDLIB, min_words: int = 25) -> list[str]:
     found = []
-    for name in STDLIB:
+    for name in modules:
         for doc in _docstrings(importlib.import_module(name)):
             for block in re.split(r"\n\s*\n", doc):
                 if ">>>" in block or re.search(r"^\s{4,}\S", block, re.M) or re.search(r"^\s*[-*+] ", block, re.M):
@@ -80,7 +80,7 @@ def english_paragraphs() -> list[str]:
                 block = re.sub(r":\w+:`~?([^`]*)`", r"\1", block).replace("``", "")
                 words = block.split()
                 letters = sum(c.isalpha() for c in block)
-                if len(words) >= 25 and letters > 0.7 * len("".join(words)) and _printable(block):
+                if len(words) >= min_words and letters > 0.7 * len("".join(words)) and _printable(block):
                     found.append(" ".join(words))
     return list(dict.fromkeys(found))
 

@@ -17,6 +17,7 @@ BENCHES = [
     ["gui_cold_start.py", "--runs", "5"],
     ["gui_responsiveness.py", "--files", "1000"],
     ["cli_latency.py", "--runs", "20"],
+    ["mixed_folder.py", "--ocr-off-run"],
 ]
 
 if __name__ == "__main__":
