@@ -16,7 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from .model import ParsedDocument, ParseError, Section
 from .ocr.options import OcrOptions
 from .ocr.pixels import ImageTooLarge, frame_count, frame_pixels, open_image
-from .ocr_pages import OcrPages
+from .ocr_pages import OcrPages, page_list
 from .sections import cut_sections
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def parse_image(
             text = pages.read(number, lambda: pixels, path)
             if text:
                 sections += cut_sections(text, [(0, len(text), ())], page=number if paged else None)
-    warnings = ([f"could not read {_pages(unreadable)}"] if unreadable else []) + pages.warnings(_pages)
+    warnings = ([f"could not read {page_list(unreadable)}"] if unreadable else []) + pages.warnings(page_list)
     return ParsedDocument(
         kind="image",
         sections=sections,
@@ -81,7 +81,3 @@ def parse_image(
         next_page=next_page,
     )
 
-
-def _pages(numbers: list[int]) -> str:
-    shown = ", ".join(map(str, numbers[:10])) + (" …" if len(numbers) > 10 else "")
-    return f"page {shown}" if len(numbers) == 1 else f"{len(numbers)} pages ({shown})"

@@ -72,6 +72,12 @@ class OcrPages:
         return notes
 
 
+def page_list(numbers: list[int]) -> str:
+    """"page 3" or "12 pages (1, 2, …)", for warnings: the first ten numbers."""
+    shown = ", ".join(map(str, numbers[:10])) + (" …" if len(numbers) > 10 else "")
+    return f"page {shown}" if len(numbers) == 1 else f"{len(numbers)} pages ({shown})"
+
+
 def pdf_page_pixels(page) -> np.ndarray:
     from .ocr.pixels import page_pixels
 

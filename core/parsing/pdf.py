@@ -24,7 +24,7 @@ import pymupdf
 from .files import native_name, read_all
 from .model import ParsedDocument, ParseError, Section
 from .ocr.options import OcrOptions
-from .ocr_pages import OcrPages, pdf_page_pixels
+from .ocr_pages import OcrPages, page_list, pdf_page_pixels
 from .sections import cut_sections
 
 log = logging.getLogger(__name__)
@@ -168,10 +168,10 @@ def parse_paged(
         if doc.is_repaired:
             warnings.append(REPAIRED)
         if garbled:
-            warnings.append(f"unreadable text (font without Unicode mapping) on {_pages(garbled)}")
+            warnings.append(f"unreadable text (font without Unicode mapping) on {page_list(garbled)}")
         if failed_pages:
-            warnings.append(f"could not read {_pages(failed_pages)}")
-        warnings += ocr.warnings(_pages)
+            warnings.append(f"could not read {page_list(failed_pages)}")
+        warnings += ocr.warnings(page_list)
         return ParsedDocument(
             kind=kind,
             sections=sections,
@@ -183,7 +183,3 @@ def parse_paged(
             next_page=next_page,
         )
 
-
-def _pages(pages: list[int]) -> str:
-    shown = ", ".join(map(str, pages[:10])) + (" …" if len(pages) > 10 else "")
-    return f"page {shown}" if len(pages) == 1 else f"{len(pages)} pages ({shown})"
