@@ -3,7 +3,7 @@ and whether a style learnt from realistic examples follows the style and stays g
 
     python bench/style_training.py [--models smollm2-135m,qwen2.5-coder-0.5b,qwen2.5-coder-1.5b]
         [--full smollm2-135m] [--examples 100] [--epochs 3] [--probe-steps 3] [--rounds 3]
-        [--qa-questions N] [--json]
+        [--qa-questions N] [--rehearse | --no-rehearse] [--json]
 
 The library: bench/qa_library.py's main QA set, plus reference notes made from the standard
 library's documentation (one note per module, a section per function: distinct real text). The
@@ -22,7 +22,12 @@ For every model installed:
   values, citation accuracy and refusals base vs styled on the main QA set, through
   core/style/compare.py, with the gate's verdict. The style checks are derived from the training
   examples only; nothing is tuned on what is reported.
+
+With ``--rehearse`` (the default, as the app trains) a fully trained model first answers the
+questions of two other QA sets as the user's history (bench/style_history.py); its answers the app
+would rehearse are trained on beside the examples, and those held out are asked as "asked before".
 """
+
 
 from __future__ import annotations
 
@@ -32,7 +37,6 @@ import os
 import random
 import re
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -42,14 +46,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TQDM_DISABLE", "1")  # transformers' GGUF loader draws progress bars
 
 import qa_library  # noqa: E402
+from style_costs import available_memory_gb, generation_speed, training_memory_gb  # noqa: E402
+import style_history  # noqa: E402
 from common import open_archivist  # noqa: E402
 from corpus import module_texts  # noqa: E402
 
 from core.answer.sentences import split_sentences  # noqa: E402
-from core.llm.base import ChatMessage  # noqa: E402
 from core.llm.embedded_engine import EmbeddedEngine  # noqa: E402
-from core.style import examples as ex, style_checks  # noqa: E402
-from core.style.compare import Question, compare, figures, from_examples  # noqa: E402
+from core.style import examples as ex, rehearsal, style_checks  # noqa: E402
+from core.style.compare import Question, asked_before, compare, figures, from_examples  # noqa: E402
 
 MODELS = ("smollm2-135m", "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b")
 _ENTRY = re.compile(r"^    ([A-Za-z]\w*)\(([^()]*)\)\n((?:        .*\n|[ \t]*\n)+)", re.MULTILINE)
@@ -138,23 +143,6 @@ def train_once(name: str, base, train_examples, epochs: int, max_steps: int | No
             "peak_rss_gb_so_far": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 1)}
 
 
-def training_memory_gb(gguf: str) -> float:
-    """The least training can take: the weights in fp32 (a 4–5-bit GGUF grows about 6.6-fold) and
-    the loader's copies, plus a GB; the measured peak is reported (run one model per process to get
-    its own)."""
-    return 1.2 * 6.6 * Path(gguf).stat().st_size / 2**30 + 1
-
-
-def available_memory_gb() -> float | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) / 2**20
-    except OSError:
-        pass
-    return None
-
-
 def run_tokens(engine, base, train_examples, epochs: int) -> int:
     """Tokens a run passes through the model: prompt and answer of every example, every epoch."""
     per_epoch = sum(engine.count_tokens(base.chat_format.render(e.messages()))
@@ -162,40 +150,26 @@ def run_tokens(engine, base, train_examples, epochs: int) -> int:
     return per_epoch * epochs
 
 
-def generation_speed(model: str, adapter: str, prompts, rounds: int, max_tokens: int = 64) -> dict:
-    """Base and adapter engines loaded side by side, the same prompts alternately, ``rounds`` times."""
-    engines = {"base": EmbeddedEngine(model), "adapter": EmbeddedEngine(model, adapter=(adapter, 1.0))}
-    times = {k: {"prefill": [], "decode": []} for k in engines}
-    try:
-        for engine in engines.values():
-            "".join(engine.stream_chat([ChatMessage("user", "Say OK.")], max_tokens=1))  # loaded before the clock
-        for _ in range(rounds):
-            for messages in prompts:
-                for which, engine in engines.items():
-                    started, stamps = time.perf_counter(), []
-                    for _piece in engine.stream_chat(messages, max_tokens=max_tokens):
-                        stamps.append(time.perf_counter())
-                    times[which]["prefill"].append(stamps[0] - started)
-                    if len(stamps) > 2:
-                        times[which]["decode"].append((len(stamps) - 1) / (stamps[-1] - stamps[0]))
-    finally:
-        for engine in engines.values():
-            engine.close()
-    out = {k: {"prefill_s": round(statistics.median(v["prefill"]), 3),
-               "decode_tokens_per_s": round(statistics.median(v["decode"]), 1)} for k, v in times.items()}
-    out["prefill_ratio"] = round(out["adapter"]["prefill_s"] / out["base"]["prefill_s"], 2)
-    out["decode_ratio"] = round(out["base"]["decode_tokens_per_s"] / out["adapter"]["decode_tokens_per_s"], 2)
-    out["samples"] = len(times["base"]["prefill"])
-    return out
+def rehearsed(archivist, engine, train_examples, validation, say, limit=None) -> tuple[list, list, dict]:
+    """The model's own answers to the history's questions that the app would rehearse, split as
+    the app splits them: (to train on, held out to ask, figures)."""
+    history = style_history.answer_and_save(archivist, engine, style_history.questions()[:limit], say)
+    pool = rehearsal.from_history(archivist.data_dir, rehearsal.wanted(len(train_examples)),
+                                  {e.question for e in train_examples + validation})
+    pool, _ = ex.validate(pool, engine.count_tokens, engine.context_length(), minimum=0)
+    train, held = ex.split(pool)
+    say(f"rehearsal: {len(pool)} of {history['asked']} earlier answers usable, {len(train)} trained on, "
+        f"{len(held)} held out; history {json.dumps(history)}")
+    return train, held, {**history, "usable": len(pool), "train": len(train), "held_out": len(held)}
 
 
 def base_vs_styled(archivist, model: str, adapter: str, train_examples, validation, root: Path,
-                   qa_questions: int | None, say) -> dict:
-    held = from_examples(validation)
+                   qa_questions: int | None, say, earlier=()) -> dict:
+    held = from_examples(validation) + asked_before(earlier)
     facts = qa_library.FACTS[:qa_questions] if qa_questions else qa_library.FACTS
     qa = [Question(f.question, expected=f.answers, file=str(root / "qa" / f.file), page=f.page, origin="qa")
           for f in facts] + [Question(q, refuse=True, origin="qa") for q in qa_library.OFF_TOPIC]
-    answers = [e.answer for e in train_examples]
+    answers = [e.answer for e in train_examples if e.origin != rehearsal.ORIGIN]
     similarity = style_checks.Similarity(archivist.embedder, answers)
     checks = style_checks.derive(answers, [e.original for e in train_examples if e.origin == "corrected"],
                                  similarity.floor())
@@ -206,8 +180,9 @@ def base_vs_styled(archivist, model: str, adapter: str, train_examples, validati
                                                                    f"{' '.join(run.answered.text.split())[:90]}"))
     finally:
         engine.close()
-    n = len(held)
-    parts = {"held_out": (comparison.base[:n], comparison.styled[:n]), "qa": (comparison.base[n:], comparison.styled[n:])}
+    n, m = len(held) - len(earlier), len(held)
+    parts = {"held_out": (comparison.base[:n], comparison.styled[:n]), "asked": (comparison.base[n:m], comparison.styled[n:m]),
+             "qa": (comparison.base[m:], comparison.styled[m:])}
     result = {part: {"base": figures(b), "styled": figures(s)} for part, (b, s) in parts.items()}
     result["checks"] = checks.to_json()
     result["gate"] = comparison.verdict()
@@ -222,6 +197,8 @@ def run(args, say) -> dict:
     work = Path(tempfile.mkdtemp(prefix="archivist-style-bench-"))
     docs = function_docs()
     shape = build_library(work / "docs", docs)
+    if args.rehearse:
+        shape["history_libraries"] = style_history.build_libraries(work / "docs")
     archivist = open_archivist(work / "data")
     out: dict = {"library": shape, "models": {}, "work": str(work)}
     try:
@@ -254,13 +231,22 @@ def run(args, say) -> dict:
             finally:
                 engine.close()
             full = model in args.full
+            model_train, earlier = train_examples, []
+            if full and args.rehearse:
+                engine = EmbeddedEngine(model)
+                try:
+                    rehearse, earlier, out.setdefault("rehearsal", {})[model] = rehearsed(
+                        archivist, engine, train_examples, validation, say, args.history)
+                finally:
+                    engine.close()
+                model_train = train_examples + rehearse
             if model in args.adapter:  # trained by an earlier run on the same examples
                 trained = {"adapter": args.adapter[model], "reused": True, "run_tokens": tokens}
                 say(f"{model}: the adapter of an earlier run: {args.adapter[model]}")
             else:
                 say(f"{model}: training {'a full run' if full else f'{args.probe_steps} steps'} "
                     f"({len(train_examples)} examples × {args.epochs} epochs = {tokens:,} tokens)")
-                trained = train_once(model, base, train_examples, args.epochs, None if full else args.probe_steps,
+                trained = train_once(model, base, model_train, args.epochs, None if full else args.probe_steps,
                                      work / "runs")
                 trained["run_tokens"] = tokens
                 trained["run_seconds_estimate"] = round(
@@ -274,8 +260,8 @@ def run(args, say) -> dict:
             say(f"  generation: {json.dumps(result['generation'])}")
             save(out, args.out)
             if full:
-                result["compare"] = base_vs_styled(archivist, model, trained["adapter"], train_examples, validation,
-                                                   work / "docs", args.qa_questions, say)
+                result["compare"] = base_vs_styled(archivist, model, trained["adapter"], model_train, validation,
+                                                   work / "docs", args.qa_questions, say, earlier)
                 save(out, args.out)
     finally:
         archivist.close()
@@ -295,6 +281,9 @@ def report(out: dict, args) -> None:
     e = out["examples"]
     print(f"\nexamples: {e['grounded']} of {e['pairs']} pairs grounded; {e['train']} trained on "
           f"({e['refusals_in_train']} refusals), {e['held_out']} held out")
+    for model, r in out.get("rehearsal", {}).items():
+        print(f"{model}: rehearsal: {r['usable']} of {r['asked']} earlier answers usable ({r['by_status']}), "
+              f"{r['train']} trained on beside the examples, {r['held_out']} held out and asked")
     for model, r in out["models"].items():
         if not r["installed"] or r.get("skipped"):
             print(f"{model}: {'not installed' if not r['installed'] else 'not trained: ' + r['skipped']}, skipped")
@@ -316,14 +305,19 @@ def report(out: dict, args) -> None:
               f"{g['samples']} answers each, interleaved")
         c = r.get("compare")
         if c:
-            for part, label in (("held_out", "held-out examples"), ("qa", "main QA set")):
+            for part, label in (("held_out", "held-out examples"), ("asked", "asked before (held out of rehearsal)"),
+                                ("qa", "main QA set")):
                 b, s = c[part]["base"], c[part]["styled"]
+                if not s["questions"]:
+                    continue
                 print(f"  {label}: adherence {pct(b['adherence'])} → {pct(s['adherence'])} (of {s['answers_written']}), "
                       f"similarity {b['similarity']} → {s['similarity']}, expected values "
                       f"{pct(b['expected_value_rate'])} → {pct(s['expected_value_rate'])}, citation accuracy "
                       f"{pct(b['citation_accuracy'])} → {pct(s['citation_accuracy'])} (with inferred "
                       f"{pct(b['citation_accuracy_with_inferred'])} → {pct(s['citation_accuracy_with_inferred'])}), "
-                      f"refusals {pct(b['refusal_rate'])} → {pct(s['refusal_rate'])}")
+                      f"off-topic refused {pct(b['refusal_rate'])} → {pct(s['refusal_rate'])}, answerable refused "
+                      f"{pct(b['false_refusals'])} → {pct(s['false_refusals'])}, asked-before refused "
+                      f"{pct(b['asked_refusals'])} → {pct(s['asked_refusals'])}")
             print(f"  checks (derived from the training examples): {json.dumps(c['checks'])}")
             print(f"  gate: {'passed' if c['gate']['passed'] else 'held back'}: {c['gate']['reason']}")
             for sample in c["examples"]:
@@ -341,6 +335,9 @@ def main() -> None:
     parser.add_argument("--qa-questions", type=int, help="only the first N questions of the main QA set")
     parser.add_argument("--adapter", action="append", default=[], metavar="MODEL=PATH",
                         help="use this adapter of an earlier run (same examples) instead of training")
+    parser.add_argument("--rehearse", action=argparse.BooleanOptionalAction, default=True,
+                        help="rehearse the model's own earlier answers (as the app trains)")
+    parser.add_argument("--history", type=int, help="only the first N questions of the history (a quick run)")
     parser.add_argument("--out", help="keep the figures in this JSON file after every phase")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -218,6 +218,24 @@ class ConversationStore:
             " GROUP BY q.content ORDER BY at DESC LIMIT ?", (limit,))
         return [from_db(r["content"]) for r in rows]
 
+    def first_answers(self, limit: int) -> list[tuple[str, Message]]:
+        """(question, answer) for answers to the first question of a conversation (so their prompt
+        held no earlier turns), complete and with sources, newest first, each question once: the
+        app's own answers a house style rehearses (core/style/rehearsal.py)."""
+        rows = self._db.query(
+            "SELECT q.content AS question, a.* FROM messages q JOIN messages a"
+            " ON a.conversation_id = q.conversation_id AND a.seq = q.seq + 1"
+            " WHERE q.seq = 1 AND q.role = 'user' AND a.role = 'assistant' AND a.status = 'complete'"
+            " AND a.citations != '[]' ORDER BY a.created_at DESC")
+        found: dict[str, Message] = {}
+        for r in rows:
+            question = from_db(r["question"])
+            if question not in found:
+                found[question] = _message(r)
+                if len(found) >= limit:
+                    break
+        return list(found.items())
+
     def delete_message(self, msg_id: str) -> bool:
         with self._db.transaction() as db:
             return db.execute("DELETE FROM messages WHERE id = ?", (msg_id,)).rowcount > 0

@@ -11,6 +11,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSplitter,
                                QTextBrowser, QVBoxLayout, QWidget)
 
+from core.style.examples import MADE
 from desktop.chat_markdown import SafeDocument, render_markdown
 
 RENDER_MS = 50
@@ -149,7 +150,7 @@ class CompareTab(QWidget):
 
     def set_examples(self, _items: list, found) -> None:
         typed = self.question.currentText()
-        self.held_out = {e.question: e.answer for e in found.validation if e.origin != "refusal"}
+        self.held_out = {e.question: e.answer for e in found.validation if e.origin not in MADE}
         self.question.clear()
         self.question.addItems(list(self.held_out))
         self.question.setEditText(typed)

@@ -20,19 +20,22 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
 from desktop.chat_answer import StatusNote
 
 ORIGIN_TEXT = {"approved": "Rated up", "corrected": "Your correction", "imported": "Imported",
-               "refusal": "Refusal"}
+               "refusal": "Refusal", "rehearsal": "Earlier answer"}
 ORIGIN_HINT = {"approved": "An answer you rated up in the chat",
                "corrected": "An answer you corrected in the chat (Ideal answer…): the best kind of example",
                "imported": "A pair from a file you imported, with sources found in your documents",
                "refusal": "Made from your other examples so the style keeps saying when your documents "
-                          "lack the answer"}
-COUNT_TEXT = {"approved": "rated up", "corrected": "corrected", "imported": "imported", "refusal": "refusal"}
+                          "lack the answer",
+               "rehearsal": "The app's own answer to another question you asked, kept as it was so the style "
+                            "goes on answering other kinds of question (rate it down to leave it out)"}
+COUNT_TEXT = {"approved": "rated up", "corrected": "corrected", "imported": "imported", "refusal": "refusal",
+              "rehearsal": "earlier answer"}
 USE_TEXT = {"train": "Training", "compare": "Held out to compare", "left out": "Left out"}
 FILE_FILTER = "Question–answer pairs (*.jsonl *.ndjson *.json *.csv *.tsv);;All files (*)"
 
 
 def _counts_text(found) -> str:
-    counts = ", ".join(f"{n} {COUNT_TEXT.get(o, o)}" + ("s" if o == "refusal" and n != 1 else "")
+    counts = ", ".join(f"{n} {COUNT_TEXT.get(o, o)}" + ("s" if o in ("refusal", "rehearsal") and n != 1 else "")
                        for o, n in sorted(found.counts.items())) or "no examples yet"
     return (f"{counts} · {len(found.train)} to train on, {len(found.validation)} held out to compare"
             + (" · ready to train" if found.ready else ""))
@@ -201,8 +204,8 @@ class ExamplesTab(QWidget):
                 notes.append("Saving an edit keeps it as your correction of that answer.")
             if example.origin == "imported":
                 notes.append("An edited answer is checked against its sources again.")
-            if example.origin == "refusal":
-                notes.append(ORIGIN_HINT["refusal"] + ".")
+            if example.origin in ("refusal", "rehearsal"):
+                notes.append(ORIGIN_HINT[example.origin] + ".")
             self.note.setText("  ".join(notes))
         self._update_buttons()
 

@@ -287,15 +287,25 @@ def compare_engines(archivist, base_engine, styled_engine, questions: Sequence[Q
 def from_examples(examples: Iterable, limit: int | None = None) -> list[Question]:
     """The held-out examples' questions, once each, with the user's answer as the reference. A
     refusal example pairs a question with sources that do not answer it, which live retrieval
-    would not give, so it is left out (its question is asked with its own answered example)."""
+    would not give, so it is left out (its question is asked with its own answered example); a
+    rehearsed answer is not the user's style (``asked_before`` asks its question)."""
     seen, questions = set(), []
     for example in examples:
         key = " ".join(example.question.split()).casefold()
-        if example.origin == "refusal" or declines(example.answer) or key in seen:
+        if example.origin in ("refusal", "rehearsal") or declines(example.answer) or key in seen:
             continue
         seen.add(key)
         questions.append(Question(example.question.strip(), reference=example.answer, origin=HELD_OUT))
     return questions[:limit] if limit is not None else questions
+
+
+def asked_before(examples: Iterable, skip: Iterable[str] = ()) -> list[Question]:
+    """The held-out rehearsed answers' questions: the user asked them before and the app answered
+    them from the documents, so a style must still answer them. ``skip``: questions a style was
+    trained on (its manifest's ``rehearsed``)."""
+    skipped = {" ".join(q.split()).casefold() for q in skip}
+    return [Question(e.question.strip(), origin=ASKED) for e in examples
+            if e.origin == "rehearsal" and " ".join(e.question.split()).casefold() not in skipped]
 
 
 def read_questions(path: str | Path) -> list[Question]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from core.style import style_checks
-from core.style.compare import ASKED, Comparison, Question, Run, compare, from_examples
+from core.style.compare import ASKED, Comparison, Question, Run, asked_before, compare, from_examples
 from core.style.errors import StyleError
 from core.style.manifest import now_rfc3339
 from core.style.registry import Style
@@ -96,15 +96,15 @@ def evaluate(studio, archivist, engine, style: Style, *, questions: Sequence[Que
     comparison with the plain model: that is what answering by default is judged against."""
     found = studio.collect(engine.count_tokens, engine.context_length(), minimum=0)
     notes = []
-    if found.dataset_sha256 != style.manifest.dataset_sha256:
+    trained = style.manifest.examples_sha256 or style.manifest.dataset_sha256  # older manifests: one hash
+    if (found.examples_sha256 if style.manifest.examples_sha256 else found.dataset_sha256) != trained:
         notes.append(f"your examples have changed since {style.label} was trained: some of the held-out "
                      "examples may be ones it learnt from")
-    asked = (from_examples(found.validation, limit) if held_out else []) + list(questions)
-    asked += earlier_questions(archivist.data_dir, QUICK_QUESTIONS if earlier else 0, {q.text for q in asked})
+    asked = questions_to_ask(found, style, archivist.data_dir, questions, held_out, limit, earlier)
     if not asked:
         raise StyleError("there is nothing to compare on: no held-out example has a question "
                          "(add examples, or give questions with --questions FILE)")
-    answers = [e.answer for e in found.train]
+    answers = [e.answer for e in found.train if e.origin != "rehearsal"]  # the style is in the user's answers
     originals = [e.original for e in found.train if e.origin == "corrected"]
     similarity = style_checks.Similarity(archivist.embedder, answers) if answers else None
     checks = style_checks.load(studio.root)
@@ -123,6 +123,20 @@ def evaluate(studio, archivist, engine, style: Style, *, questions: Sequence[Que
     if record and against is None:
         evaluation.style = studio.registry.record_evaluation(style.version, evaluation.scores(), verdict)
     return evaluation
+
+
+def questions_to_ask(found, style: Style, data_dir: Path, questions: Sequence[Question] = (),
+                     held_out: bool = True, limit: int | None = None, earlier: bool = True) -> list[Question]:
+    """The held-out examples' questions, the ones given, and up to ten the user asked before: the
+    held-out rehearsed ones first, then others from the history; never one the style was trained
+    on, as an example or rehearsed (``found``: the current ExampleSet)."""
+    asked = (from_examples(found.validation, limit) if held_out else []) + list(questions)
+    if earlier:
+        asked += asked_before(found.validation, style.manifest.rehearsed)[:QUICK_QUESTIONS]
+        trained = set(style.manifest.rehearsed) | {e.question for e in found.train}
+        asked += earlier_questions(data_dir, QUICK_QUESTIONS - sum(q.origin == ASKED for q in asked),
+                                   {q.text for q in asked} | trained)
+    return asked
 
 
 def earlier_questions(data_dir: Path, limit: int, skip: set[str]) -> list[Question]:

@@ -8,7 +8,9 @@ Where they come from (``StyleExample.origin``):
 - "imported": the user's own pairs (core/style/importing.py), given sources from the user's index and
   kept only when those sources hold the answer's facts (core/style/grounding.py);
 - "refusal": a real question of the set, sources that do not answer it, and the app's refusal, so that
-  the style does not teach answering past the sources.
+  the style does not teach answering past the sources;
+- "rehearsal": the app's own earlier answer to another of the user's questions, so that the style
+  leaves other kinds of question as they were (core/style/rehearsal.py).
 ``validate`` then drops what cannot be trained on, with messages the user can act on, and ``split``
 holds out a part for comparing base and style.
 """
@@ -32,7 +34,8 @@ from core.feedback import Feedback, FeedbackLog
 from core.llm.base import ChatMessage
 from core.search import Hit
 
-ORIGINS = ("approved", "corrected", "imported", "refusal")
+ORIGINS = ("approved", "corrected", "imported", "refusal", "rehearsal")
+MADE = ("refusal", "rehearsal")  # made by the app, not given by the user: they teach no style
 MIN_EXAMPLES = 20  # below this a style is noise: "50–100 good examples show an effect" (OLLAMA_AND_LORA.md §6)
 # Share of refusals in the set. Measured only on the QA benches (bench/RESULTS.md, default model and
 # prompt): 14 % of all answers on the main set, 20 % on the held-out and fresh sets, but that share is
@@ -107,10 +110,15 @@ def example_from_feedback(fb: Feedback) -> StyleExample | None:
 def _sources(fb: Feedback) -> tuple[str, ...]:
     """The quoted sources of the stored prompt; a prompt in another shape (from an older version)
     keeps its sources text whole."""
-    blocks = tuple(m.group(0) for m in _SOURCE_BLOCK.finditer(fb.context))
+    blocks = quoted_sources(fb.context)
     if user_turn(blocks, fb.question) == fb.user_prompt:
         return blocks
     return (fb.context,) if fb.context.strip() else ()
+
+
+def quoted_sources(text: str) -> tuple[str, ...]:
+    """Each source quoted in a prompt's text, as the model read it."""
+    return tuple(m.group(0) for m in _SOURCE_BLOCK.finditer(text))
 
 
 def numbered(quoted: Sequence[str]) -> list[NumberedSource]:
@@ -191,8 +199,8 @@ def _lacks_answer(donor: StyleExample, example: StyleExample, cache: dict) -> bo
 def validate(examples: Iterable[StyleExample], count_tokens: Callable[[str], int], context_length: int,
              minimum: int = MIN_EXAMPLES) -> tuple[list[StyleExample], list[Problem]]:
     """The examples that can be trained on, and a problem for each one left out (empty, the same as
-    an earlier one, too long for the model's window) and for a set too small. Refusals do not count
-    towards ``minimum``: they are made from the other examples."""
+    an earlier one, too long for the model's window) and for a set too small. Refusals and
+    rehearsed answers do not count towards ``minimum``: the app makes them."""
     kept: list[StyleExample] = []
     problems: list[Problem] = []
     seen: dict[tuple[str, str], int] = {}
@@ -213,7 +221,7 @@ def validate(examples: Iterable[StyleExample], count_tokens: Callable[[str], int
                                                f"holds {context_length:,} (shorten the answer or the sources)"))
             else:
                 kept.append(example)
-    styled = sum(1 for e in kept if e.origin != "refusal")
+    styled = sum(1 for e in kept if e.origin not in MADE)
     if styled < minimum:
         problems.append(Problem("", f"{styled} usable example{'s' * (styled != 1)} (refusals not counted) are "
                                     f"too few to learn a style from: {minimum - styled} more are needed "

@@ -57,10 +57,13 @@ class StyleManifest:
     adapter_size: int = 0
     scores: dict = field(default_factory=dict)  # evaluation results, filled in after comparing
     gate: dict | None = None  # the gate's verdict; None until the style has been evaluated
+    examples_sha256: str = ""  # of the user's examples trained on, without the rehearsed answers
+    rehearsed: tuple[str, ...] = ()  # the earlier questions whose answers it rehearsed: never asked to judge it
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["training"]["target_modules"] = list(self.training.target_modules)
+        data["rehearsed"] = list(self.rehearsed)
         return {"format": FORMAT, **data}
 
     @classmethod
@@ -73,6 +76,8 @@ class StyleManifest:
         base, training = data.get("base"), data.get("training")
         if isinstance(training, dict) and isinstance(training.get("target_modules"), list):
             training = {**training, "target_modules": tuple(training["target_modules"])}
+        if isinstance(data.get("rehearsed"), list):
+            data = {**data, "rehearsed": tuple(data["rehearsed"])}
         manifest = _build(cls, {**data, "base": _build(BaseModelRef, base, where),
                                 "training": _build(TrainingParameters, training, where)}, where)
         for label, value in (("base sha256", manifest.base.sha256), ("adapter sha256", manifest.adapter_sha256)):

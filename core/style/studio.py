@@ -16,7 +16,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -24,9 +24,10 @@ import filelock
 
 from core import layout
 from core.feedback import FeedbackLog
-from core.style import examples as ex
+from core.style import examples as ex, rehearsal
 from core.style.base_model import BaseModel
 from core.style.errors import StyleError
+from core.style.example_set import ExampleSet, assemble
 from core.style.manifest import BaseModelRef, StyleManifest, TrainingParameters
 from core.style.registry import Style, StyleRegistry
 from core.style.train_process import CANCELLED, FAILED, FINISHED, RUNNING, TrainingJob
@@ -34,27 +35,6 @@ from core.style.train_process import CANCELLED, FAILED, FINISHED, RUNNING, Train
 log = logging.getLogger(__name__)
 
 IMPORTED_FILE = "imported.jsonl"
-
-
-@dataclass
-class ExampleSet:
-    train: list[ex.StyleExample]
-    validation: list[ex.StyleExample]
-    problems: list[ex.Problem]
-    counts: dict[str, int] = field(default_factory=dict)  # by origin, of the kept examples
-
-    @property
-    def ready(self) -> bool:
-        """Enough examples to train on (the problems may still list examples left out)."""
-        return bool(self.train) and not any(p.where == "" for p in self.problems)
-
-    @property
-    def dataset_sha256(self) -> str:
-        return ex.dataset_sha256(self.train)
-
-    def use_of(self, example: ex.StyleExample) -> str:
-        """"train", "compare" (held out) or "left out" (see ``problems``)."""
-        return "train" if example in self.train else "compare" if example in self.validation else "left out"
 
 
 @dataclass(frozen=True)
@@ -66,7 +46,7 @@ class Listed:
 
     @property
     def editable(self) -> bool:
-        return self.example.origin != "refusal"  # refusals are made from the others, in the app's words
+        return self.example.origin not in ex.MADE  # made by the app, in its own words
 
     @property
     def removable(self) -> bool:
@@ -164,13 +144,15 @@ class HouseStyle:
         return [example for _, example in self.feedback_examples()]
 
     def listing(self, count_tokens, context_length: int, minimum: int = ex.MIN_EXAMPLES) -> tuple[list[Listed], ExampleSet]:
-        """Every example the user has given (feedback, imported) and the refusals made from them, with
-        the set ``collect`` makes of them (what is trained on, held out, or left out and why)."""
-        given = [Listed(e, message_id) for message_id, e in self.feedback_examples()]
+        """Every example the user has given (feedback, imported), the refusals made from them and the
+        earlier answers rehearsed, with the set ``collect`` makes of them (what is trained on, held
+        out, or left out and why)."""
+        rated = self.feedback_examples()
+        given = [Listed(e, message_id) for message_id, e in rated]
         given += [Listed(e) for e in self.imported()]
         found = self._collect([item.example for item in given], count_tokens, context_length, minimum=minimum)
-        refusals = [Listed(e) for e in found.train + found.validation if e.origin == "refusal"]
-        return given + refusals, found
+        made = [Listed(e) for e in found.train + found.validation if e.origin in ex.MADE]
+        return given + made, found
 
     def edit_answer(self, item: Listed, answer: str) -> None:
         """A feedback example becomes the answer's correction (its reason kept); an imported one is
@@ -188,6 +170,8 @@ class HouseStyle:
             finally:
                 log_.close()
             return
+        if item.example.origin == rehearsal.ORIGIN:
+            raise StyleError("Earlier answers are rehearsed as the app gave them; rate one down to leave it out.")
         if not item.removable:
             raise StyleError("Refusals are made from your other examples, in the app's own words.")
         try:
@@ -216,20 +200,26 @@ class HouseStyle:
         return filelock.FileLock(str(self._imported_path.parent / ".lock"), timeout=30)
 
     def collect(self, count_tokens, context_length: int, refusal_rate: float = ex.REFUSAL_RATE,
-                holdout: float = 0.2, minimum: int = ex.MIN_EXAMPLES, seed: int = 0) -> ExampleSet:
-        """Every example there is, validated for this model's window, with refusals, split."""
+                holdout: float = 0.2, minimum: int = ex.MIN_EXAMPLES, seed: int = 0,
+                rehearsal_share: float = rehearsal.REHEARSAL_SHARE) -> ExampleSet:
+        """Every example there is, validated for this model's window, with refusals and earlier
+        answers rehearsed, split."""
         return self._collect(self.from_feedback() + self.imported(), count_tokens, context_length, refusal_rate,
-                             holdout, minimum, seed)
+                             holdout, minimum, seed, rehearsal_share)
 
     def _collect(self, given, count_tokens, context_length: int, refusal_rate: float = ex.REFUSAL_RATE,
-                 holdout: float = 0.2, minimum: int = ex.MIN_EXAMPLES, seed: int = 0) -> ExampleSet:
-        kept, problems = ex.validate(given, count_tokens, context_length, minimum)
-        every = kept + ex.refusals(kept, refusal_rate, seed)
-        train, validation = ex.split(every, holdout, seed)
-        counts: dict[str, int] = {}
-        for example in every:
-            counts[example.origin] = counts.get(example.origin, 0) + 1
-        return ExampleSet(train, validation, problems, counts)
+                 holdout: float = 0.2, minimum: int = ex.MIN_EXAMPLES, seed: int = 0,
+                 rehearsal_share: float = rehearsal.REHEARSAL_SHARE) -> ExampleSet:
+        return assemble(given, count_tokens, context_length, history=self._history, refusal_rate=refusal_rate,
+                        rehearsal_share=rehearsal_share, holdout=holdout, minimum=minimum, seed=seed)
+
+    def _history(self, count: int, skip: set[str]) -> list[ex.StyleExample]:
+        log_ = FeedbackLog(layout.feedback_path(self.data_dir))
+        try:
+            rated = [fb.message_id for fb in log_.list()]  # examples already, or rated down: not rehearsed
+        finally:
+            log_.close()
+        return rehearsal.from_history(self.data_dir, count, skip, rated)
 
     # -- training ----------------------------------------------------------------------------------
     @property
@@ -297,6 +287,7 @@ class HouseStyle:
         folder = self.job.folder
         job_file = folder / "job.json"
         record = {"base_name": base_name, "dataset_sha256": examples.dataset_sha256,
+                  "examples_sha256": examples.examples_sha256, "rehearsed": examples.rehearsed,
                   "train_examples": len(examples.train), "validation_examples": len(examples.validation),
                   "context_length": context_length, "counts": examples.counts}
         try:
@@ -304,9 +295,10 @@ class HouseStyle:
         except (OSError, ValueError):
             previous = {}
         same = (previous.get("base") == os.fspath(base.path) and previous.get("params") == params.to_json()
-                and previous.get("record", {}).get("dataset_sha256") == examples.dataset_sha256)
-        if not same:
-            shutil.rmtree(folder, ignore_errors=True)
+                and previous.get("record", {}).get("examples_sha256") == examples.examples_sha256)
+        if same:  # resumed as it was: new answers in the history since do not restart the run
+            return self.job
+        shutil.rmtree(folder, ignore_errors=True)
         job = TrainingJob.prepare(folder, base.path, examples.train, examples.validation, params)
         data = json.loads(job_file.read_text(encoding="utf-8"))
         data["record"] = record
@@ -325,6 +317,7 @@ class HouseStyle:
         manifest = StyleManifest(
             base=BaseModelRef(record["base_name"], base.path.name, self.registry.digests.sha256(base.path)),
             chat_template=base.template_id, dataset_sha256=record["dataset_sha256"],
+            examples_sha256=record.get("examples_sha256", ""), rehearsed=tuple(record.get("rehearsed", ())),
             train_examples=record["train_examples"], validation_examples=record["validation_examples"],
             training=TrainingParameters(rank=params["rank"], alpha=params["alpha"], dropout=params["dropout"],
                                         learning_rate=params["learning_rate"], epochs=params["epochs"],
