@@ -170,3 +170,26 @@ def test_the_house_style_trains_on_earlier_answers_and_is_never_judged_on_one_it
     assert earlier and not set(earlier) & set(found.rehearsed)
     assert len(earlier) <= 10 and not any(t.startswith(REFUND) for t in earlier)  # nor an example's question
     assert {e.question for e in found.validation if e.origin == "rehearsal"} <= set(earlier)
+
+
+def test_new_answers_in_the_history_do_not_restart_an_unfinished_run(data_dir):
+    from core.llm.embedded_engine import bundled_model_path
+    from core.style.base_model import BaseModel
+    from core.style.studio import training_parameters
+
+    studio, base, params = HouseStyle(data_dir), BaseModel.read(bundled_model_path()), training_parameters()
+    given = [example(i) for i in range(24)]
+
+    def prepared(examples, shift=0):
+        found = assemble(examples, words, 4096, history=lambda count, _: [rehearsed(i + shift) for i in range(count)],
+                         minimum=0)
+        return found, studio.prepare(base, "smollm2-135m", params, found, 4096)
+
+    first, job = prepared(given)
+    (job.folder / "checkpoint-1").mkdir()  # as a cancelled run leaves it
+    later, again = prepared(given, shift=1)  # the user chatted meanwhile: other answers to rehearse
+    assert later.dataset_sha256 != first.dataset_sha256
+    assert (again.folder / "checkpoint-1").is_dir()  # resumes, on the set it started with
+    assert (again.folder / "train.jsonl").read_text() == (job.folder / "train.jsonl").read_text()
+    _, changed = prepared(given[:-1])  # the user's own examples changed: a fresh run
+    assert not (changed.folder / "checkpoint-1").exists()
