@@ -56,7 +56,8 @@ def compare(folder: Path, count: int, timeout: float) -> None:
         read(pool, folder / "receipts.pdf", OcrOptions(data_dir=str(folder / "pdf-data")), "")
         options = OcrOptions(data_dir=str(folder / "mail-data"))  # its own OCR cache, as in the app
         for attempt in range(1, count + 2):
-            doc = read(pool, folder / "receipts.mbox", options, "first pass" if attempt == 1 else f"Retry {attempt - 1}")
+            label = "first pass" if attempt == 1 else f"Retry {attempt - 1}"
+            doc = read(pool, folder / "receipts.mbox", options, label)
             if doc is None or not doc.needs_ocr_pictures:
                 break
 

@@ -43,7 +43,7 @@ NOT_READ = "not read by OCR"
 
 def time_ran_out(count: int) -> str:
     """The warning of a mail file whose attachments' pictures time left unread."""
-    return f"time ran out before {pictures(count)} in attachments were read (Retry reads on)"
+    return f"time ran out before {pictures(count)} in attachments could be read (Retry reads on)"
 
 
 def pictures(count: int) -> str:
