@@ -361,6 +361,12 @@ class _LazyPool:
     def submit(self, path: str, **kwargs):
         return self._archivist.parser_pool().submit(path, **kwargs)
 
+    @property
+    def timeout_s(self) -> float | None:
+        """The parser's task timeout: slices.py gives each task a share of it as its time budget
+        for OCR (without it, a file's scanned pages or photos all had to fit in one timeout)."""
+        return getattr(self._archivist.parser_pool(), "timeout_s", None)
+
 
 def _acquire_writer_lock(data_dir: Path) -> filelock.BaseFileLock:
     lock = filelock.FileLock(str(data_dir / "writer.lock"))

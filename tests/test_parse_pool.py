@@ -130,3 +130,30 @@ def test_parent_rss_stays_flat(tmp_path):
             pool.submit(path).result(timeout=60)
         grown = me.memory_info().rss - before
     assert grown < 30 * 2**20, f"parent RSS grew by {grown / 2**20:.1f} MB"
+
+
+def test_the_apps_parser_tasks_get_a_share_of_its_timeout_as_their_time_budget(docs, make_archivist):
+    """The app hands the indexer a pool that starts workers on first use: it too tells its timeout,
+    or no task got a time budget and a file's scanned pages and photos all had to fit in one timeout."""
+    from core.parsing.slices import BUDGET_SHARE
+    from helpers import write
+
+    class Recording:
+        timeout_s = 8
+
+        def __init__(self):
+            self.pool, self.asked = ParserPool(timeout_s=60), []
+
+        def submit(self, path, **kwargs):
+            self.asked.append(kwargs.get("time_budget_s"))
+            return self.pool.submit(path, **kwargs)
+
+        def close(self):
+            self.pool.close()
+
+    write(docs / "note.md", "# Note\n\nA short note.")
+    archivist = make_archivist()
+    archivist._pool = pool = Recording()
+    archivist.add_source(docs)
+    assert archivist.sync().failed == 0
+    assert pool.asked == [8 * BUDGET_SHARE]

@@ -5,7 +5,9 @@ reads "message 3". A message gives a Section headed (subject,) whose text starts
 "From: … · To: … · Date: …" followed by its body (text/plain preferred, else the HTML converted
 by html_text.py). Each attachment is parsed by the same dispatcher as a file (``parse_attachment``,
 given by parse.py) and its Sections are re-headed (subject, attachment name[, "page 2"], …) and
-paged by the message number; a message/rfc822 attachment is read as a message. The locator unit is
+paged by the message number; a message/rfc822 attachment is read as a message. OCR of attached
+images and scans stops when the file's time budget is spent, and what it left is counted
+(mail_attachments.py): the messages are always read. The locator unit is
 the whole text built here (every Section of every message, joined by blank lines), so the text
 preview finds a passage by its offsets like in any unpaged file. Each message of the file also
 gives an Envelope (sender, recipients, date in UTC) by its number, for search filters.
@@ -45,7 +47,8 @@ KIND = "mail"
 MAX_DEPTH = 4
 NO_SUBJECT = "(no subject)"
 
-# (attachment file name, its bytes, nesting depth) → its parsed text; raises ParseError.
+# (attachment file name, its bytes, nesting depth) → its parsed text, with the warnings to give for
+# it (an attachment without text says why: mail_attachments.AttachmentReader); raises ParseError.
 ParseAttachment = Callable[[str, bytes, int], ParsedDocument]
 
 # compat32 keeps headers as strings until asked: policy.default parses every header on every
@@ -350,13 +353,11 @@ def _add_attachment(out: _Text, warnings: list[str], leaf: _Leaf, index: int, nu
     data = part.get_payload(decode=True)
     if not data:
         return
-    try:  # images too: read by OCR like image files
+    try:  # images too: read by OCR like image files, while the file's time lasts (mail_attachments.py)
         doc = parse_attachment(name, data, depth + 1)
     except ParseError as exc:
         warnings.append(f"{where} › {name}: {exc.reason}")
         return
-    if not doc.sections:
-        warnings.append(f"{where} › {name}: no text content")
     warnings.extend(f"{where} › {name}: {w}" for w in doc.warnings)
     for section in doc.sections:
         place = () if doc.kind == KIND or not section.page else (place_long(doc.kind, section.page),)

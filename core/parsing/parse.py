@@ -18,7 +18,8 @@ Policies:
   "no text content". One with very little text gets the warning "almost empty".
 * OCR (``ocr``: True, False or OcrOptions) reads scanned pages, images, and the pictures inside
   DOCX, ODT and slide decks (pictures.py); with ``time_budget_s`` a paged document (a deck too)
-  stops after the page that spends it (``ParsedDocument.next_page``).
+  stops after the page that spends it (``ParsedDocument.next_page``); a mail file's attachments
+  share one such budget, and OCR in them stops when it is spent (mail_attachments.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from .html_text import parse_html
 from .image import parse_image
 from .legacy import ENCRYPTED, _ENCRYPTED_OOXML, legacy_office_error
 from .mail import parse_eml, parse_mbox, parse_msg
+from .mail_attachments import AttachmentReader
 from .model import NEEDS_OCR, NO_TEXT_IN_IMAGE, ParsedDocument, ParseError
 from .ocr.options import OcrOptions, as_options
 from .ocr_pages import OCR_FOUND_NOTHING
@@ -104,6 +106,7 @@ def parse_bytes(
     kinds: Mapping[str, str] | None = None,
     depth: int = 0,
     time_budget_s: float | None = None,
+    page_range: tuple[int, int] | None = None,
 ) -> ParsedDocument:
     """Parse a file held in memory (an e-mail's attachment) like ``parse_file`` would parse a file
     called ``name``; ``depth`` counts the messages it is nested in (mail.py caps it). Not judged
@@ -115,7 +118,7 @@ def parse_bytes(
     kinds = SUPPORTED_EXTENSIONS if kinds is None else kinds
     try:
         return _dispatch(io.BytesIO(data), name, kinds, ocr=as_options(ocr), max_bytes=max_bytes,
-                         page_range=None, depth=depth, time_budget_s=time_budget_s)
+                         page_range=page_range, depth=depth, time_budget_s=time_budget_s)
     except (ParseError, MemoryError):
         raise
     except Exception as exc:
@@ -171,17 +174,22 @@ def _dispatch(fh: BinaryIO, path: str, kinds: Mapping[str, str], **kw) -> Parsed
 def _parse_mail(fh: BinaryIO, ext: str, magic: str | None, kinds: Mapping[str, str], **kw) -> ParsedDocument:
     depth = kw.get("depth", 0)
 
-    def attachment(name: str, data: bytes, inner_depth: int) -> ParsedDocument:
-        return parse_bytes(name, data, ocr=kw["ocr"], max_bytes=kw["max_bytes"], kinds=kinds,
-                           depth=inner_depth, time_budget_s=kw["time_budget_s"])
+    def attachment(name: str, data: bytes, inner_depth: int, ocr: OcrOptions | None, time_budget_s: float | None,
+                   page_range: tuple[int, int] | None) -> ParsedDocument:
+        return parse_bytes(name, data, ocr=ocr or False, max_bytes=kw["max_bytes"], kinds=kinds,
+                           depth=inner_depth, time_budget_s=time_budget_s, page_range=page_range)
 
+    # One time budget for all the file's attachments, from now: OCR stops when it is spent.
+    reader = AttachmentReader(attachment, kw["ocr"], kw["time_budget_s"])
     if ext == ".mbox":
-        return parse_mbox(fh, attachment, kw["max_bytes"], depth)
-    if magic == "ole2":
-        return parse_msg(read_all(fh, kw["max_bytes"]), attachment, depth)
-    if ext == ".msg":
+        doc = parse_mbox(fh, reader, kw["max_bytes"], depth)
+    elif magic == "ole2":
+        doc = parse_msg(read_all(fh, kw["max_bytes"]), reader, depth)
+    elif ext == ".msg":
         raise ParseError("failed", "unreadable Outlook message: not an OLE2 compound file")
-    return parse_eml(read_all(fh, kw["max_bytes"]), attachment, depth)
+    else:
+        doc = parse_eml(read_all(fh, kw["max_bytes"]), reader, depth)
+    return reader.finish(doc)
 
 
 def _parse_text(data: bytes, kind: str) -> ParsedDocument:

@@ -56,7 +56,7 @@ def parse_in_slices(pool, path: str, cancel: threading.Event,
         on_pages(done, count)
     from .parse import finish_document  # on first use: a process that only searches never loads the parsers
 
-    return finish_document(_merge(parts, count))
+    return finish_document(merge(parts, count))
 
 
 def _done(part: ParsedDocument, end: int) -> int:
@@ -76,7 +76,8 @@ def _wait(future: concurrent.futures.Future, cancel: threading.Event) -> ParsedD
     raise ParseCancelled
 
 
-def _merge(parts: list[ParsedDocument], count: int) -> ParsedDocument:
+def merge(parts: list[ParsedDocument], count: int) -> ParsedDocument:
+    """Windows of one document's pages, in order, as one document of ``count`` pages."""
     return ParsedDocument(
         kind=parts[0].kind,
         sections=[s for p in parts for s in p.sections],
