@@ -31,7 +31,7 @@ from core.parsing.mail_outline import Outline, outline
 from core.parsing.ocr.options import OcrOptions
 from core.parsing.parse import DEFAULT_MAX_BYTES, parse_bytes
 from core.parsing.sniff import HEAD_BYTES, sniff
-from desktop.preview_locate import ParsedText, join_sections, locate_in_text
+from desktop.preview_locate import ParsedText, as_indexed, join_sections, locate_in_text
 from desktop.preview_mail_document import build_document
 from desktop.preview_slide import CARD, INK
 from desktop.preview_text import mark, replace_document
@@ -159,7 +159,8 @@ def read_message(path: str, mtime_ns: int, size: int, number: int, ocr: OcrOptio
             if box.format == "msg":
                 mime = msg_as_mime(data)
     # Parsed by the dispatcher as a file of one message: the text and warnings the index got.
-    doc: ParsedDocument = parse_bytes(f"message.{box.format}", data, ocr=ocr or False)
+    # Pictures only as the indexer read them (its OCR cache), never read anew: the offsets hold.
+    doc: ParsedDocument = parse_bytes(f"message.{box.format}", data, ocr=as_indexed(ocr))
     sections = sorted(doc.sections, key=lambda s: s.start)
     return Message(outline(mime), join_sections(doc), tuple(s.heading for s in sections), doc.warnings)
 

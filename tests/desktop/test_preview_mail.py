@@ -202,3 +202,21 @@ def test_a_citation_stored_without_its_kind_is_still_shown_as_a_message():
     assert route({"path": "/d/inbox.mbox", "page": 3}) == MAIL
     assert route({"path": "/d/note.eml", "page": 1, "kind": ""}) == MAIL
     assert route({"path": "/d/book.pdf", "page": 3, "kind": "pdf"}) == PAGE
+
+
+def test_a_photo_the_indexer_did_not_read_is_not_read_by_the_preview_either(qapp, tmp_path):
+    """The preview parses a message again to show it: a photo the indexer's OCR did not read (time
+    ran out, OCR was off) is not read now either, or the text shown, and the index's offsets into
+    it, would differ from what was indexed. One it did read comes from its cache."""
+    from core.parsing.ocr.options import OcrOptions
+    from desktop.preview_mail import load_message, read_message
+    from tests.test_mail_ocr_time import photo_message
+
+    box = str(mf.write_mbox(tmp_path / "receipts.mbox", [photo_message(3)]))
+    unread = load_message(box, 1, [], "", 10.0, OcrOptions(data_dir=str(tmp_path / "data")))
+    assert "Duarte 3" in unread.text and "13.40" not in unread.text
+    indexed = parse_file(box, ocr=OcrOptions(data_dir=str(tmp_path / "data")))  # the indexer reads it
+    assert any("13.40" in s.text for s in indexed.sections)
+    read_message.cache_clear()  # a message is kept parsed while its file is unchanged
+    read = load_message(box, 1, [], "", 10.0, OcrOptions(data_dir=str(tmp_path / "data")))
+    assert "13.40" in read.text
