@@ -47,7 +47,8 @@ class ScopeDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, kind)
             item.setCheckState(Qt.CheckState.Checked if kind in filters.kinds else Qt.CheckState.Unchecked)
             self.types.addItem(item)
-        self.types.setMaximumHeight(min(6, max(2, self.types.count())) * 24 + 6)
+        rows = min(6, max(2, self.types.count()))  # then it scrolls
+        self.types.setFixedHeight(rows * max(self.types.sizeHintForRow(0), 18) + 2 * self.types.frameWidth() + 4)
 
         self.sender, self.recipient = QLineEdit(filters.sender or ""), QLineEdit(filters.recipient or "")
         for field, name in ((self.sender, "From"), (self.recipient, "To or Cc")):
