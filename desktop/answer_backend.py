@@ -12,6 +12,7 @@ import threading
 from PySide6.QtCore import QObject, Signal
 
 from core import layout
+from core.search import Filters
 from desktop.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class AnswerBackend(QObject):
         self.tasks, self.index = tasks, index  # index: desktop.index_backend.IndexBackend
         self.preference, self.model = "auto", None  # engine choice: auto | ollama | embedded
         self.strict = True
+        self.filters = Filters()  # the scope every question and regenerate is asked under (desktop/scope_bar.py)
         self._engine = None
         self._engine_key = None
         self._cancel: threading.Event | None = None
@@ -76,18 +78,23 @@ class AnswerBackend(QObject):
 
     # -- answering --------------------------------------------------------------------------------
 
+    def set_filters(self, filters: Filters) -> None:
+        self.filters = filters
+
     def ask(self, question: str, conversation_id: str | None) -> None:
         self._cancel = cancel = threading.Event()
-        self.tasks.run(lambda: self._answer(question, conversation_id, cancel, None), None,
+        filters = self.filters  # as it is when asked, whatever the scope becomes while it runs
+        self.tasks.run(lambda: self._answer(question, conversation_id, cancel, None, filters), None,
                        "answering", on_error=self._failed)
 
     def regenerate(self, message_id: str) -> None:
         """Answer the same question again (perhaps with another model); the answer is replaced in place."""
         self._cancel = cancel = threading.Event()
+        filters = self.filters  # the scope in force now, not the one the answer was first asked under
 
         def again():
             question, answer = self.store.exchange(message_id)
-            return self._answer(question.content, answer.conversation_id, cancel, answer.id)
+            return self._answer(question.content, answer.conversation_id, cancel, answer.id, filters)
         self.tasks.run(again, None, "answering again", on_error=self._failed)
 
     def stop(self) -> None:
@@ -99,7 +106,7 @@ class AnswerBackend(QObject):
         self.answer_failed.emit(str(exc) or type(exc).__name__)
 
     def _answer(self, question: str, conversation_id: str | None, cancel: threading.Event,
-                replace_id: str | None) -> None:
+                replace_id: str | None, filters: Filters) -> None:
         from core.answer.route import files_to_read_whole
         from core.style.apply import apply_house_style
 
@@ -119,12 +126,12 @@ class AnswerBackend(QObject):
             # The active house style where it fits, checked before each answer: a switch takes effect at once.
             apply_house_style(engine, self.index.settings.data_dir)
             whole = files_to_read_whole(archivist, question)
-            if whole:
+            if whole:  # the named files are read whole: a scope does not narrow them
                 saved, error = self._summarize(archivist, engine, whole, question, conversation_id, cancel,
                                                replace_id)
             else:
                 saved, error = self._ask(archivist, engine, question, history, conversation_id, cancel,
-                                         replace_id)
+                                         replace_id, filters)
         result = {"message_id": saved.id, "conversation_id": conversation_id, "text": saved.content,
                   "citations": saved.citations, "status": saved.status, "engine": saved.engine,
                   "model": saved.model, "trace": saved.trace or {}, "replaced": replace_id is not None,
@@ -146,13 +153,14 @@ class AnswerBackend(QObject):
             messages = messages[: max(0, cut - 1)]
         return [ChatMessage(m.role, m.content) for m in messages if m.status != "refused"]
 
-    def _ask(self, archivist, engine, question, history, conversation_id, cancel, replace_id):
+    def _ask(self, archivist, engine, question, history, conversation_id, cancel, replace_id, filters):
         from core.answer.pipeline import Answered, EvidenceFound, Retrieved, Token, ask
         from core.history import save_answer
 
         gui = self.tasks.gui
         retrieved = done = None
-        for event in ask(archivist, engine, question, history, strict=self.strict, cancel=cancel):
+        for event in ask(archivist, engine, question, history, strict=self.strict, filters=filters,
+                         cancel=cancel):
             if isinstance(event, EvidenceFound):
                 card = [_sentence_dict(s) for s in event.sentences]
                 gui(lambda: self.evidence_found.emit(card))

@@ -1,11 +1,14 @@
-"""Where the question is typed: Enter sends, Shift+Enter starts a new line, Esc stops an answer."""
+"""Where the question is typed: Enter sends, Shift+Enter starts a new line, Esc stops an answer. The
+scope the question is asked under is shown just above it (desktop/scope_bar.py)."""
 
 from __future__ import annotations
 
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QTextEdit, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QTextEdit, QVBoxLayout, QWidget
+
+from desktop.scope_bar import ScopeBar
 
 PLACEHOLDER = "Ask about your documents…"
 MAX_VISIBLE_LINES = 6  # then the input scrolls instead of pushing the conversation away
@@ -68,11 +71,16 @@ class Composer(QWidget):
         self.send_button.clicked.connect(self._on_button)
         self.send_button.setDefault(False)
         self.send_button.setAutoDefault(False)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(12, 8, 12, 12)
+        self.scope = ScopeBar()
+        column = QVBoxLayout(self)
+        column.setContentsMargins(12, 2, 12, 12)
+        column.setSpacing(2)
+        column.addWidget(self.scope)
+        row = QHBoxLayout()
         row.setSpacing(8)
         row.addWidget(self.input, 1)
         row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+        column.addLayout(row)
         self.input.setFrameShape(QFrame.Shape.StyledPanel)
         self.setFocusProxy(self.input)
         self._update_button()

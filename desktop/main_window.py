@@ -139,6 +139,8 @@ class MainWindow(WindowDialogs, QMainWindow):
         ans.conversation_loaded.connect(self._show_conversation)
 
         self.composer.submitted.connect(self.ask)
+        self.composer.scope.follow(ix)  # the folders and types there are to narrow to
+        self.composer.scope.changed.connect(ans.set_filters)
         self.composer.stop_requested.connect(ans.stop)
         ans.answer_started.connect(self._answer_started)
         ans.sources_found.connect(self._sources_found)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit
 
 from core.manifest import display_path
 from core.match_strength import describe_match
+from core.scope_summary import from_trace, summary
 
 COLUMNS = ["#", "File", "Page", "Match", "Found by"]
 SEARCH_NAMES = {"vector": "meaning", "text": "exact words"}
@@ -44,7 +45,9 @@ class TraceDialog(QDialog):
     def _sources_tab(self, trace: dict, sources: list[dict]) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        layout.addWidget(QLabel(self._summary(trace)))
+        overview = QLabel(self._summary(trace))
+        overview.setWordWrap(True)
+        layout.addWidget(overview)
         table = QTableWidget(len(sources), len(COLUMNS))
         table.setAccessibleName("Retrieved passages")
         table.setHorizontalHeaderLabels(COLUMNS)
@@ -83,4 +86,5 @@ class TraceDialog(QDialog):
             parts.append("nothing relevant enough: strict mode did not let the model answer")
         if trace.get("text_search_error"):
             parts.append(str(trace["text_search_error"]))  # exact words were not searched this time
-        return " · ".join(parts)
+        narrowed = summary(from_trace(trace.get("filters")), full_paths=True)
+        return (f"Searched only: {narrowed}\n" if narrowed else "") + " · ".join(parts)

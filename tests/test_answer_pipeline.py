@@ -4,8 +4,10 @@ import threading
 
 import pytest
 
-from core.answer.pipeline import Answered, Retrieved, Token, ask
+from core.answer.pipeline import Answered, Retrieved, Token, ask, declines
+from core.answer.prompt import NOT_FOUND
 from core.llm.embedded_engine import EmbeddedEngine
+from core.search import Filters
 from helpers import FACTS, FILLER, make_pdf, write
 
 
@@ -47,6 +49,17 @@ def test_strict_mode_refuses_an_off_topic_question_and_shows_nearest(indexed, en
     retrieved, tokens, done = run(indexed, engine, "What is the capital of Mongolia?")
     assert not retrieved.relevant and retrieved.sources  # the nearest passages are still shown
     assert done.status == "refused" and tokens == [] and "could not find" in done.text
+
+
+def test_a_refusal_after_a_narrowed_search_names_the_scope(indexed, engine, docs):
+    retrieved, tokens, done = run(indexed, engine, "How long is the refund window for Acme widgets?",
+                                  filters=Filters(kinds=("sheet",), folder=str(docs)))
+    assert retrieved.sources == [] and retrieved.trace["filters"] == {"kinds": ("sheet",), "folder": str(docs)}
+    assert done.status == "refused" and tokens == [] and done.text == (
+        f"I could not find this in your documents (searched only: Spreadsheets · in {docs.name}).")
+    assert declines(done.text)  # still read as a refusal wherever the text is checked
+    _, _, plain = run(indexed, engine, "What is the capital of Mongolia?")
+    assert plain.text == NOT_FOUND  # nothing narrowed: nothing to name
 
 
 def test_stop_keeps_the_partial_answer(indexed, engine):

@@ -22,6 +22,7 @@ from core.answer.relevance import MIN_SIMILARITY, MIN_SIMILARITY_WITH_TEXT_MATCH
 from core.answer.repetition import drop_repeats, is_looping
 from core.answer.support import ground
 from core.llm.base import ChatMessage, ConnectionLost, Engine
+from core.scope_summary import summary
 from core.search import Filters, Hit
 
 
@@ -107,7 +108,7 @@ def ask(archivist, engine: Engine, question: str, history: list[ChatMessage] = (
     yield Retrieved(query, prompt.sources, prompt.cut, relevant, trace, prompt.messages, evidence)
 
     if strict and not relevant:
-        yield Answered(NOT_FOUND, [], "refused", engine.name, engine.model, timings=timings,
+        yield Answered(not_found(filters), [], "refused", engine.name, engine.model, timings=timings,
                        style=getattr(engine, "style_label", ""))
         return
     pieces: list[str] = []
@@ -154,6 +155,13 @@ def answer_prompt(question: str, query: str, hits: list[Hit], embedder, context_
         cut_down = excerpts(hits, scored) or None  # nothing scored: the passages whole
     return build_prompt(question, hits, context_tokens, count_tokens, history=list(history)[-6:],
                         answer_reserve=answer_reserve, excerpts=cut_down)
+
+
+def not_found(filters: Filters) -> str:
+    """The refusal; after a narrowed search it names the scope, so that "not found" is not read as
+    "in none of your documents"."""
+    narrowed = summary(filters)
+    return f"{NOT_FOUND.rstrip('.')} (searched only: {narrowed})." if narrowed else NOT_FOUND
 
 
 def declines(answer: str) -> bool:
