@@ -27,7 +27,7 @@ ORIGIN_HINT = {"approved": "An answer you rated up in the chat",
                "refusal": "Made from your other examples so the style keeps saying when your documents "
                           "lack the answer",
                "rehearsal": "The app's own answer to another question you asked, kept as it was so the style "
-                            "goes on answering other kinds of question (rate it down to leave it out)"}
+                            "goes on answering other kinds of question; rate it down to leave it out"}
 COUNT_TEXT = {"approved": "rated up", "corrected": "corrected", "imported": "imported", "refusal": "refusal",
               "rehearsal": "earlier answer"}
 USE_TEXT = {"train": "Training", "compare": "Held out to compare", "left out": "Left out"}
@@ -129,6 +129,7 @@ class ExamplesTab(QWidget):
         self.note.setTextFormat(Qt.TextFormat.PlainText)
         self.note.setWordWrap(True)
         self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.note.setMinimumHeight(2 * self.note.fontMetrics().lineSpacing() + 4)  # a wrapped note is not clipped
         self.save_button = QPushButton("Save answer")
         self.save_button.setAccessibleName("Save the example's answer")
         self.save_button.clicked.connect(self._save)

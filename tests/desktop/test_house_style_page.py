@@ -7,6 +7,7 @@ short training run on the bundled SmolLM2, cancelled, resumed and kept as a vers
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -365,3 +366,40 @@ def test_a_real_run_is_cancelled_resumed_and_kept_as_a_version(window, qtbot, da
     qtbot.waitUntil(lambda: page.versions.table.rowCount() == 1, timeout=10_000)
     assert "house style v1 is ready" in page.notice.text and 1 <= stopped_at < 3
     assert not train.resume_button.isVisible() and train.train_button.isEnabled()
+
+
+def test_earlier_answers_rehearsed_are_listed_read_only_and_say_why(window, qtbot, data_dir):
+    from core.answer.citations import resolve
+    from core.answer.pipeline import Answered, Retrieved
+    from core.answer.prompt import build_prompt
+    from core.history import save_answer
+    from test_style_examples import hit, words
+
+    log = FeedbackLog(layout.feedback_path(data_dir))
+    store = ConversationStore(layout.conversations_path(data_dir))
+    try:
+        for i in range(20):  # the user's own: corrections, enough to train on
+            save_and_rate(store, log, f"What does item {i} cost?", "Unsure.", (example(i).sources[0],), -1,
+                          ideal=f"In short: {100 + i} euros [1].")
+        for city in ("Oslo", "Bergen", "Tromsø", "Bodø", "Narvik", "Alta", "Molde", "Harstad"):
+            question = f"Where is the {city} depot?"
+            prompt = build_prompt(question, [hit(f"Depots. The {city} depot is at Harbour Road 7.")], 4096, words)
+            retrieved = Retrieved(question, prompt.sources, [], True, {}, prompt.messages)
+            text = f"The {city} depot is at Harbour Road 7 [1]."
+            conversation = store.create().id
+            store.add_message(conversation, "user", question)
+            save_answer(store, conversation, retrieved, Answered(text, resolve(text, prompt.sources)[0], "complete",
+                                                                 "embedded", "SmolLM2-135M"))
+    finally:
+        store.close()
+        log.close()
+    tab = open_page(window, qtbot).examples
+    qtbot.waitUntil(lambda: any(r[0] == "Earlier answer" for r in rows(tab.table)), timeout=60_000)
+    earlier = [r for r in rows(tab.table) if r[0] == "Earlier answer"]
+    assert earlier and all(r[1].endswith("depot?") and "Harbour Road 7" in r[2] for r in earlier)
+    assert "earlier answer" in tab.summary.text()
+    select(qtbot, tab, "rehearsal", earlier[0][1])
+    assert tab.editor.isReadOnly() and not tab.remove_button.isVisible()
+    assert "goes on answering other kinds of question" in tab.note.text()
+    if shots := os.environ.get("ARCHIVIST_SCREENSHOTS"):
+        window.style_page.grab().save(os.path.join(shots, "house-style-rehearsal.png"))
