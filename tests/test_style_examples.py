@@ -104,6 +104,21 @@ def test_a_prompt_of_another_shape_keeps_its_sources_whole(data_dir):
     assert only.sources == (context,) and only.user.startswith(context)
 
 
+def test_an_answer_rated_under_older_instructions_is_trained_with_todays(data_dir):
+    """Training and serving prompts are the same bytes: an answer rated under an older system
+    prompt (an earlier version of the app) becomes an example with the one the app sends now."""
+    log = FeedbackLog(layout.feedback_path(data_dir))
+    try:
+        _, sources = app_turn("How long is the refund window?", FACTS[0])
+        context = "\n\n".join(sources)
+        log.rate("m1", "c1", "How long is the refund window?", "30 days [1].", 1, "Answer from the sources.", context,
+                 user_prompt=user_turn(sources, "How long is the refund window?"))
+        (only,) = from_feedback(log)
+    finally:
+        log.close()
+    assert only.system == SYSTEM_PROMPT and only.sources == sources
+
+
 # The feedback table as version 1 made it (before "reason").
 V1_SCHEMA = """
 CREATE TABLE feedback (message_id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, question TEXT NOT NULL,

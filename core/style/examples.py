@@ -103,7 +103,9 @@ def example_from_feedback(fb: Feedback) -> StyleExample | None:
     answer = given if declines(given) or cited_numbers(given) else cite(given, numbered(sources), fb.question)
     if origin == "approved" and answer != given:
         original = given
-    return StyleExample(fb.system_prompt, fb.user_prompt, answer, fb.question, origin, original, fb.reason or "",
+    # Today's system prompt, whatever the answer was written under: what is trained on must be
+    # what is served, and the user's answer does not depend on the app's wording of its rules.
+    return StyleExample(SYSTEM_PROMPT, fb.user_prompt, answer, fb.question, origin, original, fb.reason or "",
                         sources)
 
 
