@@ -226,29 +226,25 @@ def run(args, say) -> dict:
                 out["models"][model] = {"installed": True, "skipped": f"{free:.1f} GB free, {needed:.1f} GB needed"}
                 engine.close()
                 continue
-            try:
-                tokens = run_tokens(engine, base, train_examples, args.epochs)
-            finally:
-                engine.close()
             full = model in args.full
             model_train, earlier = train_examples, []
-            if full and args.rehearse:
-                engine = EmbeddedEngine(model)
-                try:
+            try:
+                if full and args.rehearse:
                     rehearse, earlier, out.setdefault("rehearsal", {})[model] = rehearsed(
                         archivist, engine, train_examples, validation, say, args.history)
-                finally:
-                    engine.close()
-                model_train = train_examples + rehearse
+                    model_train = train_examples + rehearse
+                tokens = run_tokens(engine, base, model_train, args.epochs)
+            finally:
+                engine.close()
             if model in args.adapter:  # trained by an earlier run on the same examples
                 trained = {"adapter": args.adapter[model], "reused": True, "run_tokens": tokens}
                 say(f"{model}: the adapter of an earlier run: {args.adapter[model]}")
             else:
                 say(f"{model}: training {'a full run' if full else f'{args.probe_steps} steps'} "
-                    f"({len(train_examples)} examples × {args.epochs} epochs = {tokens:,} tokens)")
+                    f"({len(model_train)} examples × {args.epochs} epochs = {tokens:,} tokens)")
                 trained = train_once(model, base, model_train, args.epochs, None if full else args.probe_steps,
                                      work / "runs")
-                trained["run_tokens"] = tokens
+                trained["run_tokens"], trained["examples"] = tokens, len(model_train)
                 trained["run_seconds_estimate"] = round(
                     trained["load_and_first_step_s"] + (tokens - trained["first_step_tokens"]) / trained["tokens_per_s"])
                 trained["full_run"] = full
@@ -296,7 +292,7 @@ def report(out: dict, args) -> None:
                    f"estimated: loading and the first step as measured, then the other {t['run_tokens']:,} tokens "
                    f"at the rate of steps 2–{t['steps']}, assuming it holds over the run")
             print(f"{model}: training {t['tokens_per_s']} tokens/s, {t['examples_per_s']} examples/s (batch "
-                  f"{t['batch_size']}, after the first step); {args.examples} examples × {args.epochs} epochs: "
+                  f"{t['batch_size']}, after the first step); {t.get('examples', args.examples)} examples × {args.epochs} epochs: "
                   f"{(t['seconds'] if t['full_run'] else t['run_seconds_estimate']) / 60:.1f} min, {how}; peak "
                   f"memory of the bench so far {t['peak_rss_gb_so_far']} GB")
         print(f"  generation with the adapter: decode {g['base']['decode_tokens_per_s']} → "
