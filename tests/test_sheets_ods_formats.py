@@ -49,6 +49,8 @@ SAME_AS_LIBREOFFICE = [
     ("float", -1250.5, f'<number:number-style style:name="D">{TWO}</number:number-style>', "-1,250.50"),
     ("float", 0.5, '<number:number-style style:name="D"><number:number number:decimal-places="2" '
                    'number:min-integer-digits="0"/></number:number-style>', ".50"),
+    ("float", 0.5, '<number:number-style style:name="D"><number:number number:decimal-places="2"/>'
+                   '</number:number-style>', ".50"),  # no min-integer-digits: none
     ("float", 2.5, '<number:number-style style:name="D"><number:number number:decimal-places="2" '
                    'loext:min-decimal-places="1" number:min-integer-digits="1"/></number:number-style>', "2.5"),
     ("float", 1234567.891, '<number:number-style style:name="D"><number:number number:decimal-places="1" '

@@ -136,7 +136,7 @@ def _number(elem: ET.Element) -> str | None:
         return None  # General's digits, or digits with text embedded in them
     least = elem.get(_n("min-decimal-places")) or elem.get(f"{{{_LOEXT_NS}}}min-decimal-places") or places
     least = min(int(least), int(places)) if least.isdigit() else int(places)
-    whole = "0" if elem.get(_n("min-integer-digits"), "1") != "0" else "#"
+    whole = "#" if elem.get(_n("min-integer-digits"), "0") == "0" else "0"  # absent: ".50", as LibreOffice
     if elem.get(_n("grouping")) == "true":
         whole = "#,##" + whole
     scale = {"1": "", "1000": ",", "1000000": ",,"}.get(elem.get(_n("display-factor"), "1"))
