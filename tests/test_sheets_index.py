@@ -14,7 +14,8 @@ import openpyxl
 import pytest
 
 from core.cli_evidence import source_line
-from core.manifest import INDEXED, SKIPPED
+from core.manifest import INDEXED, PENDING, SKIPPED
+from core.parsing.formats import READER_VERSIONS
 from tests.fixtures import bad_files as bf
 from tests.fixtures import sheet_files as sf
 
@@ -51,6 +52,30 @@ def test_a_row_is_found_and_cited_on_its_sheet_and_rows(docs, make_archivist):
     assert hit.path.endswith("kunden.csv") and "Betrag: 1.250,00 €" in hit.text
     hit = top_hit(archivist, "Research department budget")
     assert hit.path.endswith("budget.xls") and "Budget: 48,250.50" in hit.text
+
+
+def test_a_value_is_found_as_libreoffice_shows_it_and_read_again_after_the_upgrade(docs, make_archivist):
+    """ODS cells follow their number formats: "1,250.50" finds the row that shows it, cited on its
+    sheet and rows; an index made before reads its .ods files again once."""
+    sf.ledger_ods(docs / "ledger.ods")
+    sf.invoices_xlsx(docs / "invoices.xlsx")  # its rows show "1,250.00", "30 June"
+    archivist = make_archivist()
+    archivist.add_source(docs)
+    assert archivist.sync().failed == 0
+    hit = top_hit(archivist, "1,250.50")
+    assert hit.path.endswith("ledger.ods") and sf.LEDGER_KNOWN_LINE in hit.text.split("\n")
+    first, last = (int(n) for n in hit.heading.removeprefix("Ledger > rows ").split("–"))
+    assert first <= sf.LEDGER_KNOWN_ROW <= last
+    assert source_line(1, hit).startswith(f"[1] {hit.path} (sheet 1) · Ledger > rows {first}–{last}")
+
+    older = {kind: version for kind, version in READER_VERSIONS.items() if kind != "sheet"}
+    archivist.manifest.set_meta("reader_versions", json.dumps(older))  # as an index made before
+    archivist.close()
+    reopened = make_archivist()
+    assert reopened.manifest.get(str(docs / "ledger.ods")).status == PENDING
+    reopened.sync()
+    assert reopened.manifest.get(str(docs / "ledger.ods")).status == INDEXED
+    reopened.close()
 
 
 def test_bad_workbooks_get_reasons_and_stop_nothing(docs, make_archivist):

@@ -1,7 +1,8 @@
 """OpenDocument spreadsheets (.ods): content.xml streamed with iterparse, one row at a time.
 
-A typed cell is shown from its value (office:value, office:date-value …), not from its
-text:p, which is the number as formatted for one locale. Runs of repeated rows and cells
+A typed cell is shown from its value (office:value, office:date-value …) under its number format
+(ods_styles.py: "1,250.50", "30 June 2024", as an XLSX cell is), not from its text:p, which is the
+number as formatted for one locale. Runs of repeated rows and cells
 (table:number-rows-repeated / number-columns-repeated: LibreOffice ends every sheet with a
 million empty rows) advance the row and column counters without being expanded when empty.
 Each finished row is cleared and dropped from its parent, so memory does not grow with the sheet.
@@ -9,6 +10,7 @@ Each finished row is cleared and dropped from its parent, so memory does not gro
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import zipfile
@@ -18,10 +20,13 @@ from typing import BinaryIO
 
 from .model import ParseError
 from .odf_names import q as _q
+from .ods_styles import OdsStyles, read_common_styles
 from .sheet_cells import cell_text, number, one_line, percent
 from .sheet_text import Row
 
-_TABLE, _ROW = _q("table:table"), _q("table:table-row")
+_TABLE, _ROW, _COLUMN = _q("table:table"), _q("table:table-row"), _q("table:table-column")
+_AUTOMATIC_STYLES, _CELL_STYLE = _q("office:automatic-styles"), _q("table:style-name")
+_DEFAULT_CELL_STYLE = _q("table:default-cell-style-name")
 _CELL, _COVERED = _q("table:table-cell"), _q("table:covered-table-cell")
 _STYLE, _TABLE_PROPS = _q("style:style"), _q("style:table-properties")
 _P, _S, _TAB, _BREAK, _ANNOTATION = (_q("text:p"), _q("text:s"), _q("text:tab"), _q("text:line-break"),
@@ -50,12 +55,14 @@ class OdsWorkbook:
         if "content.xml" not in names:
             raise ParseError("failed", "unreadable OpenDocument spreadsheet: content.xml is missing")
         self.label = "OpenDocument spreadsheet"
+        self._has_styles = "styles.xml" in names
         self.title = _title(self._zip) if "meta.xml" in names else None
 
     def sheets(self) -> Iterator[tuple[str, bool, Iterator[Row]]]:
         """(name, hidden, rows) per sheet; a sheet's rows must be read before the next sheet."""
         hidden_styles: set[str] = set()
         stack: list[ET.Element] = []
+        styles = self._common_styles()
         try:
             with self._zip.open("content.xml") as content:
                 events = ET.iterparse(content, events=("start", "end"))
@@ -64,11 +71,14 @@ class OdsWorkbook:
                         stack.pop()
                         if elem.tag == _TABLE_PROPS and elem.get(_q("table:display")) == "false":
                             hidden_styles.add(stack[-1].get(_q("style:name")) if stack else "")
+                        elif stack and stack[-1].tag == _AUTOMATIC_STYLES:  # before the body
+                            styles.add(elem, automatic=True)
+                            stack[-1].remove(elem)
                         continue
                     stack.append(elem)
                     if elem.tag == _TABLE:
                         hidden = elem.get(_q("table:style-name")) in hidden_styles
-                        rows = _rows(events, stack)
+                        rows = _rows(events, stack, styles)
                         yield elem.get(_q("table:name")) or "", hidden, rows
                         for _ in rows:  # what the caller did not read
                             pass
@@ -78,21 +88,38 @@ class OdsWorkbook:
         except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
             raise ParseError("failed", f"unreadable OpenDocument spreadsheet: {exc}") from None
 
+    def _common_styles(self) -> OdsStyles:
+        """Styles from styles.xml; a damaged one costs the number formats it held, not the sheet."""
+        styles = OdsStyles()
+        if self._has_styles:
+            try:
+                with self._zip.open("styles.xml") as fh:
+                    read_common_styles(fh, styles)
+            except (ET.ParseError, zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile):
+                pass
+        return styles
+
     def close(self) -> None:
         self._zip.close()
 
 
-def _rows(events, stack: list[ET.Element]) -> Iterator[Row]:
+def _rows(events, stack: list[ET.Element], styles: OdsStyles) -> Iterator[Row]:
     """Rows of the table just opened, up to its end tag."""
     number = 1
     cells: list[tuple[str, bool]] = []
+    column_ends: list[int] = []  # runs of columns and their default cell styles
+    column_styles: list[str | None] = []
     for event, elem in events:
         if event == "start":
             stack.append(elem)
             continue
         stack.pop()
         if elem.tag in (_CELL, _COVERED):
-            shown = _cell(elem)
+            style = elem.get(_CELL_STYLE) or (stack[-1].get(_DEFAULT_CELL_STYLE) if stack else None)
+            if style is None:
+                run = bisect.bisect_right(column_ends, len(cells))
+                style = column_styles[run] if run < len(column_styles) else None
+            shown = _cell(elem, styles.format_of(style))
             repeat = _count(elem.get(_COLUMNS_REPEATED), MAX_COLUMNS)
             if shown[0]:
                 cells.extend([shown] * min(repeat, MAX_COLUMNS - len(cells)))
@@ -111,6 +138,13 @@ def _rows(events, stack: list[ET.Element]) -> Iterator[Row]:
             elem.clear()
             if stack:
                 stack[-1].remove(elem)  # the parent keeps no trace of finished rows
+        elif elem.tag == _COLUMN:
+            if not column_ends or column_ends[-1] < MAX_COLUMNS:
+                column_ends.append((column_ends[-1] if column_ends else 0)
+                                   + _count(elem.get(_COLUMNS_REPEATED), MAX_COLUMNS))
+                column_styles.append(elem.get(_DEFAULT_CELL_STYLE))
+            if stack:
+                stack[-1].remove(elem)
         elif elem.tag == _TABLE:
             return
 
@@ -122,18 +156,19 @@ def _count(value: str | None, limit: int) -> int:
         return 1
 
 
-def _cell(elem: ET.Element) -> tuple[str, bool]:
+def _cell(elem: ET.Element, fmt: str | None) -> tuple[str, bool]:
+    """What the cell shows under its number format ``fmt`` (None: as General shows it)."""
     kind = elem.get(_VALUE_TYPE)
     try:
-        if kind == "float":
-            return cell_text(float(elem.get(_VALUE)))
+        if kind == "float" or (fmt and kind in ("percentage", "currency")):
+            return cell_text(float(elem.get(_VALUE)), fmt)
         if kind == "percentage":
             return percent(float(elem.get(_VALUE))), True
         if kind == "currency":
             code = elem.get(_CURRENCY) or ""
             return f"{number(float(elem.get(_VALUE)), '0.00')} {code}".strip(), True
         if kind == "date":
-            return cell_text(dt.datetime.fromisoformat(elem.get(_DATE)))
+            return cell_text(dt.datetime.fromisoformat(elem.get(_DATE)), fmt)
         if kind == "time":
             return _time(elem.get(_TIME)), True
         if kind == "boolean":

@@ -10,6 +10,7 @@ an all-digit format is read differently in each locale ("03/04/2024"), ISO never
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -64,8 +65,8 @@ def _sections(fmt: str | None) -> list[str]:
 
 def _with_format(value: float, section: str) -> str | None:
     parts: list[str] = []
-    numeric = None
-    for token in _TOKENS.findall(section):
+    numeric, scale = None, 1
+    for token in _tokens(section):
         if token.startswith('"'):
             parts.append(token[1:-1])
         elif token.startswith("\\"):
@@ -79,6 +80,9 @@ def _with_format(value: float, section: str) -> str | None:
             parts.append(" ")
         elif token.startswith("*"):
             continue
+        elif token == "%" and numeric is not None and numeric != len(parts) - 1:
+            parts.append(token)  # "0.0 %": a percent sign apart from the digits still scales them
+            scale = 100
         elif token[0] in "0#?,.%" and numeric is None:
             numeric = len(parts)
             parts.append(token)
@@ -90,7 +94,7 @@ def _with_format(value: float, section: str) -> str | None:
             parts.append(token)
     if numeric is None:
         return "".join(parts) or None
-    shown = _digits(value, parts[numeric])
+    shown = _digits(value * scale, parts[numeric])
     if shown is None:
         return None
     parts[numeric] = shown
@@ -133,7 +137,7 @@ def moment(value: dt.datetime | dt.date | dt.time | dt.timedelta, fmt: str | Non
         seconds = int(round(value.total_seconds()))
         sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
         return f"{sign}{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-    if isinstance(value, dt.datetime) and fmt and re.search(r"m{3,}", _unquoted(fmt), re.IGNORECASE):
+    if isinstance(value, dt.datetime) and fmt and _spells_month(fmt):
         shown = _date_with_format(value, fmt.split(";")[0])
         if shown:
             return shown
@@ -150,12 +154,19 @@ def _clock(value: dt.time) -> str:
     return value.strftime("%H:%M:%S" if value.second else "%H:%M")
 
 
-def _unquoted(fmt: str) -> str:
-    return re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", fmt)
+@functools.lru_cache(maxsize=512)  # a sheet has a few formats, shown in thousands of cells
+def _tokens(fmt: str) -> tuple[str, ...]:
+    return tuple(_TOKENS.findall(fmt))
+
+
+@functools.lru_cache(maxsize=512)
+def _spells_month(fmt: str) -> bool:
+    unquoted = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", fmt)
+    return re.search(r"m{3,}", unquoted, re.IGNORECASE) is not None
 
 
 def _date_with_format(value: dt.datetime, fmt: str) -> str | None:
-    tokens = _TOKENS.findall(fmt)
+    tokens = _tokens(fmt)
     twelve = any(t.upper() in ("AM/PM", "A/P") for t in tokens)
     out: list[str] = []
     for i, token in enumerate(tokens):
