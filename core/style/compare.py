@@ -236,7 +236,7 @@ class Comparison:
         parts = {} if all(held) or not any(held) else {
             name: (figures([b for b, h in zip(base, held) if h == wanted]),
                    figures([s for s, h in zip(styled, held) if h == wanted]))
-            for name, wanted in (("held-out examples", True), ("your questions", False))}
+            for name, wanted in ((gate.HELD_OUT_PART, True), ("your questions", False))}
         return cls(list(questions), base, styled, figures(base), figures(styled), identical, len(both), parts)
 
     def verdict(self, against: str = "the plain model") -> dict:

@@ -17,6 +17,7 @@ a style. Greedy decoding makes every loss real for its set, not noise.
 from __future__ import annotations
 
 TOLERANCE = 0.05
+HELD_OUT_PART = "held-out examples"  # the name core/style/compare.py gives that set of questions
 MIN_PROMPTS = 5  # answers both models wrote: below this the comparison cannot judge the style
 GROUNDEDNESS = (  # (figure, how many questions it is over, what it is called, whether a rise is the loss)
     ("expected_value_rate", "expected_value_questions", "expected values stated", False),
@@ -48,6 +49,8 @@ def verdict(base: dict, styled: dict, *, identical: bool, prompts: int, against:
     for name, (part_base, part_styled) in (parts or {}).items():
         losses += [loss for loss in _losses(part_base, part_styled, f" on {name}") if loss not in losses]
     adherence = f"style adherence {_pct(base.get('adherence'))} → {_pct(styled.get('adherence'))}"
+    if held := (parts or {}).get(HELD_OUT_PART):  # where the style is meant: the examples' own kind of question
+        adherence += f", on held-out examples {_pct(held[0].get('adherence'))} → {_pct(held[1].get('adherence'))}"
     common.update(applied=True, losses=losses)
     if losses:
         better = "better at the style but " if _improves(base, styled) else ""
