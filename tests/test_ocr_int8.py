@@ -43,9 +43,15 @@ def int8_files(folder: Path) -> list[Path]:
 
 
 def test_the_int8_recogniser_is_made_once_then_reused(tmp_path):
+    import rapidocr
+
+    bundled = Path(rapidocr.__file__).parent / "models"
+    untouched = (bundled.stat().st_mtime_ns, sorted(p.name for p in bundled.iterdir()))
     folder = tmp_path / "data" / "models" / "ocr"
     before = quantized.BUILDS
     first = RapidEngine(models_dir=folder, int8=True)
+    # nothing written, even for a moment, beside RapidOCR's models (an install may be read-only)
+    assert (bundled.stat().st_mtime_ns, sorted(p.name for p in bundled.iterdir())) == untouched
     assert first.id.endswith(" rec-int8") and quantized.BUILDS == before + 1
     [model] = int8_files(folder)
     made = model.stat().st_mtime_ns
@@ -68,6 +74,26 @@ def test_the_model_is_named_by_its_source_and_onnxruntime(tmp_path):
     assert quantized.int8_path(other, tmp_path).name.split(".")[1] != name.split(".")[1]  # a RapidOCR upgrade
 
 
+def _build(source: str, folder: str) -> str:
+    path = quantized.recogniser(Path(source), Path(folder))
+    return f"{path.name} {quantized.sha256(path)}"
+
+
+def test_workers_making_the_model_at_once_leave_one_sound_file(tmp_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import rapidocr
+
+    source = Path(rapidocr.__file__).parent / "models" / "PP-OCRv6_rec_small.onnx"
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        made = list(pool.map(_build, [str(source)] * 2, [str(tmp_path)] * 2))
+    [model] = int8_files(tmp_path)
+    assert made == [f"{model.name} {quantized.sha256(model)}"] * 2
+    assert model.with_name(model.name + ".sha256").read_text() == quantized.sha256(model)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [model.name, model.name + ".sha256"]
+
+
 @pytest.mark.parametrize("damage", ["truncated", "emptied", "check removed"])
 def test_a_damaged_model_is_made_again(tmp_path, damage):
     folder = tmp_path / "ocr"
@@ -84,6 +110,18 @@ def test_a_damaged_model_is_made_again(tmp_path, damage):
     assert quantized.BUILDS == before + 1 and reader.id.endswith(" rec-int8")
     assert quantized.sha256(model) == model.with_name(model.name + ".sha256").read_text().strip()
     assert read_line(reader) == LINE
+
+
+def test_staging_files_a_crashed_build_left_are_swept(tmp_path):
+    import os
+
+    old = tmp_path / ".PP-OCRv6_rec_small.1234.abcd.src.tmp"
+    fresh = tmp_path / ".PP-OCRv6_rec_small.onnx.5678.ef01.tmp"  # another worker building right now
+    for path in (old, fresh):
+        path.write_bytes(b"partial")
+    os.utime(old, (1, 1))
+    RapidEngine(models_dir=tmp_path, int8=True)
+    assert not old.exists() and fresh.exists()
 
 
 def test_if_quantisation_fails_ocr_runs_with_the_fp32_recogniser(tmp_path, monkeypatch, caplog):

@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -48,18 +50,36 @@ def recogniser(source: Path, folder: Path) -> Path:
     if _sound(target, check):
         return target
     folder.mkdir(parents=True, exist_ok=True)
-    staging = folder / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    _sweep(folder)
+    unique = f"{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    # Quantisation writes a shape-inferred copy of its input beside the input ("<name>-inferred"):
+    # it reads a copy of the source in our folder, never RapidOCR's own (a read-only install, and
+    # the same file name for every worker).
+    copy, staging = folder / f".{source.stem}.{unique}.src.tmp", folder / f".{target.name}.{unique}.tmp"
     try:
-        _quantise(source, staging)
+        shutil.copyfile(source, copy)
+        _quantise(copy, staging)
         digest = sha256(staging)
         os.replace(staging, target)
         _write_atomically(check, digest)
     finally:
-        staging.unlink(missing_ok=True)
+        for leftover in (copy, staging, copy.with_name(f"{copy.stem}-inferred{copy.suffix}")):
+            leftover.unlink(missing_ok=True)
     global BUILDS
     BUILDS += 1
     log.info("made the int8 recogniser %s", target.name)
     return target
+
+
+def _sweep(folder: Path, older_than_s: float = 3600) -> None:
+    """Staging files a crashed build left behind (a build takes about a second)."""
+    now = time.time()
+    for path in folder.glob(".*.tmp"):
+        try:
+            if now - path.stat().st_mtime > older_than_s:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _sound(target: Path, check: Path) -> bool:

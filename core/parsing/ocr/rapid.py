@@ -32,7 +32,7 @@ DET_SIDE = 1280
 # ~230 MB lower at the same speed (measured).
 REC_BATCH = 2
 # The recogniser's MatMuls in int8 (quantized.py): faster at the same error rate (bench/RESULTS.md).
-REC_INT8 = False
+REC_INT8 = True
 
 
 class RapidEngine:
