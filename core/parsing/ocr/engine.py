@@ -72,9 +72,13 @@ class OcrFailed(Exception):
     """The engine ran and failed on this image."""
 
 
-@functools.lru_cache(maxsize=None)  # one per process: loading the models takes a second
 def engine(name: str, data_dir: str | None = None) -> OcrEngine:
     """``data_dir``: where models made at first use are kept (None: a folder of the process's own)."""
+    return _engine(name, data_dir)  # engine(name) and engine(name, None) are one engine
+
+
+@functools.lru_cache(maxsize=None)  # one per process: loading the models takes a second
+def _engine(name: str, data_dir: str | None) -> OcrEngine:
     if name == RAPIDOCR:
         from core.layout import ocr_models_dir
 
