@@ -124,7 +124,6 @@ def process_folder() -> Path:
     global _PROCESS_FOLDER
     if _PROCESS_FOLDER is None:
         import atexit
-        import shutil
         import tempfile
 
         _PROCESS_FOLDER = Path(tempfile.mkdtemp(prefix="archivist-ocr-models-"))
