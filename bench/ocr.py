@@ -1,15 +1,19 @@
 """OCR: character error rate on generated scans, pages per second, and one scanned page indexed end to end.
 
     python bench/ocr.py [--pages 3] [--engines rapidocr,tesseract] [--budget 3000000] [--no-index]
+    python bench/ocr.py --engines rapidocr:fp32,rapidocr:int8 --no-index   # the two recognisers compared
 
 Scans are made from real, distinct text: English paragraphs from the Python standard library's
 docstrings, Spanish sentences from the system's Spanish message catalogs (/usr/share/locale/es);
 each page is rendered by MuPDF at 150 or 300 dpi (clean; turned 90/180/270; skewed 2° with noise
 and blur), put in a PDF as an image-only page and read the way Archivist reads it (rendered within
 the pixel budget, turned upright, lines in reading order). CER = edit distance / reference length,
-whitespace runs counted as one space. An engine is "rapidocr", "rapidocr:det1280" (detection at
-most 1280 px a side; "rapidocr:detfull": the whole page) or "tesseract" (needs TESSDATA_PREFIX or an
-installed tesseract). Times are wall and CPU seconds of this process (the machine is shared).
+whitespace runs counted as one space. An engine is "rapidocr" with options after a colon joined by
+"+" ("det960": detection at most 960 px a side, "detfull": the whole page; "fp32" / "int8": the
+recogniser as shipped / its MatMuls in int8, see core/parsing/ocr/quantized.py), or "tesseract"
+(needs TESSDATA_PREFIX or an installed tesseract). Engines read each page in turn, so a busy machine
+slows them alike; with two, their CER and times are compared page by page. Times are wall and CPU
+seconds of this process (the machine is shared).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import gettext
 import glob
 import importlib
+import os
 import random
 import re
 import resource
@@ -117,14 +122,17 @@ def pages_of(paragraphs: list[str], count: int) -> list[str]:
     return pages
 
 
-def make_engine(spec: str):
+def make_engine(spec: str, models_dir: Path):
+    """``spec``: an engine name and options after a colon, joined by "+": "rapidocr:det960+fp32"."""
     name, _, option = spec.partition(":")
+    options = set(filter(None, option.split("+")))
     if name == "rapidocr":
-        from core.parsing.ocr.rapid import RapidEngine
+        from core.parsing.ocr.rapid import DET_SIDE, REC_INT8, RapidEngine
 
-        if option == "detfull":
-            return RapidEngine(det_side=None)
-        return RapidEngine(det_side=int(option[3:])) if option.startswith("det") else RapidEngine()
+        det = [o for o in options if o.startswith("det")]
+        det_side = DET_SIDE if not det else None if det[0] == "detfull" else int(det[0][3:])
+        int8 = "int8" in options or (REC_INT8 and "fp32" not in options)
+        return RapidEngine(det_side=det_side, models_dir=models_dir, int8=int8)
     from core.parsing.ocr.tesseract import TesseractEngine
 
     return TesseractEngine()
@@ -142,26 +150,50 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(engine, texts: dict[str, list[str]]) -> tuple[list[tuple], list[float], list[float]]:
-    rows, seconds, cpu = [], [], []
+def measure(engines: dict, texts: dict[str, list[str]]) -> dict[str, dict]:
+    """Every page read by each engine in turn (page by page, the order alternating), so a busy
+    machine slows them alike; per engine: CER per condition, each page's CER, wall and CPU seconds."""
+    found = {spec: {"rows": [], "pages": [], "seconds": [], "cpu": []} for spec in engines}
     for name, language, dpi, options in CONDITIONS:
-        edits = chars = 0
-        turned_right = 0
+        tally = {spec: [0, 0, 0] for spec in engines}  # edits, characters, turned right
         for i, text in enumerate(texts[language]):
             rgb = scanned_page_pixels(scan(text, dpi=dpi, seed=i, **options), dpi)
-            started, used = time.perf_counter(), cpu_seconds()
-            result = read_upright(engine, rgb)
-            read = arrange(result).text
-            seconds.append(time.perf_counter() - started)
-            cpu.append(cpu_seconds() - used)
             reference = " ".join(text.split())
-            edits += edit_distance(reference, " ".join(read.split()))
-            chars += len(reference)
-            turned_right += result.rotation == (360 - options.get("turn", 0)) % 360
-        rows.append((name, language, edits / chars, turned_right, len(texts[language])))
-        print(f"  {name:32} {language}  CER {100 * edits / chars:5.2f} %  upright {turned_right}/{len(texts[language])}",
-              flush=True)
-    return rows, seconds, cpu
+            order = list(engines.items())
+            for spec, engine in order if i % 2 == 0 else order[::-1]:
+                started, used = time.perf_counter(), cpu_seconds()
+                result = read_upright(engine, rgb)
+                read = arrange(result).text
+                found[spec]["seconds"].append(time.perf_counter() - started)
+                found[spec]["cpu"].append(cpu_seconds() - used)
+                edits = edit_distance(reference, " ".join(read.split()))
+                found[spec]["pages"].append((name, language, i, edits / len(reference)))
+                tally[spec][0] += edits
+                tally[spec][1] += len(reference)
+                tally[spec][2] += result.rotation == (360 - options.get("turn", 0)) % 360
+        for spec, (edits, chars, turned_right) in tally.items():
+            found[spec]["rows"].append((name, language, edits / chars, turned_right, len(texts[language])))
+            print(f"  {spec:24} {name:32} {language}  CER {100 * edits / chars:5.2f} %  "
+                  f"upright {turned_right}/{len(texts[language])}", flush=True)
+    return found
+
+
+def compare(found: dict[str, dict]) -> None:
+    """Two engines side by side: CER per condition, pages one reads worse, and their times' ratio."""
+    (a, first), (b, second) = list(found.items())[:2]
+    print(f"\n{b} against {a}")
+    for (name, language, cer_a, *_), (_, _, cer_b, *_) in zip(first["rows"], second["rows"]):
+        print(f"  {name:32} {language}  CER {100 * cer_a:5.2f} % -> {100 * cer_b:5.2f} % ({100 * (cer_b - cer_a):+.2f} points)")
+    worse = [(p, q[3]) for p, q in zip(first["pages"], second["pages"]) if q[3] > p[3]]
+    better = sum(q[3] < p[3] for p, q in zip(first["pages"], second["pages"]))
+    print(f"  pages read worse {len(worse)}, better {better}, alike {len(first['pages']) - len(worse) - better}")
+    for (name, language, i, cer_a), cer_b in worse:
+        print(f"    {name} {language} page {i}: {100 * cer_a:.2f} % -> {100 * cer_b:.2f} %")
+    for what in ("seconds", "cpu"):
+        ratios = [y / x for x, y in zip(first[what], second[what]) if x > 0]
+        print(f"  {what:7} median {statistics.median(first[what]):.2f} s -> {statistics.median(second[what]):.2f} s; "
+              f"page by page ratio median {statistics.median(ratios):.3f}, "
+              f"sum ratio {sum(second[what]) / sum(first[what]):.3f}")
 
 
 def index_scans(texts: list[str], engine_setting: str) -> tuple[float, float, float]:
@@ -191,6 +223,30 @@ def index_scans(texts: list[str], engine_setting: str) -> tuple[float, float, fl
     return times[0], times[1], times[2]
 
 
+def compare_engines(specs: list[str], models_dir: Path, texts: dict[str, list[str]]) -> None:
+    engines = {}
+    for spec in specs:
+        try:
+            started = time.perf_counter()
+            engine = make_engine(spec, models_dir)
+            loaded = time.perf_counter() - started
+        except Exception as exc:  # noqa: BLE001 - an engine that is not installed is reported, not fatal
+            print(f"{spec}: not available ({exc})")
+            continue
+        print(f"{spec} ({engine.id}), loaded in {loaded:.2f} s")
+        engines[spec] = engine
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    found = measure(engines, texts)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for spec, figures in found.items():
+        seconds, cpu = figures["seconds"], figures["cpu"]
+        print(f"{spec}: pages per second {1 / statistics.fmean(seconds):.2f}; a page: median "
+              f"{statistics.median(seconds):.2f} s wall, {statistics.median(cpu):.2f} s CPU "
+              f"(turned pages, read two or three times, included)")
+    if len(found) >= 2:
+        compare(found)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=3, help="pages per condition and language")
@@ -207,18 +263,8 @@ def main() -> None:
                 text_page(doc, page, size=A4)  # raises if a page does not fit
     print(f"{args.pages} pages per condition, {statistics.fmean(len(p) for p in texts['en']):.0f} chars per "
           f"English page, budget {args.budget / 1e6:.1f} MP")
-    for spec in args.engines.split(","):
-        try:
-            started = time.perf_counter()
-            engine = make_engine(spec)
-            loaded = time.perf_counter() - started
-        except Exception as exc:  # noqa: BLE001 - an engine that is not installed is reported, not fatal
-            print(f"{spec}: not available ({exc})")
-            continue
-        print(f"{spec} ({engine.id}), loaded in {loaded:.2f} s")
-        _, seconds, cpu = measure(engine, texts)
-        print(f"  pages per second {1 / statistics.fmean(seconds):.2f}; a page: median {statistics.median(seconds):.2f} s "
-              f"wall, {statistics.median(cpu):.2f} s CPU (turned pages, read two or three times, included)")
+    with tempfile.TemporaryDirectory(prefix="archivist-ocr-bench-models-") as models_dir:
+        compare_engines(args.engines.split(","), Path(models_dir), texts)
     if not args.no_index:
         setting = args.engines.split(",")[0].partition(":")[0]
         distinct = pages_of(english_paragraphs(), 99) + pages_of(spanish_paragraphs(), 99)

@@ -4,6 +4,7 @@
       settings.json
       active-model            which index answers searches
       models/<model>/         embedding model files assembled from their packages
+      models/ocr/             OCR models made from RapidOCR's (the int8 recogniser): core/parsing/ocr/quantized.py
       indexes/<model>/        manifest.sqlite + lance/ (one self-contained index per model)
       embed_cache.sqlite      vectors by (model, chunk-text hash)
       ocr_cache.sqlite        OCR results by (page pixels' hash, engine): core/parsing/ocr/cache.py
@@ -27,6 +28,10 @@ def slug(name: str) -> str:
 
 def models_dir(data_dir: Path) -> Path:
     return data_dir / "models"
+
+
+def ocr_models_dir(data_dir: Path) -> Path:
+    return models_dir(data_dir) / "ocr"
 
 
 def index_dir(data_dir: Path, model: str) -> Path:

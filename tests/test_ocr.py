@@ -213,7 +213,7 @@ def test_images_with_text_off_need_ocr(tmp_path):
 # -- the cache ---------------------------------------------------------------------------------------
 
 def test_a_page_is_read_once_then_comes_from_the_cache(tmp_path, monkeypatch):
-    reader = engine("rapidocr")
+    reader = engine("rapidocr", str(tmp_path / "data"))  # the engine that keeps its models there
     calls = []
     real_read = reader.read
     monkeypatch.setattr(reader, "read", lambda rgb: calls.append(rgb.shape) or real_read(rgb))

@@ -14,7 +14,6 @@ import pytest
 
 from core.parsing import ParseError, parse_file
 from core.parsing.model import NEEDS_OCR, OCR_OFF
-from core.parsing.ocr.engine import engine
 from core.parsing.ocr.options import OcrOptions
 from core.parsing.pictures import PICTURE_LABEL
 from core.search import Filters
@@ -28,9 +27,10 @@ def flat(text: str) -> str:
 @pytest.fixture
 def ocr_calls(monkeypatch) -> list:
     """The shapes of the images the OCR engine is given (in this process)."""
-    reader, calls = engine("rapidocr"), []
-    real = reader.read
-    monkeypatch.setattr(reader, "read", lambda rgb: calls.append(rgb.shape) or real(rgb))
+    from core.parsing.ocr.rapid import RapidEngine
+
+    calls, real = [], RapidEngine.read  # any engine: one per data folder (where its models are made)
+    monkeypatch.setattr(RapidEngine, "read", lambda self, rgb: calls.append(rgb.shape) or real(self, rgb))
     return calls
 
 

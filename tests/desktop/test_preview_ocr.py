@@ -109,7 +109,7 @@ def test_the_preview_reads_no_page_the_indexer_read(qtbot, scanned_library, docs
     """The OCR text comes from the cache the indexer filled, looked up by the same pixels."""
     from core.parsing.ocr import engine as engines
 
-    def no_engine(setting):
+    def no_engine(*setting):
         raise AssertionError("the preview ran OCR on a page the indexer had read")
 
     monkeypatch.setattr(engines, "choose", no_engine)

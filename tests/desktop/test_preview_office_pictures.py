@@ -26,7 +26,7 @@ def library(docs, make_archivist, monkeypatch):
     pf.deck_pptx(docs / "deck.pptx")
     archivist = synced(make_archivist, docs)
 
-    def no_engine(setting):
+    def no_engine(*setting):
         raise AssertionError("the preview ran OCR on a picture the indexer had read")
 
     monkeypatch.setattr("core.parsing.ocr.run.choose", no_engine)  # the indexer's workers are done

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -71,12 +72,19 @@ class OcrFailed(Exception):
     """The engine ran and failed on this image."""
 
 
+def engine(name: str, data_dir: str | None = None) -> OcrEngine:
+    """``data_dir``: where models made at first use are kept (None: a folder of the process's own)."""
+    return _engine(name, data_dir)  # engine(name) and engine(name, None) are one engine
+
+
 @functools.lru_cache(maxsize=None)  # one per process: loading the models takes a second
-def engine(name: str) -> OcrEngine:
+def _engine(name: str, data_dir: str | None) -> OcrEngine:
     if name == RAPIDOCR:
+        from core.layout import ocr_models_dir
+
         from .rapid import RapidEngine
 
-        return RapidEngine()
+        return RapidEngine(models_dir=ocr_models_dir(Path(data_dir)) if data_dir else None)
     if name == TESSERACT:
         from .tesseract import TesseractEngine
 
@@ -84,7 +92,7 @@ def engine(name: str) -> OcrEngine:
     raise OcrUnavailable(f"unknown OCR engine {name!r} (known: {', '.join(ENGINES)})")
 
 
-def choose(setting: str = AUTO) -> OcrEngine:
+def choose(setting: str = AUTO, data_dir: str | None = None) -> OcrEngine:
     """The engine the setting names, else the measured default, else any that runs here."""
     wanted = [setting] if setting in ENGINES else []
     if setting not in ENGINES and setting != AUTO:
@@ -93,7 +101,7 @@ def choose(setting: str = AUTO) -> OcrEngine:
     reasons = []
     for name in dict.fromkeys(order):
         try:
-            return engine(name)
+            return engine(name, data_dir)
         except OcrUnavailable as exc:
             if name == setting:
                 log.warning("OCR engine %s is not available (%s): using another", name, exc)

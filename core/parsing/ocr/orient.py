@@ -22,6 +22,13 @@ def result_id(engine: OcrEngine) -> str:
     return f"{engine.id}; upright v{VERSION}"
 
 
+def result_ids(engine: OcrEngine) -> list[str]:
+    """The ids of the cached results this engine takes as its own: its own, then those of the
+    engines it names in ``reads_as`` (the int8 recogniser takes the fp32 one's readings of the same
+    pages: they are as good, and a file indexed before keeps its text)."""
+    return [result_id(engine)] + [f"{other}; upright v{VERSION}" for other in getattr(engine, "reads_as", ())]
+
+
 def turned(rgb: np.ndarray, degrees: int) -> np.ndarray:
     """The image turned ``degrees`` clockwise."""
     return np.ascontiguousarray(np.rot90(rgb, k=-(degrees // 90) % 4))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import quantized
 from .engine import Box, Line, OcrFailed, OcrUnavailable, Word
 
 log = logging.getLogger(__name__)
@@ -30,11 +31,15 @@ DET_SIDE = 1280
 # model knows at each step of each line (~110 MB for 6 long lines); 2 at a time keeps a worker's peak
 # ~230 MB lower at the same speed (measured).
 REC_BATCH = 2
+# The recogniser's MatMuls in int8 (quantized.py): faster at the same error rate (bench/RESULTS.md).
+REC_INT8 = True
 
 
 class RapidEngine:
-    def __init__(self, det_side: int | None = DET_SIDE):
-        """``det_side``: the longest side detection runs at (None: the image as it is)."""
+    def __init__(self, det_side: int | None = DET_SIDE, models_dir: Path | None = None, int8: bool = REC_INT8):
+        """``det_side``: the longest side detection runs at (None: the image as it is). ``int8``:
+        recognise with the int8 recogniser, kept in ``models_dir`` (None: a folder of this process's
+        own, removed at exit), or with the fp32 one when it cannot be made or loaded."""
         try:
             import rapidocr
             from rapidocr import RapidOCR
@@ -50,12 +55,18 @@ class RapidEngine:
                        "Rec.rec_batch_num": REC_BATCH})
         if det_side:
             params.update({"Det.limit_type": "max", "Det.limit_side_len": det_side})
+        version = getattr(rapidocr, "__version__", None) or _dist_version()
+        self.id = f"rapidocr {version} PP-OCRv6 small" + (f" det{det_side}" if det_side else "")
+        self.reads_as: tuple[str, ...] = ()
+        self._ocr = _int8_ocr(RapidOCR, params, folder / MODELS["Rec"], models_dir) if int8 else None
+        if self._ocr is not None:
+            self.reads_as = (self.id,)  # the fp32 recogniser's results (orient.result_ids)
+            self.id += f" {quantized.TAG}"
+            return
         try:
             self._ocr = RapidOCR(params=params)
         except Exception as exc:  # noqa: BLE001 - whatever the library raises, OCR is not available
             raise OcrUnavailable(f"RapidOCR cannot start ({type(exc).__name__}: {exc})") from exc
-        version = getattr(rapidocr, "__version__", None) or _dist_version()
-        self.id = f"rapidocr {version} PP-OCRv6 small" + (f" det{det_side}" if det_side else "")
 
     def read(self, rgb: np.ndarray) -> list[Line]:
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])  # RapidOCR takes arrays in OpenCV's order
@@ -75,6 +86,27 @@ class RapidEngine:
             pieces = tuple(Word(str(w[0]), _bounds(w[2])) for w in line_words if w[2] is not None and str(w[0]).strip())
             lines.append(Line(str(text), _bounds(polygon), float(score), pieces))
         return lines
+
+
+def _int8_ocr(make, params: dict, source: Path, models_dir: Path | None):
+    """RapidOCR with the int8 recogniser, or None (logged) when it cannot be made or loaded: OCR
+    then runs with the fp32 one, slower but never absent."""
+    try:
+        rec = quantized.recogniser(source, models_dir or quantized.process_folder())
+        ocr = make(params={**params, "Rec.model_path": str(rec)})
+        # RapidOCR loads each model at its first use: a model that does not load must fail here,
+        # where the fp32 one can take over, not on every page.
+        load = getattr(ocr, "_load_rec_model", None)
+        if callable(load):
+            load()
+        else:  # another RapidOCR: at least check the model loads
+            import onnxruntime
+
+            onnxruntime.InferenceSession(str(rec), providers=["CPUExecutionProvider"])
+        return ocr
+    except Exception as exc:  # noqa: BLE001 - a disk, ONNX or quantisation failure alike
+        log.warning("the int8 text recogniser is not available (%s: %s): using the fp32 one", type(exc).__name__, exc)
+        return None
 
 
 def _give_back_memory() -> None:

@@ -11,7 +11,7 @@ import numpy as np
 from .cache import cache_in
 from .engine import OcrResult, choose
 from .options import OcrOptions
-from .orient import read_upright, result_id
+from .orient import read_upright, result_ids
 from .pixels import pixels_hash
 from .reading import PageReading, arrange
 
@@ -36,9 +36,9 @@ def read_pixels(rgb: Pixels, options: OcrOptions, any_engine: bool = False, key:
             return found
     if options.cached_only:  # not read when indexed (OCR off, out of time) or no longer kept: no text
         return OcrResult(0, 0, 0, ())
-    engine = choose(options.engine)
-    if cache is not None:
-        found = _cached(cache, key, result_id(engine), options.owner)
+    engine = choose(options.engine, options.data_dir)
+    for engine_id in result_ids(engine) if cache is not None else ():
+        found = _cached(cache, key, engine_id, options.owner)
         if found is not None:
             return found
     result = read_upright(engine, rgb() if callable(rgb) else rgb)
