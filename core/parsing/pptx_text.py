@@ -2,7 +2,7 @@
 
 python-pptx reads the package; the shapes of a slide are read top to bottom, then left to right
 by their position (a group's shapes by their place inside the group), with the title first. A
-table's rows keep their header row's names; a chart gives its title. Slide numbers, dates and
+table's rows keep their header row's names; a chart gives its title and its data (chart_text.py). Slide numbers, dates and
 footers are left out: they repeat on every slide and say nothing a search needs. The text OCR
 reads in the slide's pictures follows its text frames (pictures.py); pictures of the slide's
 layout and master (a logo, a background) are the template's, not read.
@@ -17,6 +17,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
 from pptx.package import Package
 from pptx.shapes.picture import Picture
 
+from .chart_text import chart_text
 from .deck import Slide, table_text
 from .docx_text import check_package
 from .model import ParsedDocument, ParseError
@@ -107,8 +108,7 @@ def _shape_text(shape) -> str:
         rows = [[_frame_text(cell.text_frame) for cell in row.cells] for row in table.rows]
         return table_text(rows, header_rows=1 if table.first_row else 0)
     if getattr(shape, "has_chart", False) and shape.has_chart:
-        chart = shape.chart
-        return _frame_text(chart.chart_title.text_frame) if chart.has_title else ""
+        return chart_text(shape.chart)
     if shape.has_text_frame:
         return _frame_text(shape.text_frame)
     return ""

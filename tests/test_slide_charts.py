@@ -1,0 +1,51 @@
+"""A chart on a slide is read as its data: title, then a row per category with each series' value
+in the series' number format, so a figure shown only as a bar is found and cited on its slide.
+Decks are made with python-pptx's own chart writer; the search runs on the real model and LanceDB."""
+
+from __future__ import annotations
+
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData, XyChartData
+from pptx.enum.chart import XL_CHART_TYPE
+from pptx.util import Inches
+
+from core.parsing import parse_file
+from helpers import synced
+
+
+def chart_deck(path, number_format=None):
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "Where the money went"
+    data = CategoryChartData(number_format=number_format) if number_format else CategoryChartData()
+    data.categories = ["Q1 2024", "Q2 2024", "Q3 2024", "Q4 2024"]
+    data.add_series("Revenue", (120, 135.5, 1250.5, 171))
+    data.add_series("Costs", (98, 101, 97.25, None))
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(1), Inches(1.5), Inches(8), Inches(5), data)
+    frame.chart.has_title = True
+    frame.chart.chart_title.text_frame.text = "Harbourside depot, revenue and costs"
+    scatter = deck.slides.add_slide(deck.slide_layouts[6])
+    points = XyChartData()
+    series = points.add_series("Pump pressure")
+    for x, y in ((1, 2.5), (2, 3.75)):
+        series.add_data_point(x, y)
+    scatter.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER, Inches(1), Inches(1), Inches(6), Inches(4), points)
+    deck.save(path)
+    return path
+
+
+def test_a_chart_is_read_as_its_title_and_a_row_per_category(tmp_path):
+    doc = parse_file(str(chart_deck(tmp_path / "depot.pptx", '#,##0.00')))
+    first, second = doc.sections[0].text, doc.sections[1].text
+    assert "Harbourside depot, revenue and costs" in first
+    assert "Category: Q3 2024 · Revenue: 1,250.50 · Costs: 97.25" in first  # the series' own format
+    assert "Category: Q4 2024 · Revenue: 171.00" in first and "Costs: ·" not in first  # an empty point is left out
+    assert "Point: 2 · Pump pressure: 3.75" in second  # a scatter chart's points, numbered
+
+
+def test_a_value_shown_only_in_a_chart_is_found_on_its_slide(docs, make_archivist):
+    chart_deck(docs / "depot.pptx")
+    archivist = synced(make_archivist, docs)
+    hits = archivist.search("Harbourside revenue in Q3 2024", k=3).hits
+    assert hits and hits[0].path.endswith("depot.pptx") and hits[0].page == 1
+    assert "1250.5" in hits[0].text
