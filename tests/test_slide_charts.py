@@ -1,4 +1,4 @@
-"""A chart on a slide is read as its data: title, then a row per category with each series' value
+"""A chart on a slide or in a Word document is read as its data: title, then a row per category with each series' value
 in the series' number format, so a figure shown only as a bar is found and cited on its slide.
 Decks are made with python-pptx's own chart writer; the search runs on the real model and LanceDB."""
 
@@ -49,3 +49,42 @@ def test_a_value_shown_only_in_a_chart_is_found_on_its_slide(docs, make_archivis
     hits = archivist.search("Harbourside revenue in Q3 2024", k=3).hits
     assert hits and hits[0].path.endswith("depot.pptx") and hits[0].page == 1
     assert "1250.5" in hits[0].text
+
+
+def chart_docx(path):
+    """A Word document with a chart: the chart part python-pptx writes, placed in the body as Word
+    places one (an inline drawing whose graphic data names the chart part)."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+
+    deck_path = chart_deck(path.with_suffix(".pptx"))
+    chart_blob = next(p.blob for p in Presentation(deck_path).part.package.iter_parts()
+                      if str(p.partname).startswith("/ppt/charts/chart"))
+    document = docx.Document()
+    document.add_paragraph("The depot's year in one chart:")
+    part = Part(PackURI("/word/charts/chart1.xml"),
+                "application/vnd.openxmlformats-officedocument.drawingml.chart+xml", chart_blob, document.part.package)
+    rid = document.part.relate_to(part, RT.CHART)
+    run = document.add_paragraph().add_run()
+    run._r.append(parse_xml(
+        '<w:drawing xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        'xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<wp:inline><wp:extent cx="5486400" cy="3200400"/><wp:docPr id="1" name="Chart 1"/>'
+        '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+        f'<c:chart r:id="{rid}"/></a:graphicData></a:graphic></wp:inline></w:drawing>'))
+    document.add_paragraph("Costs fell in the second half.")
+    document.save(path)
+    return path
+
+
+def test_a_chart_in_a_word_document_is_read_after_its_paragraph(tmp_path):
+    text = "\n\n".join(s.text for s in parse_file(str(chart_docx(tmp_path / "report.docx"))).sections)
+    chart = text.index("Harbourside depot, revenue and costs")
+    assert text.index("The depot's year in one chart:") < chart < text.index("Costs fell in the second half.")
+    assert "Category: Q3 2024 · Revenue: 1250.5 · Costs: 97.25" in text

@@ -4,7 +4,8 @@ found by its category, its series or its value.
 
 The values are the ones the chart file caches beside its drawing (c:numCache, what PowerPoint and
 Word draw from), shown in the series' own number format where sheet_cells reads it. Scatter and
-bubble charts have no categories: their points are numbered.
+bubble charts have no categories: their points are numbered. Slides give python-pptx's Chart;
+a Word document gives the chart part's XML (``chart_part_text``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ def chart_text(chart) -> str:
         plots = []
     rows = _rows(chart, plots)
     return "\n".join(part for part in (title, rows) if part)
+
+
+def chart_part_text(blob: bytes) -> str:
+    """The text of a chart part's XML (c:chartSpace) outside a deck: a chart in a Word document,
+    read with python-pptx's chart model (imported only when a document has a chart)."""
+    from pptx.chart.chart import Chart
+    from pptx.oxml import parse_xml
+
+    return chart_text(Chart(parse_xml(blob), None))
 
 
 def _title(chart) -> str:

@@ -3,7 +3,8 @@
 The locator unit is the text this module builds: block items joined by blank lines, table rows
 one per line with cells separated by " | ", then each distinct header/footer as a section whose
 heading path is ("Header",) or ("Footer",). Section offsets index into that text. The text OCR
-reads in a picture is a block after the paragraph or table holding it (pictures.py).
+reads in a picture, and a chart's data, is a block after the paragraph or table holding it
+(pictures.py, chart_text.py).
 
 python-docx loads the package and resolves styles and headers; paragraph text is read from the
 XML directly so that content controls, tracked insertions, text boxes and hyperlinks are not
@@ -25,6 +26,7 @@ from lxml import etree
 
 from .files import mb
 from .model import ParsedDocument, ParseError
+from .chart_text import chart_part_text
 from .pictures import PictureReader, emu_to_cm
 from .sections import cut_sections, heading_spans
 
@@ -44,6 +46,7 @@ _HEADING_NAME = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
 # imagedata in documents from Word 2003 and earlier.
 _A_BLIP, _V_IMAGEDATA = qn("a:blip"), "{urn:schemas-microsoft-com:vml}imagedata"
 _PLACED = frozenset({qn("wp:inline"), qn("wp:anchor")})
+_C_CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}chart"
 
 
 def check_package(fh: BinaryIO, max_unpacked: int = MAX_UNPACKED_BYTES, label: str = "DOCX") -> None:
@@ -132,6 +135,23 @@ def _pictures_text(block, part, pictures: PictureReader) -> list[str]:
         image = part.related_parts.get(rid) if rid else None  # none: a linked picture, not in the file
         if image is not None:
             text = pictures.text(str(image.partname), lambda: image.blob, _shown_size(el))
+            out += [text] if text else []
+    return out
+
+
+def _charts_text(block, part) -> list[str]:
+    """The data of the charts in a block (chart_text.py), after its text, as pictures' text is."""
+    out = []
+    walker = etree.iterwalk(block, events=("start",))
+    for _event, el in walker:
+        if el.tag == _MC_FALLBACK:
+            walker.skip_subtree()
+        elif el.tag == _C_CHART and (chart := part.related_parts.get(el.get(qn("r:id")) or "")) is not None:
+            try:
+                text = chart_part_text(chart.blob)
+            except Exception as exc:  # noqa: BLE001 - one odd chart must not lose the document
+                log.debug("chart %s unreadable: %s", chart.partname, exc)
+                continue
             out += [text] if text else []
     return out
 
@@ -251,7 +271,8 @@ def parse_docx(fh: BinaryIO, pictures: PictureReader | None = None) -> ParsedDoc
                 heads.append((pos, level, text.replace("\n", " ")))
             elif style in title_styles and styled_title is None:
                 styled_title = text
-        for piece in ([text] if text else []) + (_pictures_text(block, document.part, pictures) if pictures else []):
+        extra = _charts_text(block, document.part) + (_pictures_text(block, document.part, pictures) if pictures else [])
+        for piece in ([text] if text else []) + extra:
             parts.append(piece)
             pos += len(piece) + 2
     spans = heading_spans(heads, 0, max(pos - 2, 0))
