@@ -3,7 +3,11 @@ and whether a style learnt from realistic examples follows the style and stays g
 
     python bench/style_training.py [--models smollm2-135m,qwen2.5-coder-0.5b,qwen2.5-coder-1.5b]
         [--full smollm2-135m] [--examples 100] [--epochs 3] [--probe-steps 3] [--rounds 3]
-        [--qa-questions N] [--rehearse | --no-rehearse] [--json]
+        [--qa-questions N] [--rehearse | --no-rehearse] [--refusal-rate R] [--rehearsal-share S]
+        [--dev N] [--json]
+
+Settings (refusal rate, rehearsal share) are to be chosen on ``--dev`` examples, taken out of
+training and compared apart; the held-out examples and the QA set are only reported.
 
 The library: bench/qa_library.py's main QA set, plus reference notes made from the standard
 library's documentation (one note per module, a section per function: distinct real text). The
@@ -32,6 +36,7 @@ would rehearse are trained on beside the examples, and those held out are asked 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -98,20 +103,25 @@ def styled_pairs(docs, wanted: int):
     return pairs
 
 
-def make_examples(archivist, engine, docs, wanted: int, say) -> tuple[list, list, dict]:
+def make_examples(archivist, engine, docs, wanted: int, say, refusal_rate: float = ex.REFUSAL_RATE,
+                  dev: int = 0) -> tuple[list, list, list, dict]:
+    """(train, held out, development, figures). ``dev``: about this many examples taken out of
+    training to choose settings on, so the held-out examples are only ever reported."""
     from core.style.grounding import ground_imported
 
     started = time.perf_counter()
     kept, dropped = ground_imported(styled_pairs(docs, 2 * wanted), archivist, engine.count_tokens,
                                     engine.context_length())
-    every = kept + ex.refusals(kept)
+    every = kept + ex.refusals(kept, refusal_rate)
     train, validation = ex.split(every)
+    train, development = ex.split(train, dev / len(train), seed=1) if dev and train else (train, [])
     say(f"examples: {len(kept)} grounded of {len(kept) + len(dropped)} pairs ({len(every) - len(kept)} refusals "
         f"added), {len(train)} to train on, {len(validation)} held out; {time.perf_counter() - started:.0f} s")
     train = take_keeping_refusals(train, wanted)
-    return train, validation, {"grounded": len(kept), "pairs": len(kept) + len(dropped), "train": len(train),
-                               "refusals_in_train": sum(e.origin == "refusal" for e in train),
-                               "held_out": len(validation)}
+    return train, validation, development, {
+        "grounded": len(kept), "pairs": len(kept) + len(dropped), "train": len(train), "refusal_rate": refusal_rate,
+        "refusals_in_train": sum(e.origin == "refusal" for e in train), "held_out": len(validation),
+        "development": len(development)}
 
 
 def take_keeping_refusals(examples, wanted: int) -> list:
@@ -150,11 +160,12 @@ def run_tokens(engine, base, train_examples, epochs: int) -> int:
     return per_epoch * epochs
 
 
-def rehearsed(archivist, engine, train_examples, validation, say, limit=None) -> tuple[list, list, dict]:
+def rehearsed(archivist, engine, train_examples, validation, say, limit=None,
+              share: float = rehearsal.REHEARSAL_SHARE) -> tuple[list, list, dict]:
     """The model's own answers to the history's questions that the app would rehearse, split as
     the app splits them: (to train on, held out to ask, figures)."""
     history = style_history.answer_and_save(archivist, engine, style_history.questions()[:limit], say)
-    pool = rehearsal.from_history(archivist.data_dir, rehearsal.wanted(len(train_examples)),
+    pool = rehearsal.from_history(archivist.data_dir, rehearsal.wanted(len(train_examples), share),
                                   {e.question for e in train_examples + validation})
     pool, _ = ex.validate(pool, engine.count_tokens, engine.context_length(), minimum=0)
     train, held = ex.split(pool)
@@ -164,8 +175,9 @@ def rehearsed(archivist, engine, train_examples, validation, say, limit=None) ->
 
 
 def base_vs_styled(archivist, model: str, adapter: str, train_examples, validation, root: Path,
-                   qa_questions: int | None, say, earlier=()) -> dict:
-    held = from_examples(validation) + asked_before(earlier)
+                   qa_questions: int | None, say, earlier=(), development=()) -> dict:
+    dev = [dataclasses.replace(q, origin="development") for q in from_examples(development)]
+    held = from_examples(validation) + dev + asked_before(earlier)
     facts = qa_library.FACTS[:qa_questions] if qa_questions else qa_library.FACTS
     qa = [Question(f.question, expected=f.answers, file=str(root / "qa" / f.file), page=f.page, origin="qa")
           for f in facts] + [Question(q, refuse=True, origin="qa") for q in qa_library.OFF_TOPIC]
@@ -180,8 +192,9 @@ def base_vs_styled(archivist, model: str, adapter: str, train_examples, validati
                                                                    f"{' '.join(run.answered.text.split())[:90]}"))
     finally:
         engine.close()
-    n, m = len(held) - len(earlier), len(held)
-    parts = {"held_out": (comparison.base[:n], comparison.styled[:n]), "asked": (comparison.base[n:m], comparison.styled[n:m]),
+    d, n, m = len(held) - len(earlier) - len(dev), len(held) - len(earlier), len(held)
+    parts = {"held_out": (comparison.base[:d], comparison.styled[:d]), "development": (comparison.base[d:n], comparison.styled[d:n]),
+             "asked": (comparison.base[n:m], comparison.styled[n:m]),
              "qa": (comparison.base[m:], comparison.styled[m:])}
     result = {part: {"base": figures(b), "styled": figures(s)} for part, (b, s) in parts.items()}
     result["checks"] = checks.to_json()
@@ -208,8 +221,8 @@ def run(args, say) -> dict:
         say(f"library: {shape}; indexed in {time.perf_counter() - started:.0f} s")
         grounding_engine = EmbeddedEngine("smollm2-135m")
         try:
-            train_examples, validation, out["examples"] = make_examples(archivist, grounding_engine, docs,
-                                                                        args.examples, say)
+            train_examples, validation, development, out["examples"] = make_examples(
+                archivist, grounding_engine, docs, args.examples, say, args.refusal_rate, args.dev)
         finally:
             grounding_engine.close()
         for model in args.models:
@@ -231,7 +244,8 @@ def run(args, say) -> dict:
             try:
                 if full and args.rehearse:
                     rehearse, earlier, out.setdefault("rehearsal", {})[model] = rehearsed(
-                        archivist, engine, train_examples, validation, say, args.history)
+                        archivist, engine, train_examples, validation + development, say, args.history,
+                        args.rehearsal_share)
                     model_train = train_examples + rehearse
                 tokens = run_tokens(engine, base, model_train, args.epochs)
             finally:
@@ -257,7 +271,7 @@ def run(args, say) -> dict:
             save(out, args.out)
             if full:
                 result["compare"] = base_vs_styled(archivist, model, trained["adapter"], model_train, validation,
-                                                   work / "docs", args.qa_questions, say, earlier)
+                                                   work / "docs", args.qa_questions, say, earlier, development)
                 save(out, args.out)
     finally:
         archivist.close()
@@ -276,7 +290,8 @@ def report(out: dict, args) -> None:
 
     e = out["examples"]
     print(f"\nexamples: {e['grounded']} of {e['pairs']} pairs grounded; {e['train']} trained on "
-          f"({e['refusals_in_train']} refusals), {e['held_out']} held out")
+          f"({e['refusals_in_train']} refusals, rate {e.get('refusal_rate', 'n/a')}), {e['held_out']} held out, "
+          f"{e.get('development', 0)} for development")
     for model, r in out.get("rehearsal", {}).items():
         print(f"{model}: rehearsal: {r['usable']} of {r['asked']} earlier answers usable ({r['by_status']}), "
               f"{r['train']} trained on beside the examples, {r['held_out']} held out and asked")
@@ -301,7 +316,8 @@ def report(out: dict, args) -> None:
               f"{g['samples']} answers each, interleaved")
         c = r.get("compare")
         if c:
-            for part, label in (("held_out", "held-out examples"), ("asked", "asked before (held out of rehearsal)"),
+            for part, label in (("held_out", "held-out examples"), ("development", "development examples"),
+                                ("asked", "asked before (held out of rehearsal)"),
                                 ("qa", "main QA set")):
                 b, s = c[part]["base"], c[part]["styled"]
                 if not s["questions"]:
@@ -333,6 +349,9 @@ def main() -> None:
                         help="use this adapter of an earlier run (same examples) instead of training")
     parser.add_argument("--rehearse", action=argparse.BooleanOptionalAction, default=True,
                         help="rehearse the model's own earlier answers (as the app trains)")
+    parser.add_argument("--refusal-rate", type=float, default=ex.REFUSAL_RATE, help="share of refusals made")
+    parser.add_argument("--rehearsal-share", type=float, default=rehearsal.REHEARSAL_SHARE)
+    parser.add_argument("--dev", type=int, default=0, help="examples taken out of training to choose settings on")
     parser.add_argument("--history", type=int, help="only the first N questions of the history (a quick run)")
     parser.add_argument("--out", help="keep the figures in this JSON file after every phase")
     parser.add_argument("--json", action="store_true")
