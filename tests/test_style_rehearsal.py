@@ -17,7 +17,6 @@ from core.answer.support import ground
 from core.conversations import ConversationStore
 from core.feedback import FeedbackLog
 from core.history import rate_answer, save_answer
-from core.llm.embedded_engine import EmbeddedEngine
 from core.style import rehearsal
 from core.style.compare import ASKED, HELD_OUT, asked_before, from_examples
 from core.style.evaluation import questions_to_ask
@@ -25,25 +24,10 @@ from core.style.example_set import assemble
 from core.style.examples import StyleExample
 from core.style.registry import Style
 from core.style.studio import HouseStyle
-from helpers import FACTS, FILLER, synced, write
 from style_helpers import make_manifest
-from test_style_examples import example, words
+from test_style_examples import engine, example, indexed, words  # noqa: F401 (fixtures)
 
 REFUND, INVOICE = "How long is the refund window for Acme widgets?", "Who was invoice INV-2024-0042 issued to?"
-
-
-@pytest.fixture(scope="module")
-def engine():
-    engine = EmbeddedEngine(n_ctx=2048)
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-def indexed(docs, make_archivist):
-    write(docs / "policy.md", f"# Policies\n\n{FILLER}\n\n{FACTS[0]}\n\n{FILLER}\n")
-    write(docs / "finance.md", f"# Finance\n\n{FILLER}\n\n{FACTS[1]}\n")
-    return synced(make_archivist, docs)
 
 
 def answer_and_save(archivist, engine, store, question, text, conversation=None, model="SmolLM2-135M"):

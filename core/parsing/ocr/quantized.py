@@ -29,11 +29,8 @@ BUILDS = 0  # how many models this process has made (a made one is reused: tests
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def int8_path(source: Path, folder: Path) -> Path:
