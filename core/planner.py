@@ -1,7 +1,7 @@
 """Compare what is on disk with the manifest and decide what needs doing.
 
-Only size and mtime are compared here (no file is read), so a reconcile of an unchanged
-library costs one directory walk.
+Only size and mtime are compared here (no file is read, but for the start of a new or changed
+file without extension: a mailbox?), so a reconcile of an unchanged library costs one directory walk.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from core.ignore import IgnoreRules
 from core.manifest import FAILED, NEEDS_OCR, PENDING, SKIPPED, FileRecord, Manifest
 from core.parsing.formats import SUPPORTED_EXTENSIONS
+from core.parsing.sniff import is_mailbox_file
 from core.scanner import Entry, scan
 
 
@@ -44,10 +45,14 @@ def extension_of(path: str) -> str:
     return name.rsplit(".", 1)[-1] if "." in name else ""
 
 
+# Files without extension were all skipped with this reason before mailboxes were recognised.
+_OLD_NO_EXTENSION = "unsupported file type (no extension)"
+
+
 def unsupported_reason(path: str) -> str:
     """The status reason of a file whose type Archivist does not read (decided by its name)."""
     ext = extension_of(path)
-    return f"unsupported file type (.{ext})" if ext else "unsupported file type (no extension)"
+    return f"unsupported file type (.{ext})" if ext else "unsupported file type (no extension, and not a mailbox)"
 
 
 class Planner:
@@ -75,21 +80,40 @@ class Planner:
         single = self.manifest.get(top)
         return records + [single] if single else records
 
+    def _reads(self, entry: Entry, record: FileRecord | None) -> bool:
+        """Whether the file is of a kind read: by its extension, or, without one, if it is a mailbox
+        (Thunderbird keeps each mail folder as one file, "Inbox"), looked at once per change."""
+        ext = extension_of(entry.path)
+        if ext or "mbox" not in self.extensions:
+            return ext in self.extensions
+        if (record is not None and (record.size, record.mtime_ns) == (entry.size, entry.mtime_ns)
+                and record.reason != _OLD_NO_EXTENSION):
+            return record.status != SKIPPED or record.reason != unsupported_reason(entry.path)
+        return is_mailbox_file(entry.path)
+
+    @staticmethod
+    def _known_kind(path: str) -> bool:
+        """A kind the parsers read (not only one the settings name), or a mailbox without extension."""
+        ext = extension_of(path)
+        return not ext or f".{ext}" in SUPPORTED_EXTENSIONS
+
     def _classify(self, entry: Entry, source: str, record: FileRecord | None, plan: Plan, retry: bool):
         if entry.error:
             if record is None or record.reason != entry.error:
                 plan.unreadable.append((entry, source))
             return
-        if extension_of(entry.path) not in self.extensions:
-            if record is None or record.status != SKIPPED or record.size != entry.size:
+        if not self._reads(entry, record):
+            if (record is None or record.status != SKIPPED or record.size != entry.size
+                    or record.reason != unsupported_reason(entry.path)):
                 plan.unsupported.append((entry, source))
             return
         if record is None or record.status == PENDING:
             plan.check.append((entry, source))
-        elif (record.status == SKIPPED and record.reason == unsupported_reason(entry.path)
-              and f".{extension_of(entry.path)}" in SUPPORTED_EXTENSIONS):
+        elif (record.status == SKIPPED and record.reason in (unsupported_reason(entry.path), _OLD_NO_EXTENSION)
+              and self._known_kind(entry.path)):
             # Skipped for its type by an older version (or narrower settings) that could not read
-            # it: the file is the same, but the verdict was about the app. Read it now.
+            # it (images, mailboxes without extension): the file is the same, but the verdict was
+            # about the app. Read it now.
             plan.check.append((entry, source))
             plan.forced.add(entry.path)
         elif (record.size, record.mtime_ns) != (entry.size, entry.mtime_ns):
@@ -97,7 +121,5 @@ class Planner:
         elif retry and record.status in (FAILED, NEEDS_OCR):
             plan.check.append((entry, source))
             plan.forced.add(entry.path)
-        elif record.status == SKIPPED and record.reason == f"unsupported file type (.{extension_of(entry.path)})":
-            plan.check.append((entry, source))  # a kind Archivist did not read then and reads now (images)
         elif record.status == FAILED and record.retry_after and record.retry_after <= time.time():
             plan.check.append((entry, source))

@@ -30,7 +30,7 @@ from core.parsing.mail import msg_as_mime, split_mbox
 from core.parsing.mail_outline import Outline, outline
 from core.parsing.ocr.options import OcrOptions
 from core.parsing.parse import DEFAULT_MAX_BYTES, parse_bytes
-from core.parsing.sniff import HEAD_BYTES, sniff
+from core.parsing.sniff import HEAD_BYTES, is_mailbox, sniff
 from desktop.preview_locate import ParsedText, as_indexed, join_sections, locate_in_text
 from desktop.preview_mail_document import build_document
 from desktop.preview_slide import CARD, INK
@@ -135,12 +135,13 @@ def load_message(path: str, number: int, spans: list[tuple[int, int, str]], head
 
 @functools.lru_cache(maxsize=4)  # keyed by mtime and size: a mailbox is scanned once
 def read_mailbox(path: str, _mtime_ns: int, size: int) -> Mailbox:
-    """Where the file's messages begin, told apart as parse.py tells them (.mbox by its name, an
-    Outlook message by its OLE2 header, any other as one message)."""
+    """Where the file's messages begin, told apart as parse.py tells them (.mbox by its name or, without
+    extension, by its start; an Outlook message by its OLE2 header; any other as one message)."""
     with open(path, "rb") as fh:
-        if os.path.splitext(path)[1].lower() == ".mbox":
-            return Mailbox("mbox", tuple(at for at, _raw in split_mbox(fh, DEFAULT_MAX_BYTES)), size)
         head = fh.read(HEAD_BYTES)
+        ext = os.path.splitext(path)[1].lower()
+        if ext == ".mbox" or (not ext and is_mailbox(head)):
+            return Mailbox("mbox", tuple(at for at, _raw in split_mbox(fh, DEFAULT_MAX_BYTES)), size)
     return Mailbox("msg" if sniff(head) == "ole2" else "eml", (0,), size)
 
 

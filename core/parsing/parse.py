@@ -53,7 +53,7 @@ from .pdf import parse_paged
 from .pictures import SLIDE_GRACE, PictureReader
 from .rtf_text import parse_rtf
 from .sheets import LEGACY_XLS, open_workbook, parse_workbook
-from .sniff import ARCHIVE_REASON, HEAD_BYTES, sniff, zip_kind
+from .sniff import ARCHIVE_REASON, HEAD_BYTES, is_mailbox, sniff, zip_kind
 from .text import parse_text_kind
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,10 @@ def _ext(path: str) -> str:
 
 def _dispatch(fh: BinaryIO, path: str, kinds: Mapping[str, str], **kw) -> ParsedDocument:
     ext = _ext(path)
-    magic = sniff(read_head(fh, HEAD_BYTES))
+    head = read_head(fh, HEAD_BYTES)
+    magic = sniff(head)
+    if not ext and is_mailbox(head):
+        ext = ".mbox"  # a mail folder kept as one file without extension (Thunderbird's "Inbox")
     ext_kind = kinds.get(ext)
     if magic == "pdf":
         return _paged(fh, path, "pdf", kw)

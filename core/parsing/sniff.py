@@ -3,6 +3,7 @@ by what it is rather than by what it is called."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 from .model import ParseError
@@ -15,6 +16,10 @@ _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _ODF = "application/vnd.oasis.opendocument."
+# An mbox file: a "From " line naming the sender (Thunderbird writes "-") and an asctime date, then
+# a header field. Thunderbird and Evolution keep each mail folder as one, named without extension
+# ("Inbox", "Sent"), so such a file is recognised by this start alone.
+_MBOX_START = re.compile(rb"From \S+ [^\r\n]*\d\d:\d\d[^\r\n]*\r?\n[!-9;-~]+:")
 _OPENDOCUMENT = {_ODF + "presentation": "odp", _ODF + "presentation-template": "odp",
                  _ODF + "text": "odt", _ODF + "text-template": "odt"}
 
@@ -44,6 +49,20 @@ def sniff(head: bytes) -> str | None:
     if body.lstrip().startswith(b"<?xml") and b"<FictionBook" in head:
         return "fb2"
     return None
+
+
+def is_mailbox(head: bytes) -> bool:
+    """Whether a file starting with ``head`` is an mbox mailbox (by its content, whatever its name)."""
+    return _MBOX_START.match(head) is not None
+
+
+def is_mailbox_file(path: str) -> bool:
+    """The same for a file on disk; False when it cannot be read (its reading will say why)."""
+    try:
+        with open(path, "rb") as fh:
+            return is_mailbox(fh.read(1024))
+    except OSError:
+        return False
 
 
 def zip_kind(zf: zipfile.ZipFile) -> str:

@@ -15,6 +15,7 @@ from core.answer.citations import Citation
 from core.parsing import parse_file
 from core.parsing.parse import parse_bytes
 from helpers import FILLER, bump_mtime, synced
+from test_mailbox_no_extension import thunderbird_folder
 from tests.fixtures import bad_files as bf
 from tests.fixtures import mail_files as mf
 from tests.fixtures.msg_file import write_msg
@@ -131,6 +132,17 @@ def test_a_single_eml_shows_its_message_without_paging(qtbot, pane, docs, tmp_pa
     assert [(a.name, a.status, a.cited) for a in result.attachments] == [
         ("invoice.pdf", "read", False), ("lease.docx", "read", True)]
     assert pane.highlighted_text == hit.text and mf.DOCX_FACT in " ".join(marked(pane))
+
+
+def test_a_thunderbird_folder_without_extension_pages_through_its_messages(qtbot, pane, docs, tmp_path, make_archivist):
+    box = thunderbird_folder(docs / "Inbox", [mf.message("Lunch", f"{FILLER}\n\nNoon?"), long_invoice(tmp_path),
+                                              mf.forwarding_message()])
+    hit = synced(make_archivist, docs).search("When is the Halvorsen invoice 7731 due?").hits[0]
+    assert (hit.path, hit.page, hit.kind) == (str(box), 2, "mail")
+    show(qtbot, pane, asdict(hit))
+    assert (pane.current_page, pane.page_count) == (2, 3)  # told apart as the parser told them
+    assert pane._where.text() == "Message 2 of 3 · Invoice > invoice.pdf > page 2"
+    assert marked(pane) == [mf.PDF_FACT] and "Noon?" not in pane._mail_view.toPlainText()
 
 
 def test_an_outlook_message_shows_its_header_and_attachment(qtbot, pane, docs, make_archivist):
