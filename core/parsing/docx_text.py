@@ -3,8 +3,8 @@
 The locator unit is the text this module builds: block items joined by blank lines, table rows
 one per line with cells separated by " | ", then each distinct header/footer as a section whose
 heading path is ("Header",) or ("Footer",). Section offsets index into that text. The text OCR
-reads in a picture, and a chart's data, is a block after the paragraph or table holding it
-(pictures.py, chart_text.py).
+reads in a picture, a chart's data and SmartArt's text are blocks after the paragraph or table holding
+them (pictures.py, chart_text.py, diagram_text.py).
 
 python-docx loads the package and resolves styles and headers; paragraph text is read from the
 XML directly so that content controls, tracked insertions, text boxes and hyperlinks are not
@@ -27,6 +27,7 @@ from lxml import etree
 from .files import mb
 from .model import ParsedDocument, ParseError
 from .chart_text import chart_part_text
+from .diagram_text import DATA_REL, RELIDS, diagram_text
 from .pictures import PictureReader, emu_to_cm
 from .sections import cut_sections, heading_spans
 
@@ -139,8 +140,9 @@ def _pictures_text(block, part, pictures: PictureReader) -> list[str]:
     return out
 
 
-def _charts_text(block, part) -> list[str]:
-    """The data of the charts in a block (chart_text.py), after its text, as pictures' text is."""
+def _graphics_text(block, part) -> list[str]:
+    """The data of the charts (chart_text.py) and the text of the SmartArt (diagram_text.py) in a
+    block, after its text, as pictures' text is."""
     out = []
     walker = etree.iterwalk(block, events=("start",))
     for _event, el in walker:
@@ -151,6 +153,13 @@ def _charts_text(block, part) -> list[str]:
                 text = chart_part_text(chart.blob)
             except Exception as exc:  # noqa: BLE001 - one odd chart must not lose the document
                 log.debug("chart %s unreadable: %s", chart.partname, exc)
+                continue
+            out += [text] if text else []
+        elif el.tag == RELIDS and (data := part.related_parts.get(el.get(DATA_REL) or "")) is not None:
+            try:
+                text = diagram_text(data.blob)
+            except Exception as exc:  # noqa: BLE001 - one odd diagram must not lose the document
+                log.debug("diagram %s unreadable: %s", data.partname, exc)
                 continue
             out += [text] if text else []
     return out
@@ -271,7 +280,7 @@ def parse_docx(fh: BinaryIO, pictures: PictureReader | None = None) -> ParsedDoc
                 heads.append((pos, level, text.replace("\n", " ")))
             elif style in title_styles and styled_title is None:
                 styled_title = text
-        extra = _charts_text(block, document.part) + (_pictures_text(block, document.part, pictures) if pictures else [])
+        extra = _graphics_text(block, document.part) + (_pictures_text(block, document.part, pictures) if pictures else [])
         for piece in ([text] if text else []) + extra:
             parts.append(piece)
             pos += len(piece) + 2

@@ -2,8 +2,8 @@
 
 python-pptx reads the package; the shapes of a slide are read top to bottom, then left to right
 by their position (a group's shapes by their place inside the group), with the title first. A
-table's rows keep their header row's names; a chart gives its title and its data (chart_text.py). Slide numbers, dates and
-footers are left out: they repeat on every slide and say nothing a search needs. The text OCR
+table's rows keep their header row's names; a chart gives its title and its data (chart_text.py),
+SmartArt its nodes' text (diagram_text.py). Slide numbers, dates and footers are left out: they repeat on every slide and say nothing a search needs. The text OCR
 reads in the slide's pictures follows its text frames (pictures.py); pictures of the slide's
 layout and master (a logo, a background) are the template's, not read.
 """
@@ -15,9 +15,11 @@ from typing import BinaryIO
 
 from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
 from pptx.package import Package
+from pptx.shapes.graphfrm import GraphicFrame
 from pptx.shapes.picture import Picture
 
 from .chart_text import chart_text
+from .diagram_text import DATA_REL, RELIDS, diagram_text
 from .deck import Slide, table_text
 from .docx_text import check_package
 from .model import ParsedDocument, ParseError
@@ -109,6 +111,10 @@ def _shape_text(shape) -> str:
         return table_text(rows, header_rows=1 if table.first_row else 0)
     if getattr(shape, "has_chart", False) and shape.has_chart:
         return chart_text(shape.chart)
+    if isinstance(shape, GraphicFrame):  # SmartArt: its nodes' text from the diagram's data part
+        ids = shape._element.find(f".//{RELIDS}")
+        if ids is not None and ids.get(DATA_REL) in shape.part.rels:
+            return diagram_text(shape.part.related_part(ids.get(DATA_REL)).blob)
     if shape.has_text_frame:
         return _frame_text(shape.text_frame)
     return ""
