@@ -22,10 +22,11 @@ PYMUPDF_KINDS = frozenset({"pdf", "epub", "xps", "fb2", "mobi"})
 #   mail 2: each message's envelope (sender, recipients, date) is kept for search filters, and
 #           headers sent in raw UTF-8 are read as UTF-8
 #   docx 3, slides 3: a chart gives its data (a row per category, each series' value), not only its title
-#   docx 4, slides 4: SmartArt gives its nodes' text (diagram_text.py)
+#   docx 4, slides 4: SmartArt gives its nodes' text (diagram_text.py); an ODP chart its data
+#   odt 3: a chart gives its data (odf_chart.py)
 #   sheet 2: .ods cells follow their number formats ("1,250.50", "30 June 2024"), as .xlsx cells do
 READER_VERSIONS: MappingProxyType[str, int] = MappingProxyType(
-    {**{kind: 2 for kind in PYMUPDF_KINDS}, "text": 2, "docx": 4, "slides": 4, "odt": 2, "mail": 2, "sheet": 2})
+    {**{kind: 2 for kind in PYMUPDF_KINDS}, "text": 2, "docx": 4, "slides": 4, "odt": 3, "mail": 2, "sheet": 2})
 # The same for OCR: files left "needs OCR" (pages no OCR read) are read again once when it improves.
 #   1: OCR out of the box (RapidOCR, core/parsing/ocr/); before, only with Tesseract installed
 OCR_READER_VERSION = 1

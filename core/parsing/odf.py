@@ -34,7 +34,7 @@ _CELLS = frozenset(map(q, ("table:table-cell", "table:covered-table-cell")))
 _TEXT_BOX = q("draw:text-box")
 _BLOCKS = frozenset({P, H, LIST, TABLE, _TEXT_BOX, *_LIST_ITEMS})
 _COLLAPSE = re.compile(r"[ \t\r\n]+")  # ODF collapses white space in text; text:s keeps spaces
-_FRAME, IMAGE, HREF = q("draw:frame"), q("draw:image"), q("xlink:href")
+_FRAME, IMAGE, HREF, _OBJECT = q("draw:frame"), q("draw:image"), q("xlink:href"), q("draw:object")
 _LENGTH = re.compile(r"\s*(-?[\d.]+)\s*([a-z]*)")
 _CM_PER = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72, "pc": 2.54 / 6, "px": 2.54 / 96, "": 1.0}
 MAX_ROW_CELLS = 1024  # a row "repeats" empty cells to the sheet's edge; only the first ones count
@@ -203,9 +203,12 @@ def picture_href(image: ET.Element) -> str:
 def pictures_text(el: ET.Element, zf: zipfile.ZipFile, pictures: PictureReader) -> list[str]:
     """The text of the pictures in ``el``'s frames, in document order. A frame may hold one picture
     in several forms (an SVG and the PNG that stands in for it): each is tried, and those without
-    pixels give nothing; a picture linked from outside the package is not in it."""
+    pixels give nothing; a picture linked from outside the package is not in it, and that of an
+    embedded object (a chart's drawing) is the object's, read for itself."""
     out = []
     for frame in el.iter(_FRAME):
+        if frame.find(_OBJECT) is not None:  # its picture stands in for an embedded object (a chart)
+            continue
         width, height = length_cm(frame.get(q("svg:width"))), length_cm(frame.get(q("svg:height")))
         shown = (width, height) if width > 0 and height > 0 else None
         for href in filter(None, map(picture_href, frame.findall(IMAGE))):

@@ -11,6 +11,7 @@ NS = {
     "presentation": "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0",
     "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
     "svg": "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0",
+    "chart": "urn:oasis:names:tc:opendocument:xmlns:chart:1.0",
     "dc": "http://purl.org/dc/elements/1.1/",
     "xlink": "http://www.w3.org/1999/xlink",
 }

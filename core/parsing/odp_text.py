@@ -3,8 +3,9 @@ as a stream of draw:page elements (see odf.py).
 
 Shapes are read top to bottom, then left to right by their svg:y and svg:x (a group's shapes by
 their place inside the group), with the title first; speaker notes come from presentation:notes.
-A slide is hidden when its drawing-page style says presentation:visibility="hidden". The text OCR
-reads in a slide's pictures follows its text frames (pictures.py).
+A slide is hidden when its drawing-page style says presentation:visibility="hidden". A chart
+gives its title and data in its place (odf_chart.py). The text OCR reads in a slide's pictures
+follows its text frames (pictures.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .deck import Slide
 from .model import ParsedDocument
 from .odf import (IMAGE, block_lines, forget, length_cm, meta_title, open_package, picture_href, pictures_text, q,
                   stream, table_block)
+from .odf_chart import embedded_chart_text, object_href
 from .pictures import PictureReader
 
 LABEL = "ODP"
@@ -53,7 +55,7 @@ def parse_odp(fh: BinaryIO, page_range: tuple[int, int] | None = None,
                     next_page = number
                 elif first <= number <= last and next_page is None:
                     slide = _read_page(el, number, hidden_styles, lambda shape: pictures_text(shape, zf, pictures)
-                                       if pictures else [])
+                                       if pictures else [], lambda folder: embedded_chart_text(zf, folder))
                     first_title = first_title or slide.title or None
                     sections += slide.sections()
                 forget(el, ancestors)
@@ -61,7 +63,7 @@ def parse_odp(fh: BinaryIO, page_range: tuple[int, int] | None = None,
                           next_page=next_page, **(pictures.fields() if pictures else {}))
 
 
-def _read_page(page: ET.Element, number: int, hidden_styles: set[str], read_pictures) -> Slide:
+def _read_page(page: ET.Element, number: int, hidden_styles: set[str], read_pictures, read_chart) -> Slide:
     slide = Slide(number, hidden=page.get(q("draw:style-name")) in hidden_styles)
     shapes = []
     for child in page:
@@ -72,7 +74,7 @@ def _read_page(page: ET.Element, number: int, hidden_styles: set[str], read_pict
             slide.title = "\n".join(block_lines(child))
         elif child.tag not in _NOT_SHAPES:
             shapes.append(child)
-    slide.blocks = [text for text in map(_shape_text, _ordered(shapes)) if text]
+    slide.blocks = [text for text in (_shape_text(shape, read_chart) for shape in _ordered(shapes)) if text]
     slide.blocks += _pictures_text(shapes, read_pictures)  # after the text frames
     return slide
 
@@ -83,11 +85,13 @@ def _pictures_text(shapes: list[ET.Element], read_pictures) -> list[str]:
             for text in (_pictures_text(list(shape), read_pictures) if shape.tag == _GROUP else read_pictures(shape))]
 
 
-def _shape_text(shape: ET.Element) -> str:
+def _shape_text(shape: ET.Element, read_chart) -> str:
     if shape.get(_CLASS) in _FURNITURE:
         return ""
     if shape.tag == _GROUP:
-        return "\n\n".join(t for t in map(_shape_text, _ordered(list(shape))) if t)
+        return "\n\n".join(t for t in (_shape_text(s, read_chart) for s in _ordered(list(shape))) if t)
+    if folder := object_href(shape):  # an embedded object: a chart gives its data (odf_chart.py)
+        return read_chart(folder)
     tables = [table_block(t) for t in shape.iter(_TABLE)]
     if tables:  # a frame holding a table
         return "\n".join(t for t in tables if t)

@@ -64,6 +64,10 @@ class OdsStyles:
             self._formats[cell_style] = self._resolve(cell_style)
         return self._formats[cell_style]
 
+    def data_format(self, name: str) -> str | None:
+        """The format code of a data style (named by an automatic style, as a chart series names it)."""
+        return self._data_format(name, _AUTOMATIC)
+
     def _resolve(self, cell_style: str | None) -> str | None:
         scopes, name, seen = (_AUTOMATIC, _COMMON), cell_style, set()
         while name and name not in seen:

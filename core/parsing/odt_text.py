@@ -5,8 +5,8 @@ paragraph; a list, one item a line; a table, one row a line); headings (text:h w
 level) build the heading path of what follows them; a footnote follows its paragraph; then each
 distinct header and footer (styles.xml) as a section headed ("Header",) or ("Footer",). Tables of
 contents and indexes are left out (they repeat the headings), so are comments and the deleted
-text that tracked changes keep. The text OCR reads in a picture follows the block holding it
-(pictures.py); pictures in headers and footers (letterhead logos) are not read.
+text that tracked changes keep. A chart's title and data (odf_chart.py), then the text OCR reads in a picture, follow the
+block holding them (pictures.py); pictures in headers and footers (letterhead logos) are not read.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import zipfile
 
 from .model import ParsedDocument, ParseError
 from .odf import H, block_lines, block_of, forget, inline_text, meta_title, open_package, pictures_text, q, stream
+from .odf_chart import charts_text
 from .pictures import PictureReader
 from .sections import cut_sections, heading_spans
 
@@ -57,7 +58,7 @@ def parse_odt(fh: BinaryIO, pictures: PictureReader | None = None) -> ParsedDocu
             lines = [inline_text(el, notes)] if el.tag == H else block_of(el, notes)
             text = "\n".join(line for line in lines if line).strip()
             level = _level(el.get(q("text:outline-level"))) if el.tag == H else 0
-            shown = pictures_text(el, zf, pictures) if pictures else []
+            shown = [*charts_text(el, zf), *(pictures_text(el, zf, pictures) if pictures else [])]
             forget(el, ancestors)
             if level and text:
                 heads.append((pos, level, " ".join(text.split())))
