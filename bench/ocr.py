@@ -2,6 +2,7 @@
 
     python bench/ocr.py [--pages 3] [--engines rapidocr,tesseract] [--budget 3000000] [--no-index]
     python bench/ocr.py --engines rapidocr:fp32,rapidocr:int8 --no-index   # the two recognisers compared
+    python bench/ocr.py --engines rapidocr:nocrop,rapidocr --no-index       # margins read or not
 
 Scans are made from real, distinct text: English paragraphs from the Python standard library's
 docstrings, Spanish sentences from the system's Spanish message catalogs (/usr/share/locale/es);
@@ -10,7 +11,8 @@ and blur), put in a PDF as an image-only page and read the way Archivist reads i
 the pixel budget, turned upright, lines in reading order). CER = edit distance / reference length,
 whitespace runs counted as one space. An engine is "rapidocr" with options after a colon joined by
 "+" ("det960": detection at most 960 px a side, "detfull": the whole page; "fp32" / "int8": the
-recogniser as shipped / its MatMuls in int8, see core/parsing/ocr/quantized.py), or "tesseract"
+recogniser as shipped / its MatMuls in int8, see core/parsing/ocr/quantized.py; "nocrop": the
+whole page read, margins included, see rapid.ink_area), or "tesseract"
 (needs TESSDATA_PREFIX or an installed tesseract). Engines read each page in turn, so a busy machine
 slows them alike; with two, their CER and times are compared page by page. Times are wall and CPU
 seconds of this process (the machine is shared).
@@ -132,7 +134,7 @@ def make_engine(spec: str, models_dir: Path):
         det = [o for o in options if o.startswith("det")]
         det_side = DET_SIDE if not det else None if det[0] == "detfull" else int(det[0][3:])
         int8 = "int8" in options or (REC_INT8 and "fp32" not in options)
-        return RapidEngine(det_side=det_side, models_dir=models_dir, int8=int8)
+        return RapidEngine(det_side=det_side, models_dir=models_dir, int8=int8, crop="nocrop" not in options)
     from core.parsing.ocr.tesseract import TesseractEngine
 
     return TesseractEngine()

@@ -52,7 +52,7 @@ def test_the_int8_recogniser_is_made_once_then_reused(tmp_path):
     first = RapidEngine(models_dir=folder, int8=True)
     # nothing written, even for a moment, beside RapidOCR's models (an install may be read-only)
     assert (bundled.stat().st_mtime_ns, sorted(p.name for p in bundled.iterdir())) == untouched
-    assert first.id.endswith(" rec-int8") and quantized.BUILDS == before + 1
+    assert " rec-int8" in first.id and quantized.BUILDS == before + 1
     [model] = int8_files(folder)
     made = model.stat().st_mtime_ns
     again = RapidEngine(models_dir=folder, int8=True)  # another worker process, or the app restarted
@@ -107,7 +107,7 @@ def test_a_damaged_model_is_made_again(tmp_path, damage):
         model.with_name(model.name + ".sha256").unlink()
     before = quantized.BUILDS
     reader = RapidEngine(models_dir=folder, int8=True)
-    assert quantized.BUILDS == before + 1 and reader.id.endswith(" rec-int8")
+    assert quantized.BUILDS == before + 1 and " rec-int8" in reader.id
     assert quantized.sha256(model) == model.with_name(model.name + ".sha256").read_text().strip()
     assert read_line(reader) == LINE
 
@@ -153,16 +153,16 @@ def test_a_300_dpi_scan_is_read_with_the_int8_recogniser_within_the_target(tmp_p
     doc = parse_file(str(pdf), ocr=OcrOptions(data_dir=str(data), owner="content-1"))
     text = " ".join(s.text for s in doc.sections)
     assert cer(PAGE, text) <= 0.03, text
-    assert engine("rapidocr", str(data)).id.endswith(" rec-int8")
+    assert " rec-int8" in engine("rapidocr", str(data)).id
     assert int8_files(ocr_models_dir(data)) and sorted(p.name for p in docs.iterdir()) == ["scan.pdf"]
 
 
 def test_pages_read_by_the_fp32_recogniser_before_are_not_read_again(tmp_path, monkeypatch):
     data = str(tmp_path / "data")
     reader = engine("rapidocr", data)
-    assert reader.id.endswith(" rec-int8")
+    assert " rec-int8" in reader.id
     rgb = scan(LINE, size=CARD)
-    fp32_id = result_id(reader).replace(" rec-int8", "")
+    fp32_id = result_id(reader).replace(" rec-int8", "").replace(" ink", "")  # as the app read before
     kept = OcrResult(rgb.shape[1], rgb.shape[0], 0, (Line(LINE, (0.1, 0.1, 0.9, 0.2), 0.99),), fp32_id)
     cache_in(data).put(pixels_hash(rgb), kept, "content-1")
     calls = []

@@ -33,13 +33,17 @@ DET_SIDE = 1280
 REC_BATCH = 2
 # The recogniser's MatMuls in int8 (quantized.py): faster at the same error rate (bench/RESULTS.md).
 REC_INT8 = True
+INK = 160  # a pixel darker than this (in its darkest channel) may be print; paper and noise are lighter
 
 
 class RapidEngine:
-    def __init__(self, det_side: int | None = DET_SIDE, models_dir: Path | None = None, int8: bool = REC_INT8):
+    def __init__(self, det_side: int | None = DET_SIDE, models_dir: Path | None = None, int8: bool = REC_INT8,
+                 crop: bool = True):
         """``det_side``: the longest side detection runs at (None: the image as it is). ``int8``:
         recognise with the int8 recogniser, kept in ``models_dir`` (None: a folder of this process's
-        own, removed at exit), or with the fp32 one when it cannot be made or loaded."""
+        own, removed at exit), or with the fp32 one when it cannot be made or loaded. ``crop``: read
+        only the part of a page that has ink (measured against reading all of it: bench/ocr.py)."""
+        self.det_side = det_side
         try:
             import rapidocr
             from rapidocr import RapidOCR
@@ -62,13 +66,30 @@ class RapidEngine:
         if self._ocr is not None:
             self.reads_as = (self.id,)  # the fp32 recogniser's results (orient.result_ids)
             self.id += f" {quantized.TAG}"
-            return
-        try:
-            self._ocr = RapidOCR(params=params)
-        except Exception as exc:  # noqa: BLE001 - whatever the library raises, OCR is not available
-            raise OcrUnavailable(f"RapidOCR cannot start ({type(exc).__name__}: {exc})") from exc
+        else:
+            try:
+                self._ocr = RapidOCR(params=params)
+            except Exception as exc:  # noqa: BLE001 - whatever the library raises, OCR is not available
+                raise OcrUnavailable(f"RapidOCR cannot start ({type(exc).__name__}: {exc})") from exc
+        # Reads only the inked part of a page; its readings of pages with their margins are as
+        # good (bench/RESULTS.md), so those are taken from the cache.
+        self._cuts = bool(det_side and crop and callable(getattr(self._ocr, "_load_det_model", None)))
+        if self._cuts:
+            self.reads_as += (self.id,)
+            self.id += " ink"
 
     def read(self, rgb: np.ndarray) -> list[Line]:
+        top, left = 0, 0
+        detector = self._detector()
+        if detector is not None:
+            detector.limit_side_len = self.det_side
+            if (area := ink_area(rgb)) is not None:
+                # Only the part of the page that has ink is read, at the scale the whole page would
+                # be detected at: a page's margins cost detection time and hold no text.
+                top, bottom, left, right = area
+                share = max(bottom - top, right - left) / max(rgb.shape[:2])
+                detector.limit_side_len = max(32, round(self.det_side * share))
+                rgb = rgb[top:bottom, left:right]
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])  # RapidOCR takes arrays in OpenCV's order
         try:
             out = self._ocr(bgr, return_word_box=True)
@@ -83,9 +104,18 @@ class RapidEngine:
         words = out.word_results if len(out.word_results or ()) == len(out.txts) else [()] * len(out.txts)
         lines = []
         for polygon, text, score, line_words in zip(out.boxes, out.txts, out.scores, words):
-            pieces = tuple(Word(str(w[0]), _bounds(w[2])) for w in line_words if w[2] is not None and str(w[0]).strip())
-            lines.append(Line(str(text), _bounds(polygon), float(score), pieces))
+            pieces = tuple(Word(str(w[0]), _bounds(w[2], top, left)) for w in line_words
+                           if w[2] is not None and str(w[0]).strip())
+            lines.append(Line(str(text), _bounds(polygon, top, left), float(score), pieces))
         return lines
+
+    def _detector(self):
+        """RapidOCR's text detector, whose scale is set page by page; None without a scale to keep
+        (detection of the image as it is) or in a RapidOCR that does not have one to set."""
+        if not self._cuts:
+            return None
+        detector = self._ocr._load_det_model()
+        return detector if hasattr(detector, "limit_side_len") else None
 
 
 def _int8_ocr(make, params: dict, source: Path, models_dir: Path | None):
@@ -148,9 +178,26 @@ def _no_spinning() -> None:
     OrtInferSession._init_sess_opts = staticmethod(options)
 
 
-def _bounds(points) -> Box:
-    xs, ys = [float(p[0]) for p in points], [float(p[1]) for p in points]
+def _bounds(points, top: int = 0, left: int = 0) -> Box:
+    xs, ys = [float(p[0]) + left for p in points], [float(p[1]) + top for p in points]
     return min(xs), min(ys), max(xs), max(ys)
+
+
+def ink_area(rgb: np.ndarray, step: int = 4) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) of the part of the image that has ink, with a margin; None when
+    that is most of it (nothing to save) or there is no ink. Looked for on every ``step``-th pixel;
+    a row or column counts when two of its pixels are dark, so a speck of scanner noise does not."""
+    height, width = rgb.shape[:2]
+    dark = rgb[::step, ::step].min(axis=2) < INK
+    rows, cols = np.flatnonzero(dark.sum(axis=1) >= 2), np.flatnonzero(dark.sum(axis=0) >= 2)
+    if not rows.size or not cols.size:
+        return None
+    pad = max(16, round(0.01 * max(height, width)))
+    top, bottom = max(0, rows[0] * step - pad), min(height, (rows[-1] + 1) * step + pad)
+    left, right = max(0, cols[0] * step - pad), min(width, (cols[-1] + 1) * step + pad)
+    if (bottom - top) * (right - left) > 0.9 * height * width:
+        return None
+    return int(top), int(bottom), int(left), int(right)
 
 
 def _dist_version() -> str:
