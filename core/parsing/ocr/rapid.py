@@ -34,6 +34,10 @@ REC_BATCH = 2
 # The recogniser's MatMuls in int8 (quantized.py): faster at the same error rate (bench/RESULTS.md).
 REC_INT8 = True
 INK = 160  # a pixel darker than this (in its darkest channel) may be print; paper and noise are lighter
+# RapidOCR letterboxes an image wider than 8:1 (or under 30 px high) with black bands before detection,
+# and the detector then misses the text beside them (a one-line card read as nothing or as noise): a
+# cut-out is kept within these proportions with the page's own paper around the line.
+WIDEST, LOWEST = 8, 32
 
 
 class RapidEngine:
@@ -185,19 +189,36 @@ def _bounds(points, top: int = 0, left: int = 0) -> Box:
 
 def ink_area(rgb: np.ndarray, step: int = 4) -> tuple[int, int, int, int] | None:
     """(top, bottom, left, right) of the part of the image that has ink, with a margin; None when
-    that is most of it (nothing to save) or there is no ink. Looked for on every ``step``-th pixel;
-    a row or column counts when two of its pixels are dark, so a speck of scanner noise does not."""
+    that is most of it (nothing to save) or there is no ink. Looked for in blocks of ``step`` pixels
+    a side, a block dark when any pixel in it is (a sample of every ``step``-th pixel misses a thin
+    stroke: the last digit of a line was cut off); a row or column of blocks counts when two of its
+    blocks are dark, so a speck of scanner noise does not."""
     height, width = rgb.shape[:2]
-    dark = rgb[::step, ::step].min(axis=2) < INK
+    rows_in, cols_in = height // step, width // step
+    if not rows_in or not cols_in:
+        return None
+    dark = rgb[:rows_in * step, :cols_in * step].min(axis=2) < INK
+    dark = dark.reshape(rows_in, step, cols_in, step).any(axis=(1, 3))
     rows, cols = np.flatnonzero(dark.sum(axis=1) >= 2), np.flatnonzero(dark.sum(axis=0) >= 2)
     if not rows.size or not cols.size:
         return None
     pad = max(16, round(0.01 * max(height, width)))
     top, bottom = max(0, rows[0] * step - pad), min(height, (rows[-1] + 1) * step + pad)
     left, right = max(0, cols[0] * step - pad), min(width, (cols[-1] + 1) * step + pad)
+    top, bottom = _tall_enough(top, bottom, right - left, height)
     if (bottom - top) * (right - left) > 0.9 * height * width:
         return None
     return int(top), int(bottom), int(left), int(right)
+
+
+def _tall_enough(top: int, bottom: int, width: int, height: int) -> tuple[int, int]:
+    """``top``, ``bottom`` widened evenly (within the page) to the height RapidOCR detects without
+    letterboxing a cut-out ``width`` wide."""
+    need = min(height, max(LOWEST, -(-width // WIDEST) + 1))
+    if bottom - top >= need:
+        return top, bottom
+    top = max(0, min(top - (need - (bottom - top)) // 2, height - need))
+    return top, top + need
 
 
 def _dist_version() -> str:
