@@ -158,7 +158,7 @@ def pages(items) -> set:
     return {(os.path.basename(c["path"]), c["page"]) for c in items}
 
 
-def test_a_question_asked_under_from_anna_cites_only_annas_message(window, qtbot, docs):
+def test_a_question_asked_under_from_anna_cites_only_annas_messages(window, qtbot, docs):
     box = mailbox(docs)
     write(docs / "notes.md", "# Notes\n\nThe Halvorsen invoice 7731 is due on 30 June.\n")
     with qtbot.waitSignal(window.index.sync_finished, timeout=120_000, check_params_cb=lambda f: f.files_done):
@@ -174,8 +174,12 @@ def test_a_question_asked_under_from_anna_cites_only_annas_message(window, qtbot
     first, sources = ask(window, qtbot, QUESTION)
     assert first["status"] == "complete", first
     assert pages(sources) <= {("accounts.mbox", 1), ("accounts.mbox", 3)} and ("accounts.mbox", 1) in pages(sources)
-    assert pages(first["citations"]) == {("accounts.mbox", 1)}, first  # Anna's message, not Bob's
-    assert "14 March" in first["text"] and "April" not in first["text"], first["text"]
+    # Anna's messages, not Bob's. The small test model words the day its own way ("14 March",
+    # "March 14, 2024") and may borrow a word from her other message, which is then cited too.
+    annas = {("accounts.mbox", 1), ("accounts.mbox", 3)}
+    cited = pages(first["citations"])
+    assert ("accounts.mbox", 1) in cited and cited <= annas, first
+    assert "14" in first["text"] and "March" in first["text"] and "April" not in first["text"], first["text"]
     # The saved answer says what it was narrowed to, and "Why these sources?" shows it.
     saved = window.answers.store.get(first["conversation_id"]).messages[-1].trace
     assert saved["filters"] == {"sender": "anna"}
@@ -185,7 +189,7 @@ def test_a_question_asked_under_from_anna_cites_only_annas_message(window, qtbot
     with qtbot.waitSignal(window.answers.answer_finished, timeout=180_000) as again:
         window.chat.regenerate_requested.emit(first["message_id"])
     assert again.args[0]["trace"]["filters"] == {"sender": "anna"}
-    assert pages(again.args[0]["citations"]) <= {("accounts.mbox", 1)}
+    assert pages(again.args[0]["citations"]) <= annas
 
     # Nothing under the scope: the refusal says where it looked, and the nearest is nothing.
     dialog = opened(qtbot, scope)
