@@ -34,9 +34,9 @@ REC_BATCH = 2
 # The recogniser's MatMuls in int8 (quantized.py): faster at the same error rate (bench/RESULTS.md).
 REC_INT8 = True
 INK = 160  # a pixel darker than this (in its darkest channel) may be print; paper and noise are lighter
-# RapidOCR letterboxes an image wider than 8:1 (or under 30 px high) with black bands before detection,
-# and the detector then misses the text beside them (a one-line card read as nothing or as noise): a
-# cut-out is kept within these proportions with the page's own paper around the line.
+# RapidOCR pads an image wider than 8:1 or under 30 px high with black bands before detection
+# (its Global.width_height_ratio and min_height). A whole page is never padded, so a cut-out is kept
+# within these proportions, with the page's own paper around a lone line, to be detected as the page is.
 WIDEST, LOWEST = 8, 32
 
 
