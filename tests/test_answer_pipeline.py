@@ -122,6 +122,29 @@ def test_a_model_that_finds_no_answer_is_a_refusal_too(indexed):
     assert done.status == "refused" and done.check is None and done.text.startswith("I could not find")
 
 
+class _LeadIn(_Declining):
+    def stream_chat(self, messages, **_):
+        yield from ["The answer is:", " I could not find this in your documents."]
+
+
+def test_a_refusal_after_a_lead_in_is_a_refusal():
+    """A small model trained on refusals wrote "The answer is: I could not find this in your
+    documents." (bench/RESULTS.md, House style): that is the refusal, not an answer to check."""
+    from core.answer.pipeline import declines
+
+    for text in ("The answer is: I could not find this in your documents.", "Answer: I could not find this in your documents",
+                 "In short: I could not find this in your documents."):
+        assert declines(text), text
+    for text in ("The window is 30 days.", "The refund window: 30 days. I could not find this in your documents.",
+                 "Note that the manual, which I read in full, says: I could not find this in your documents."):
+        assert not declines(text), text
+
+
+def test_the_pipeline_marks_a_lead_in_refusal_refused(indexed):
+    *_, done = ask(indexed, _LeadIn(), "How long is the refund window for Acme widgets?")
+    assert done.status == "refused" and done.check is None
+
+
 class _Rewriter:
     """Answers the follow-up rewrite with a fixed text, as a small model may."""
     name, model = "stub", "stub"

@@ -7,6 +7,7 @@ when retrieval finds nothing relevant: a small model handed irrelevant text tend
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -164,9 +165,15 @@ def not_found(filters: Filters) -> str:
     return f"{NOT_FOUND.rstrip('.')} (searched only: {narrowed})." if narrowed else NOT_FOUND
 
 
+_LEAD_IN = re.compile(r"^(?:[\w'’]+ ){0,4}[\w'’]+: ")  # "The answer is: ", "In short: "
+
+
 def declines(answer: str) -> bool:
-    """The model's answer is the refusal the system prompt asks for (perhaps with a reason after it)."""
-    return " ".join(answer.split()).lower().startswith(NOT_FOUND.lower().rstrip("."))
+    """The model's answer is the refusal the system prompt asks for (perhaps with a reason after it,
+    or after a lead-in of a few words and a colon: "The answer is: I could not find this…", as small
+    models write it)."""
+    text, refusal = " ".join(answer.split()).lower(), NOT_FOUND.lower().rstrip(".")
+    return text.startswith(refusal) or _LEAD_IN.sub("", text, count=1).startswith(refusal)
 
 
 REWRITE_PROMPT = """Rewrite the last question so that it can be understood without the conversation.
