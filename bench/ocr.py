@@ -3,6 +3,7 @@
     python bench/ocr.py [--pages 3] [--engines rapidocr,tesseract] [--budget 3000000] [--no-index]
     python bench/ocr.py --engines rapidocr:fp32,rapidocr:int8 --no-index   # the two recognisers compared
     python bench/ocr.py --engines rapidocr:nocrop,rapidocr --no-index       # margins read or not
+    python bench/ocr.py --pages 1 --engines rapidocr --page-chars 1000      # a letter's worth of text a page
 
 Scans are made from real, distinct text: English paragraphs from the Python standard library's
 docstrings, Spanish sentences from the system's Spanish message catalogs (/usr/share/locale/es);
@@ -112,11 +113,11 @@ def spanish_paragraphs() -> list[str]:
     return [" ".join(ordered[i:i + 5]) for i in range(0, len(ordered) - 4, 5)]
 
 
-def pages_of(paragraphs: list[str], count: int) -> list[str]:
+def pages_of(paragraphs: list[str], count: int, chars: int = PAGE_CHARS) -> list[str]:
     pages, current = [], []
     for paragraph in paragraphs:
         current.append(paragraph)
-        if sum(map(len, current)) >= PAGE_CHARS:
+        if sum(map(len, current)) >= chars:
             pages.append("\n\n".join(current))
             current = []
             if len(pages) == count:
@@ -255,9 +256,12 @@ def main() -> None:
     parser.add_argument("--engines", default="rapidocr,tesseract")
     parser.add_argument("--budget", type=int, default=pixels.MAX_PIXELS, help="pixels OCR reads of a page")
     parser.add_argument("--no-index", action="store_true", help="skip the end-to-end index timing")
+    parser.add_argument("--page-chars", type=int, default=PAGE_CHARS,
+                        help="characters of text a page is filled to (paragraphs are kept whole)")
     args = parser.parse_args()
     pixels.MAX_PIXELS = args.budget
-    texts = {"en": pages_of(english_paragraphs(), args.pages), "es": pages_of(spanish_paragraphs(), args.pages)}
+    texts = {"en": pages_of(english_paragraphs(), args.pages, args.page_chars),
+             "es": pages_of(spanish_paragraphs(), args.pages, args.page_chars)}
     for language, pages in texts.items():
         assert len(pages) == args.pages, f"not enough {language} text on this machine"
         with pymupdf.open() as doc:
@@ -269,9 +273,11 @@ def main() -> None:
         compare_engines(args.engines.split(","), Path(models_dir), texts)
     if not args.no_index:
         setting = args.engines.split(",")[0].partition(":")[0]
-        distinct = pages_of(english_paragraphs(), 99) + pages_of(spanish_paragraphs(), 99)
+        distinct = (pages_of(english_paragraphs(), 99, args.page_chars)
+                    + pages_of(spanish_paragraphs(), 99, args.page_chars))
         cold, warm, ten = index_scans(distinct, setting)
-        print(f"index one scanned A4 page end to end ({setting}): cold {cold:.2f} s, warm {warm:.2f} s; "
+        print(f"index one scanned A4 page end to end ({setting}; {len(distinct[0])} and {len(distinct[1])} "
+              f"characters): cold {cold:.2f} s, warm {warm:.2f} s; "
               f"a 10-page scanned PDF {ten:.1f} s ({10 / ten:.2f} pages/s)")
 
 
