@@ -198,7 +198,9 @@ def base_vs_styled(archivist, model: str, adapter: str, train_examples, validati
              "qa": (comparison.base[m:], comparison.styled[m:])}
     result = {part: {"base": figures(b), "styled": figures(s)} for part, (b, s) in parts.items()}
     result["checks"] = checks.to_json()
-    result["gate"] = comparison.verdict()
+    # The development examples chose the settings: judged with the rest they would count as "your
+    # questions" and could hide a loss on the QA set (they did: QA expected values 37 % → 30 %).
+    result["gate"] = comparison.leaving_out("development").verdict()
     result["examples"] = [{"question": q.text, "base": b.text, "styled": s.text}
                           for q, b, s in list(zip(comparison.questions, comparison.base, comparison.styled))[:3]]
     return result

@@ -324,3 +324,33 @@ def test_through_ollama_an_adapter_of_zeros_is_not_applied(server_url, make_arch
     assert verdicts["zeros"]["applied"] is False and verdicts["zeros"]["reason"].startswith("not applied"), verdicts
     assert verdicts["zeros"]["prompts"] == 3
     assert verdicts["random"]["applied"] is True, verdicts
+
+
+def _row(question: Question, states: bool | None, styled: bool = True):
+    from core.style.compare import Scored
+    from core.style.style_checks import Outcome
+
+    text = "In short: x.\n\n- y [1]." if styled else "x [1]."
+    return Scored(question, text, "complete", True, states, (1,), (), None, None,
+                  outcomes=[Outcome("summary line", styled, "")])
+
+
+def test_questions_a_setting_was_chosen_on_are_left_out_of_the_verdict():
+    """Development examples (the style's own kind, where it gains) judged among the user's questions
+    hid a loss of two of the QA set's expected values; left out, the loss holds the style back."""
+    from core.style.compare import HELD_OUT, Comparison
+
+    held = [Question(f"held {i}?", expected=("v",), origin=HELD_OUT) for i in range(10)]
+    dev = [Question(f"dev {i}?", expected=("v",), origin="development") for i in range(10)]
+    qa = [Question(f"qa {i}?", expected=("v",), origin="qa") for i in range(10)]
+    base = [_row(q, i < 5, False) for i, q in enumerate(held)] + [_row(q, i < 3, False) for i, q in enumerate(dev)] \
+        + [_row(q, i < 4, False) for i, q in enumerate(qa)]
+    styled = [_row(q, i < 6) for i, q in enumerate(held)] + [_row(q, i < 7) for i, q in enumerate(dev)] \
+        + [_row(q, i < 2) for i, q in enumerate(qa)]
+    everything = Comparison.of_scored(base, styled)
+    assert everything.verdict()["passed"]  # dev's gain (3 → 7) covers QA's loss (4 → 2)
+    judged = everything.leaving_out("development")
+    assert [q.origin for q in judged.questions] == [HELD_OUT] * 10 + ["qa"] * 10
+    verdict = judged.verdict()
+    assert not verdict["passed"]
+    assert "expected values stated on your questions 40 % → 20 %" in verdict["reason"]

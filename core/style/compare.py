@@ -228,16 +228,26 @@ class Comparison:
     @classmethod
     def of(cls, questions: Sequence[Question], base_runs: Sequence[Run], styled_runs: Sequence[Run],
            checks: StyleChecks, similarity: Similarity | None) -> "Comparison":
-        base = [score(q, r, checks, similarity) for q, r in zip(questions, base_runs)]
-        styled = [score(q, r, checks, similarity) for q, r in zip(questions, styled_runs)]
-        both = [(b, s) for b, s in zip(base_runs, styled_runs) if b.reached_model and s.reached_model]
-        identical = bool(both) and all(b.answered.text == s.answered.text for b, s in both)
-        held = [q.origin == HELD_OUT for q in questions]
+        return cls.of_scored([score(q, r, checks, similarity) for q, r in zip(questions, base_runs)],
+                             [score(q, r, checks, similarity) for q, r in zip(questions, styled_runs)])
+
+    @classmethod
+    def of_scored(cls, base: Sequence[Scored], styled: Sequence[Scored]) -> "Comparison":
+        both = [(b, s) for b, s in zip(base, styled) if b.reached_model and s.reached_model]
+        identical = bool(both) and all(b.text == s.text for b, s in both)
+        held = [b.question.origin == HELD_OUT for b in base]
         parts = {} if all(held) or not any(held) else {
             name: (figures([b for b, h in zip(base, held) if h == wanted]),
                    figures([s for s, h in zip(styled, held) if h == wanted]))
             for name, wanted in ((gate.HELD_OUT_PART, True), ("your questions", False))}
-        return cls(list(questions), base, styled, figures(base), figures(styled), identical, len(both), parts)
+        return cls([b.question for b in base], list(base), list(styled), figures(base), figures(styled), identical,
+                   len(both), parts)
+
+    def leaving_out(self, origin: str) -> "Comparison":
+        """The comparison without the questions of ``origin``: examples a setting was chosen on
+        must not be judged with the questions the verdict is reported on."""
+        kept = [i for i, b in enumerate(self.base) if b.question.origin != origin]
+        return Comparison.of_scored([self.base[i] for i in kept], [self.styled[i] for i in kept])
 
     def verdict(self, against: str = "the plain model") -> dict:
         """The gate's verdict (core/style/gate.py) on both sets together and on each set alone."""

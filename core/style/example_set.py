@@ -49,7 +49,7 @@ class ExampleSet:
 
 def assemble(given: Sequence[ex.StyleExample], count_tokens: Callable[[str], int], context_length: int, *,
              history: Callable[[int, set[str]], list[ex.StyleExample]] = lambda count, skip: [],
-             refusal_rate: float = ex.REFUSAL_RATE, rehearsal_share: float = rehearsal.REHEARSAL_SHARE,
+             refusal_rate: float | None = None, rehearsal_share: float = rehearsal.REHEARSAL_SHARE,
              holdout: float = 0.2, minimum: int = ex.MIN_EXAMPLES, seed: int = 0) -> ExampleSet:
     """``history(count, questions to skip)``: up to ``count`` earlier answers to rehearse
     (``rehearsal.from_history``); those too long for the window are left out without a word (they

@@ -199,7 +199,7 @@ class HouseStyle:
         self._imported_path.parent.mkdir(parents=True, exist_ok=True)
         return filelock.FileLock(str(self._imported_path.parent / ".lock"), timeout=30)
 
-    def collect(self, count_tokens, context_length: int, refusal_rate: float = ex.REFUSAL_RATE,
+    def collect(self, count_tokens, context_length: int, refusal_rate: float | None = None,
                 holdout: float = 0.2, minimum: int = ex.MIN_EXAMPLES, seed: int = 0,
                 rehearsal_share: float = rehearsal.REHEARSAL_SHARE) -> ExampleSet:
         """Every example there is, validated for this model's window, with refusals and earlier
@@ -207,7 +207,7 @@ class HouseStyle:
         return self._collect(self.from_feedback() + self.imported(), count_tokens, context_length, refusal_rate,
                              holdout, minimum, seed, rehearsal_share)
 
-    def _collect(self, given, count_tokens, context_length: int, refusal_rate: float = ex.REFUSAL_RATE,
+    def _collect(self, given, count_tokens, context_length: int, refusal_rate: float | None = None,
                  holdout: float = 0.2, minimum: int = ex.MIN_EXAMPLES, seed: int = 0,
                  rehearsal_share: float = rehearsal.REHEARSAL_SHARE) -> ExampleSet:
         return assemble(given, count_tokens, context_length, history=self._history, refusal_rate=refusal_rate,

@@ -74,7 +74,10 @@ def select(qtbot, tab, origin: str, question: str) -> None:
 
 # -- examples -------------------------------------------------------------------------------------
 
-def test_examples_from_the_feedback_log_and_an_imported_file(window, qtbot, docs, data_dir, tmp_path):
+def test_examples_from_the_feedback_log_and_an_imported_file(window, qtbot, docs, data_dir, tmp_path, monkeypatch):
+    # Five examples get no refusal at the app's 5 % (one comes at ten); this test shows how one is
+    # listed, and goes when an example removed leaves too few for one: at 10 %, five get one, four none.
+    monkeypatch.setattr("core.style.examples.REFUSAL_RATE", 0.10)
     index_notes(window, qtbot, docs)
     store = ConversationStore(layout.conversations_path(data_dir))
     log = FeedbackLog(layout.feedback_path(data_dir))
