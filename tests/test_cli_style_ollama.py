@@ -53,7 +53,8 @@ def test_train_for_an_ollama_model_use_it_and_remove_it(library, data_dir, tmp_p
     assert style.manifest.base.name == PULLABLE and style.manifest.base.file_name.startswith("sha256-")
 
     styled = styled_model_name(PULLABLE, 1)
-    code, out, err = cli("style", "use", "1", "--model", PULLABLE)
+    assert not report["gate"]["judged"]  # no earlier questions of the user's to judge it on: held back
+    code, out, err = cli("style", "use", "1", "--model", PULLABLE, "--force")
     assert code == 0 and f"now come from {styled}" in out, err
     code, out, err = cli("ask", "--json", "--engine", "ollama", "--model", PULLABLE, HELD_OUT[0])
     answer = json.loads(out)["answer"]

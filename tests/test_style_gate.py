@@ -101,3 +101,37 @@ def test_refusing_the_users_earlier_questions_holds_a_style_back(data_dir):
     assert (plain["asked_refusals"], styled["asked_refusals"], styled["asked_questions"]) == (0.0, 1.0, 2)
     verdict = gate.verdict({**plain, "adherence": 0.0}, {**styled, "adherence": 1.0}, identical=False, prompts=12)
     assert not verdict["passed"] and "your earlier questions refused 0 % → 100 %" in verdict["reason"]
+
+
+def test_a_style_compared_only_on_questions_like_its_examples_is_held_back_unjudged():
+    """Held-out examples cannot show what a style does to other questions, where styles fail (29 of
+    30 refused, bench/RESULTS.md): with fewer than three of those, the style is not switched on."""
+    better = figures(adherence=0.9)
+    alone = gate.verdict(figures(), better, identical=False, prompts=40, others=2)
+    assert not alone["passed"] and not alone["judged"] and alone["applied"]
+    assert alone["reason"].startswith("compared only on questions like your examples (2 of your other questions "
+                                      "answered, 3 needed)") and "20 % → 90 %" in alone["reason"]
+    assert gate.verdict(figures(), better, identical=False, prompts=40, others=3)["passed"]
+    lost = gate.verdict(figures(), figures(adherence=0.9, citation_accuracy=0.5), identical=False, prompts=40, others=0)
+    assert lost["judged"] and "citations on the right passage" in lost["reason"]  # a loss is named first
+
+
+def test_the_comparison_counts_the_other_questions_both_models_answered():
+    from core.style.compare import ASKED, HELD_OUT, Comparison, Question, Scored
+    from core.style.style_checks import Outcome
+
+    def row(question, styled, reached=True):
+        text = "In short: x [1]." if styled else "x [1]."
+        return Scored(question, text, "complete", reached, True, (1,), (), None, None,
+                      outcomes=[Outcome("summary line", styled, "")])
+
+    held = [Question(f"held {i}?", expected=("x",), origin=HELD_OUT) for i in range(6)]
+    asked = [Question(f"asked {i}?", origin=ASKED) for i in range(3)]
+    only_held = Comparison.of_scored([row(q, False) for q in held], [row(q, True) for q in held])
+    assert not only_held.verdict()["passed"] and "(0 of your other questions" in only_held.verdict()["reason"]
+    unreached = [row(asked[0], False, reached=False)] + [row(q, False) for q in asked[1:]]
+    base = [row(q, False) for q in held] + unreached
+    short = Comparison.of_scored(base, [row(q, True) for q in held] + unreached)
+    assert "(2 of your other questions" in short.verdict()["reason"]  # one found nothing to answer from
+    both = Comparison.of_scored([row(q, False) for q in held + asked], [row(q, True) for q in held + asked])
+    assert both.verdict()["passed"] and both.verdict()["judged"]

@@ -251,8 +251,10 @@ class Comparison:
 
     def verdict(self, against: str = "the plain model") -> dict:
         """The gate's verdict (core/style/gate.py) on both sets together and on each set alone."""
+        others = sum(b.reached_model and s.reached_model and b.question.origin != HELD_OUT
+                     for b, s in zip(self.base, self.styled))
         return gate.verdict(self.base_figures, self.styled_figures, identical=self.identical, prompts=self.prompts,
-                            against=against, parts=self.parts)
+                            against=against, parts=self.parts, others=others)
 
     def to_json(self) -> dict:
         return {"questions": [{"question": q.text, "origin": q.origin, "reference": q.reference,
