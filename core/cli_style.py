@@ -205,10 +205,11 @@ def _use(studio, archivist, args) -> int:
         print("archivist-cli: style use needs a version (e.g. 3) or none", file=sys.stderr)
         return 2
     from core.cli_style_ollama import register_with_ollama
+    from core.style.studio import held_back
 
     version = _version(args.target)
     if version is not None and not args.force:
-        why = cli_style_compare.held_back(studio.registry.get(version))
+        why = held_back(studio.registry.get(version))
         if why:
             print(f"archivist-cli: v{version} was held back when compared with the plain model: {why}. "
                   f"Use it anyway with `archivist-cli style use {version} --force`", file=sys.stderr)

@@ -76,14 +76,6 @@ def after_training(studio, archivist, engine_name: str | None, style, json_mode:
     return evaluation.gate
 
 
-def held_back(style) -> str | None:
-    """Why the gate held this style back, or None when it did not (or it was never compared)."""
-    gate = style.manifest.gate
-    if gate and gate.get("passed") is False:
-        return gate.get("reason") or "the comparison with the plain model failed"
-    return None
-
-
 def show(evaluation) -> None:
     c = evaluation.comparison
     print(f"{evaluation.style.label} (strength {evaluation.strength:g}) against {evaluation.against}: "

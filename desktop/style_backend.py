@@ -50,6 +50,7 @@ class StyleBackend(QObject):
         self._engine_lock = threading.Lock()
         self._import_cancel: threading.Event | None = None
         self._compare_cancel: threading.Event | None = None
+        self._check_cancel: threading.Event | None = None  # the comparison after training
         self._registering = False
         self._listings = self._style_listings = 0  # only the latest listing is shown
         self.timer = QTimer(self, interval=POLL_MS)
@@ -277,6 +278,7 @@ class StyleBackend(QObject):
             self.training.emit(self.status_now())
             self.registered.emit(style)
             self.list_styles()
+            self.check(style.version)
 
         def failed(exc: Exception) -> None:
             self._registering = False
@@ -286,6 +288,52 @@ class StyleBackend(QObject):
             job.wait()  # the process has said it finished: let it exit before its folder goes
             return self.studio.register_finished(job)
         self.tasks.run(register, done, "keeping the trained style", on_error=failed)
+
+    # -- the gate ---------------------------------------------------------------------------------
+
+    def check(self, version: int) -> None:
+        """What `style train` does after training: compare the style with the plain model on held-out
+        examples and the user's earlier questions, and keep the gate's verdict (core/style/gate.py) in
+        its manifest, where the Styles list shows it and Use asks before a held-back style answers."""
+        from core.style.evaluation import QUICK_QUESTIONS, engine_for_style, evaluate
+        from core.style.studio import verdict
+
+        if self.index.archivist is None:
+            self.message.emit(f"v{version} was not compared: the index is not open.", "warning")
+            return
+        self._check_cancel = cancel = threading.Event()
+        label = f"house style v{version}"
+
+        def step(which: str, done: int, total: int, _run) -> None:
+            if cancel.is_set():
+                raise _Stopped
+            side = "plain model" if which == "base" else label
+            self.tasks.gui(lambda: self.message.emit(
+                f"Comparing {label} with the plain model: {side}, {done} of {total} answers…", "info"))
+
+        def run():
+            style = self.studio.registry.get(version)
+            engine = engine_for_style(style, self.studio.registry)
+            try:
+                return evaluate(self.studio, self.index.archivist, engine, style, limit=QUICK_QUESTIONS,
+                                progress=step).style
+            finally:
+                engine.close()
+
+        def done(style) -> None:
+            self._check_cancel = None
+            said = verdict(style)
+            self.message.emit(f"{style.label}: {said[0].upper()}{said[1:]}.", "info" if style.manifest.gate.get(
+                "passed") else "warning")
+            self.list_styles()
+
+        def failed(exc: Exception) -> None:
+            self._check_cancel = None
+            if not isinstance(exc, _Stopped):
+                self.message.emit(f"{label} was kept but not compared: {exc}", "warning")
+        self.message.emit(f"Comparing {label} with the plain model on held-out examples and your earlier "
+                          "questions…", "info")
+        self.tasks.run(run, done, f"comparing {label}", on_error=failed)
 
     # -- compare ----------------------------------------------------------------------------------
 
@@ -321,7 +369,7 @@ class StyleBackend(QObject):
     def close(self) -> None:
         """Quitting: the run stops at its next step with a checkpoint; nothing else waits."""
         self.timer.stop()
-        for cancel in (self._import_cancel, self._compare_cancel):
+        for cancel in (self._import_cancel, self._compare_cancel, self._check_cancel):
             if cancel is not None:
                 cancel.set()
         if self.job is not None and self.job.running():
@@ -330,3 +378,7 @@ class StyleBackend(QObject):
             if self._engine is not None:
                 self._engine.close()
                 self._engine = None
+
+
+class _Stopped(Exception):
+    """The window is closing: the comparison stops after the answer it is writing."""

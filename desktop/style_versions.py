@@ -72,7 +72,7 @@ class VersionsTab(QWidget):
 
         self.use_button = QPushButton("Use")
         self.use_button.setAccessibleName("Use the selected style")
-        self.use_button.clicked.connect(lambda: self.selected() and backend.use(self.selected().version))
+        self.use_button.clicked.connect(self._use)
         self.none_button = QPushButton("Use none")
         self.none_button.setAccessibleName("Answer without a house style")
         self.none_button.clicked.connect(lambda: backend.use(None))
@@ -146,6 +146,25 @@ class VersionsTab(QWidget):
         self.none_button.setEnabled(self.active is not None)
         self.revert_button.setEnabled(self.can_revert)
         self.remove_button.setEnabled(style is not None)
+
+    def _use(self) -> None:
+        """A style the comparison held back answers only when the user says so, having read why."""
+        from core.style.studio import held_back
+
+        style = self.selected()
+        if style is None:
+            return
+        why = held_back(style)
+        if not why:
+            self.backend.use(style.version)
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "Use a held-back style",
+                          f"{style.label} was held back when compared with the plain model: {why}.\n\n"
+                          "Answer with it anyway?", QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
+                          self)
+        box.button(QMessageBox.StandardButton.Ok).setText("Use anyway")
+        box.accepted.connect(lambda: self.backend.use(style.version))
+        box.open()
 
     def _remove(self) -> None:
         style = self.selected()

@@ -91,6 +91,14 @@ def verdict(style: Style) -> str:
     return "passed the comparison" if gate.get("judged", True) else "not judged (too few questions)"
 
 
+def held_back(style: Style) -> str | None:
+    """Why the gate held this style back, or None when it did not (or it was never compared)."""
+    gate = style.manifest.gate
+    if gate and gate.get("passed") is False:
+        return gate.get("reason") or "the comparison with the plain model failed"
+    return None
+
+
 class HouseStyle:
     def __init__(self, data_dir: str | os.PathLike):
         self.data_dir = Path(data_dir)

@@ -26,8 +26,9 @@ from core.feedback import FeedbackLog
 from core.llm.embedded_engine import bundled_model_path
 from core.style.ollama_register import styled_model_name
 from core.style.registry import StyleRegistry
-from core.style.studio import HouseStyle
+from core.style.studio import HouseStyle, verdict
 from core.style.training import HyperParameters
+from desktop.style_versions import COLUMNS
 from helpers import FILLER, write
 from ollama_env import MODEL
 from style_helpers import make_manifest, write_smollm2_lora
@@ -204,6 +205,16 @@ def test_styles_are_used_reverted_and_removed_and_the_chat_names_the_one_that_an
     def use(version):
         tab.table.selectRow(tab.row_of(version))
         click(qtbot, tab.use_button)
+        if version == 2:  # held back: Use asks first, saying why
+            qtbot.waitUntil(lambda: _visible(QMessageBox) is not None)
+            box = _visible(QMessageBox)
+            assert "house style v2 was held back" in box.text() and "citation accuracy fell" in box.text()
+            click(qtbot, box.button(QMessageBox.StandardButton.Cancel))
+            qtbot.wait(200)
+            assert registry.active().version == 1
+            click(qtbot, tab.use_button)
+            qtbot.waitUntil(lambda: _visible(QMessageBox) is not None)
+            click(qtbot, _visible(QMessageBox).button(QMessageBox.StandardButton.Ok))
         qtbot.waitUntil(lambda: registry.active() is not None and registry.active().version == version, timeout=10_000)
         qtbot.waitUntil(lambda: tab.table.item(tab.row_of(version), 0).text() == "● in use", timeout=10_000)
 
@@ -367,8 +378,15 @@ def test_a_real_run_is_cancelled_resumed_and_kept_as_a_version(window, qtbot, da
     assert style.label == "house style v1" and style.manifest.training.steps == 3
     assert style.manifest.scores["validation_loss"] > 0
     qtbot.waitUntil(lambda: page.versions.table.rowCount() == 1, timeout=10_000)
-    assert "house style v1 is ready" in page.notice.text and 1 <= stopped_at < 3
+    assert "house style v1 is ready" in train.state.text() and 1 <= stopped_at < 3
     assert not train.resume_button.isVisible() and train.train_button.isEnabled()
+    # Then compared with the plain model, as `style train` does, and the gate's verdict kept and shown.
+    # Nothing of another kind has been asked here (and three steps may change no answer): held back.
+    check = COLUMNS.index("Check")
+    qtbot.waitUntil(lambda: page.versions.table.item(0, check).text() != "not compared yet", timeout=300_000)
+    kept = StyleRegistry(data_dir).get(1)
+    assert kept.manifest.gate and page.versions.table.item(0, check).text() == verdict(kept)
+    assert verdict(kept).startswith("held back: ") and "house style v1: Held back: " in page.notice.text
 
 
 def test_earlier_answers_rehearsed_are_listed_read_only_and_say_why(window, qtbot, data_dir):
