@@ -291,6 +291,10 @@ class StyleBackend(QObject):
 
     # -- the gate ---------------------------------------------------------------------------------
 
+    @property
+    def checking(self) -> bool:
+        return self._check_cancel is not None
+
     def check(self, version: int) -> None:
         """What `style train` does after training: compare the style with the plain model on held-out
         examples and the user's earlier questions, and keep the gate's verdict (core/style/gate.py) in
@@ -322,15 +326,15 @@ class StyleBackend(QObject):
 
         def done(style) -> None:
             self._check_cancel = None
-            said = verdict(style)
-            self.message.emit(f"{style.label}: {said[0].upper()}{said[1:]}.", "info" if style.manifest.gate.get(
-                "passed") else "warning")
+            self.message.emit(f"{_capital(style.label)} compared with the plain model: {verdict(style)}.",
+                              "info" if style.manifest.gate.get("passed") else "warning")
             self.list_styles()
 
         def failed(exc: Exception) -> None:
             self._check_cancel = None
             if not isinstance(exc, _Stopped):
-                self.message.emit(f"{label} was kept but not compared: {exc}", "warning")
+                self.message.emit(f"{_capital(label)} was not compared: {exc}", "warning")
+                self.list_styles()
         self.message.emit(f"Comparing {label} with the plain model on held-out examples and your earlier "
                           "questions…", "info")
         self.tasks.run(run, done, f"comparing {label}", on_error=failed)
@@ -382,3 +386,7 @@ class StyleBackend(QObject):
 
 class _Stopped(Exception):
     """The window is closing: the comparison stops after the answer it is writing."""
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -79,11 +79,16 @@ class VersionsTab(QWidget):
         self.revert_button = QPushButton("Revert")
         self.revert_button.setAccessibleName("Go back to the previous style")
         self.revert_button.clicked.connect(backend.revert)
+        self.check_button = QPushButton("Check again")
+        self.check_button.setAccessibleName("Compare the selected style with the plain model again")
+        self.check_button.setToolTip("Compare with the plain model on held-out examples and your earlier questions, "
+                                     "and judge it again (after you have asked more questions, say)")
+        self.check_button.clicked.connect(self._check)
         self.remove_button = QPushButton("Remove…")
         self.remove_button.setAccessibleName("Remove the selected style")
         self.remove_button.clicked.connect(self._remove)
         buttons = QHBoxLayout()
-        for button in (self.use_button, self.none_button, self.revert_button):
+        for button in (self.use_button, self.none_button, self.revert_button, self.check_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.remove_button)
@@ -146,6 +151,12 @@ class VersionsTab(QWidget):
         self.none_button.setEnabled(self.active is not None)
         self.revert_button.setEnabled(self.can_revert)
         self.remove_button.setEnabled(style is not None)
+        self.check_button.setEnabled(style is not None and not self.backend.checking)
+
+    def _check(self) -> None:
+        if (style := self.selected()) is not None:
+            self.backend.check(style.version)
+            self._update_buttons()
 
     def _use(self) -> None:
         """A style the comparison held back answers only when the user says so, having read why."""
@@ -159,7 +170,8 @@ class VersionsTab(QWidget):
             self.backend.use(style.version)
             return
         box = QMessageBox(QMessageBox.Icon.Warning, "Use a held-back style",
-                          f"{style.label} was held back when compared with the plain model: {why}.\n\n"
+                          f"{style.label[:1].upper()}{style.label[1:]} was held back when compared with the plain "
+                          f"model: {why}.\n\n"
                           "Answer with it anyway?", QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
                           self)
         box.button(QMessageBox.StandardButton.Ok).setText("Use anyway")

@@ -208,7 +208,7 @@ def test_styles_are_used_reverted_and_removed_and_the_chat_names_the_one_that_an
         if version == 2:  # held back: Use asks first, saying why
             qtbot.waitUntil(lambda: _visible(QMessageBox) is not None)
             box = _visible(QMessageBox)
-            assert "house style v2 was held back" in box.text() and "citation accuracy fell" in box.text()
+            assert "House style v2 was held back" in box.text() and "citation accuracy fell" in box.text()
             click(qtbot, box.button(QMessageBox.StandardButton.Cancel))
             qtbot.wait(200)
             assert registry.active().version == 1
@@ -353,8 +353,12 @@ QUICK = HyperParameters(rank=4, alpha=8, dropout=0.0, learning_rate=1e-3, batch_
                         max_steps=3, checkpoint_every=1)
 
 
-def test_a_real_run_is_cancelled_resumed_and_kept_as_a_version(window, qtbot, data_dir, monkeypatch):
+def test_a_real_run_is_cancelled_resumed_and_kept_as_a_version(window, qtbot, data_dir, docs, monkeypatch):
     HouseStyle(data_dir).keep_imported([example(i, "imported") for i in range(6)])
+    write(docs / "prices.md", "# Price list\n\n" + "\n\n".join(  # what the examples' answers come from
+        f"Item {i} costs {100 + i} euros including delivery." for i in range(6)))
+    with qtbot.waitSignal(window.index.sync_finished, timeout=120_000, check_params_cb=lambda f: f.files_done):
+        window.add_paths([str(docs)])
     page = open_page(window, qtbot)
     window.style_backend.minimum = 5
     window.style_backend.list_examples()
@@ -386,7 +390,25 @@ def test_a_real_run_is_cancelled_resumed_and_kept_as_a_version(window, qtbot, da
     qtbot.waitUntil(lambda: page.versions.table.item(0, check).text() != "not compared yet", timeout=300_000)
     kept = StyleRegistry(data_dir).get(1)
     assert kept.manifest.gate and page.versions.table.item(0, check).text() == verdict(kept)
-    assert verdict(kept).startswith("held back: ") and "house style v1: Held back: " in page.notice.text
+    assert verdict(kept).startswith("held back: ") and "House style v1 compared with the plain model: held back: " \
+        in page.notice.text
+    page.tabs.setCurrentWidget(page.versions)
+    page.versions.table.selectRow(0)
+    click(qtbot, page.versions.use_button)
+    qtbot.waitUntil(lambda: _visible(QMessageBox) is not None)
+    box = _visible(QMessageBox)
+    assert box.text().startswith("House style v1 was held back when compared with the plain model: ")
+    if shots := os.environ.get("ARCHIVIST_SCREENSHOTS"):
+        window.style_page.grab().save(os.path.join(shots, "house-style-checked.png"))
+        box.grab().save(os.path.join(shots, "house-style-use-anyway.png"))
+    click(qtbot, box.button(QMessageBox.StandardButton.Cancel))
+    assert StyleRegistry(data_dir).active() is None
+    first = kept.manifest.scores["comparison"]["at"]
+    click(qtbot, page.versions.check_button)  # after more questions, say: judged again on request
+    assert not page.versions.check_button.isEnabled() and page.notice.text.startswith("Comparing house style v1")
+    qtbot.waitUntil(lambda: page.versions.check_button.isEnabled(), timeout=300_000)
+    assert StyleRegistry(data_dir).get(1).manifest.scores["comparison"]["at"] >= first
+    assert "House style v1 compared with the plain model: held back: " in page.notice.text
 
 
 def test_earlier_answers_rehearsed_are_listed_read_only_and_say_why(window, qtbot, data_dir):
