@@ -61,7 +61,7 @@ def test_train_for_an_ollama_model_use_it_and_remove_it(library, data_dir, tmp_p
     assert answer["style"] == "house style v1" and answer["text"].startswith("Short answer:"), answer
 
     second = StyleRegistry(data_dir).register(style.adapter_path, style.manifest)  # the same style, kept again
-    code, out, err = cli("style", "use", str(second.version), "--model", PULLABLE)
+    code, out, err = cli("style", "use", str(second.version), "--model", PULLABLE, "--force")  # its verdict too
     assert code == 0 and styled_model_name(PULLABLE, second.version) in out, err
     assert {styled, styled_model_name(PULLABLE, second.version)} <= _models(server_url)
 
