@@ -68,7 +68,7 @@ def verdict(base: dict, styled: dict, *, identical: bool, prompts: int, against:
                 "reason": f"compared only on questions like your examples ({others} of your other questions "
                           f"answered, {MIN_OTHER_QUESTIONS} needed), and a style can learn to refuse every other "
                           f"kind; nothing lost on them ({adherence}). Ask Archivist a few questions about your "
-                          f"documents, then check it again"}
+                          f"documents, then compare again (Check again in the window, `archivist-cli style compare`)"}
     if prompts < MIN_PROMPTS:
         return {**common, "passed": True, "judged": False,
                 "reason": f"too few questions to judge the style ({prompts} answered by both, {MIN_PROMPTS} needed); "
