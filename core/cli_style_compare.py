@@ -54,17 +54,13 @@ def after_training(studio, archivist, engine_name: str | None, style, json_mode:
     could not run, saying why: the style is kept either way)."""
     from core.llm.base import EngineError
     from core.style.errors import StyleError
-    from core.style.evaluation import QUICK_QUESTIONS, engine_for_style, evaluate
+    from core.style.evaluation import check_after_training
 
     if not json_mode:
         print(f"comparing {style.label} with the plain model on held-out examples…", file=sys.stderr)
     try:
-        engine = engine_for_style(style, studio.registry, engine_name)
-        try:
-            evaluation = evaluate(studio, archivist, engine, style, limit=QUICK_QUESTIONS,
-                                  progress=None if json_mode else _progress)
-        finally:
-            engine.close()
+        evaluation = check_after_training(studio, archivist, style, engine_name,
+                                          progress=None if json_mode else _progress)
     except (StyleError, EngineError) as exc:  # the style is kept either way
         print(f"\narchivist-cli: not compared: {exc}. Compare later: `archivist-cli style compare {style.version}`",
               file=sys.stderr)

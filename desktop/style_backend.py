@@ -299,7 +299,7 @@ class StyleBackend(QObject):
         """What `style train` does after training: compare the style with the plain model on held-out
         examples and the user's earlier questions, and keep the gate's verdict (core/style/gate.py) in
         its manifest, where the Styles list shows it and Use asks before a held-back style answers."""
-        from core.style.evaluation import QUICK_QUESTIONS, engine_for_style, evaluate
+        from core.style.evaluation import check_after_training
         from core.style.studio import verdict
 
         if self.index.archivist is None:
@@ -317,23 +317,18 @@ class StyleBackend(QObject):
 
         def run():
             style = self.studio.registry.get(version)
-            engine = engine_for_style(style, self.studio.registry)
-            try:
-                return evaluate(self.studio, self.index.archivist, engine, style, limit=QUICK_QUESTIONS,
-                                progress=step).style
-            finally:
-                engine.close()
+            return check_after_training(self.studio, self.index.archivist, style, progress=step).style
 
         def done(style) -> None:
             self._check_cancel = None
-            self.message.emit(f"{_capital(style.label)} compared with the plain model: {verdict(style)}.",
+            self.message.emit(f"{capitalised(style.label)} compared with the plain model: {verdict(style)}.",
                               "info" if style.manifest.gate.get("passed") else "warning")
             self.list_styles()
 
         def failed(exc: Exception) -> None:
             self._check_cancel = None
             if not isinstance(exc, _Stopped):
-                self.message.emit(f"{_capital(label)} was not compared: {exc}", "warning")
+                self.message.emit(f"{capitalised(label)} was not compared: {exc}", "warning")
                 self.list_styles()
         self.message.emit(f"Comparing {label} with the plain model on held-out examples and your earlier "
                           "questions…", "info")
@@ -388,5 +383,6 @@ class _Stopped(Exception):
     """The window is closing: the comparison stops after the answer it is writing."""
 
 
-def _capital(text: str) -> str:
+def capitalised(text: str) -> str:
+    """A label at the start of a sentence: "House style v1 …"."""
     return text[:1].upper() + text[1:]

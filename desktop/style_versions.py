@@ -161,6 +161,7 @@ class VersionsTab(QWidget):
     def _use(self) -> None:
         """A style the comparison held back answers only when the user says so, having read why."""
         from core.style.studio import held_back
+        from desktop.style_backend import capitalised
 
         style = self.selected()
         if style is None:
@@ -170,8 +171,7 @@ class VersionsTab(QWidget):
             self.backend.use(style.version)
             return
         box = QMessageBox(QMessageBox.Icon.Warning, "Use a held-back style",
-                          f"{style.label[:1].upper()}{style.label[1:]} was held back when compared with the plain "
-                          f"model: {why}.\n\n"
+                          f"{capitalised(style.label)} was held back when compared with the plain model: {why}.\n\n"
                           "Answer with it anyway?", QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
                           self)
         box.button(QMessageBox.StandardButton.Ok).setText("Use anyway")

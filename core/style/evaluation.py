@@ -125,6 +125,17 @@ def evaluate(studio, archivist, engine, style: Style, *, questions: Sequence[Que
     return evaluation
 
 
+def check_after_training(studio, archivist, style: Style, engine_name: str | None = None,
+                         progress: Callable[[str, int, int, Run], None] | None = None) -> Evaluation:
+    """The quick comparison with the plain model run after training (`style train`, the window's
+    Train and Check again), on the style's own base, its verdict recorded."""
+    engine = engine_for_style(style, studio.registry, engine_name)
+    try:
+        return evaluate(studio, archivist, engine, style, limit=QUICK_QUESTIONS, progress=progress)
+    finally:
+        engine.close()
+
+
 def questions_to_ask(found, style: Style, data_dir: Path, questions: Sequence[Question] = (),
                      held_out: bool = True, limit: int | None = None, earlier: bool = True) -> list[Question]:
     """The held-out examples' questions, the ones given, and up to ten the user asked before: the
